@@ -1,0 +1,1 @@
+"""Pain-pump documentation auditor."""

@@ -1,0 +1,105 @@
+"""The last component: turns spans, ConText modifiers and sections into one
+plain, msgpack-safe dict on `doc._.pump` and clears everything else.
+
+Why: medspaCy keeps TargetRule objects and ConText graphs in `doc.user_data`,
+which breaks `nlp.pipe(n_process>1)` (E871) and, for keys named `section`,
+`modifier(s)` or `context_graph`, hangs it (STACK_NOTES). Nothing in the
+output dict uses those key names.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from auditor import rules
+from auditor.components.matchers import SPAN_GROUP
+
+if not Doc.has_extension("pump"):
+    Doc.set_extension("pump", default=None)
+
+
+class _Discounts:
+    def __init__(self) -> None:
+        table = rules.discount_table()
+        self.default = frozenset(table["default"])
+        self.by_category = {k: frozenset(v) for k, v in table.get("by_category", {}).items()}
+        self.future_ok_ignores = frozenset(table.get("future_ok_ignores", []))
+        self.sections = dict(table.get("sections", {}))
+
+    def discounting(self, category: str, mods: list[str], future_ok: bool) -> list[str]:
+        active = self.by_category.get(category, self.default)
+        out = [m for m in mods if m in active]
+        if future_ok:
+            out = [m for m in out if m not in self.future_ok_ignores]
+        return out
+
+
+_DISCOUNTS: _Discounts | None = None
+
+
+def discounts() -> _Discounts:
+    global _DISCOUNTS
+    if _DISCOUNTS is None:
+        _DISCOUNTS = _Discounts()
+    return _DISCOUNTS
+
+
+def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
+    starts: list[int] = []
+    cats: list[str] = []
+    for sec in getattr(doc._, "sections", None) or []:
+        starts.append(sec.title_start if sec.title_start is not None else sec.body_start)
+        cats.append(sec.category or "")
+    return starts, cats
+
+
+@Language.component("pump_evidence")
+def pump_evidence(doc: Doc) -> Doc:
+    disc = discounts()
+    sec_starts, sec_cats = _section_index(doc) if Doc.has_extension("sections") else ([], [])
+    sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+    spans: list[dict[str, Any]] = []
+    for span in doc.spans.get(SPAN_GROUP, []):
+        rule = span._.target_rule
+        meta = (rule.metadata or {}) if rule is not None else {}
+        mods = []
+        sent = bisect_right(sent_starts, span.start) - 1
+        for m in span._.modifiers:
+            ms, me = m.modifier_span
+            # ConText's max_scope is a token window that ignores sentences: keep a
+            # modifier only when it sits in the target's sentence (a line here).
+            if bisect_right(sent_starts, ms) - 1 != sent:
+                continue
+            mspan = doc[ms:me]
+            mods.append({"cat": m.category, "text": mspan.text, "start": mspan.start_char, "end": mspan.end_char})
+        idx = bisect_right(sec_starts, span.start) - 1
+        sect = sec_cats[idx] if idx >= 0 else ""
+        mod_cats = [m["cat"] for m in mods]
+        if sect in disc.sections:
+            mod_cats.append(disc.sections[sect])
+            mods.append({"cat": disc.sections[sect], "text": f"[{sect} section]", "start": span.start_char, "end": span.start_char})
+        spans.append({
+            "label": span.label_,
+            "rule": meta.get("rule_id", ""),
+            "start": span.start_char,
+            "end": span.end_char,
+            "text": span.text,
+            "sect": sect,
+            "sent": sent,
+            "mods": mods,
+            "discounted_by": disc.discounting(span.label_, mod_cats, bool(meta.get("future_ok"))),
+            "polarity": meta.get("polarity", ""),
+            "virtual": bool(meta.get("virtual")),
+        })
+    spans.sort(key=lambda s: (s["start"], s["end"]))
+    facts = doc._.pump_facts if Doc.has_extension("pump_facts") else None
+    sentences = [[s.start_char, s.end_char] for s in doc.sents] if doc.has_annotation("SENT_START") else []
+    result = {"spans": spans, "facts": facts or {}, "sentences": sentences}
+    doc.user_data.clear()
+    doc.spans.clear()
+    doc.ents = ()
+    doc._.pump = result
+    return doc

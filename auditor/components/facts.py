@@ -1,0 +1,195 @@
+"""Structured facts read from the note: drugs, doses, volumes, dates, pump,
+performer. Checks on the claim and on refill intervals use them."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from auditor import rules
+
+if not Doc.has_extension("pump_facts"):
+    Doc.set_extension("pump_facts", default=None)
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", "."))
+
+
+class _Patterns:
+    """Compiled fact patterns, built once per process from resources/facts.json."""
+
+    def __init__(self) -> None:
+        vocab = rules.facts_vocab()
+        self.drug_of: dict[str, str] = {}
+        for canon, names in vocab["drugs"].items():
+            for n in names:
+                self.drug_of[n.lower()] = canon
+        names = "|".join(sorted((re.escape(n) for n in self.drug_of if n != "itb"), key=len, reverse=True))
+        c = lambda p: rules.compile_checked(p, "resources/facts.json")  # noqa: E731
+        conc = r"(?P<val>{NUM})\s*(?P<unit>mg|mcg|ug|µg|micrograms?|milligrams?)\s*/\s*(?:ml|cc)\b"
+        self.drug_conc = c(r"\b(?P<drug>" + names + r")\b[^\n;]{0,40}?" + conc)
+        self.conc_drug = c(conc + r"\s+(?:of\s+)?(?:pf\s+|preservative[-\s]free\s+)?(?P<drug>" + names + r")\b")
+        self.drug_name = c(r"\b(?P<drug>" + names + r")\b")
+        self.daily_dose = c(r"(?P<val>{NUM})\s*(?P<unit>mcg|mg|ug|µg)(?:{PERDAY})")
+        self.from_to = c(r"\bfrom\s+(?P<a>{NUM})\s*(?P<ua>mcg|mg|ug|µg)?(?:{PERDAY})?\s+(?:to|->|→)\s+(?P<b>{NUM})\s*(?P<ub>mcg|mg|ug|µg)(?:{PERDAY})?")
+        self.rate = c(r"(?P<val>{NUM})\s*(?:ml|cc)\s*/\s*(?P<per>day|d|24\s*h|hr|h|hour)\b")
+        self.expected = c(r"\b(?:expected|predicted|calculated|programmer)\b[^\n\d]{0,30}?(?P<val>{NUM})\s*{ML}")
+        self.actual = c(r"\b(?:actual|aspirated|withdrawn|withdrew|removed|recovered|drained|returned|residual|obtained|pulled\s+back)\b(?:[^\n\d]{0,25}?)(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})\s*{ML}\s+(?:of\s+\S+\s+)?(?:residual\s+)?(?:was\s+)?(?:aspirated|withdrawn|removed|recovered|drained|returned)\b")
+        self.instilled = c(r"\b(?:instilled|injected|infused|installed|(?:re)?filled\s+(?:the\s+)?(?:pump\s+|reservoir\s+)?with|added|administered|placed)\s+(?:a\s+total\s+of\s+|approximately\s+|approx\.?\s+)?(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})\s*{ML}\s+(?:of\s+(?:\S+\s+){0,4}?)?(?:was\s+)?(?:instilled|injected|infused|installed|administered|placed)\b|\bvolume\s+(?:instilled|injected|infused|added|filled)\s*[:=\-]?\s*(?P<val3>{NUM})")
+        self.reservoir = c(r"\b8637-(?P<m>20|40)\b|\b(?P<val>10|18|20|30|35|40|60)\s*-?\s*(?:ml|cc)\s+(?:synchromed|prometra|codman|isomed|pump|reservoir|device)|\b(?:reservoir|pump)\s+(?:size|capacity)\s*[:=]?\s*(?P<val2>\d+)\s*(?:ml|cc)?")
+        self.date = c(r"{DATE}")
+        self.alarm = c(r"\b(?:alarm|lrad|lra)\s*(?:date|day)?\s*(?:is\s+|was\s+|set\s+(?:for|to)\s+|of\s+|on\s+|:|=|-)?\s*(?P<d>{DATE})")
+        self.next_refill = c(r"\b(?:next\s+(?:pump\s+)?refill|refill\s+(?:due|by))\b[^\n\d]{0,30}?(?P<d>{DATE})")
+        self.wasted = c(r"\b(?:wasted|discarded|waste|wastage)\b\s*(?:of\s+|amount\s*)?[:=]?\s*(?P<val>{NUM})\s*(?P<unit>ml|mg|mcg)\b|(?P<val2>{NUM})\s*(?P<unit2>ml|mg|mcg)\s+(?:\w+\s+){0,2}(?:wasted|discarded)\b")
+        self.invoice = c(r"\b(?:invoice|inv\.?|p\.?o\.?|purchase\s+order)\s*(?:#|no\.?|number|num\.?)?\s*[:=]?\s*#?\s*(?P<ref>[a-z]{0,5}-?\d[\w-]*)")
+        self.pump_kind = {kind: c(r"\b(?:" + "|".join(pats) + r")") for kind, pats in vocab["pumps"].items()}
+        self.compounded = c(r"\b(?:" + "|".join(vocab["compounded_words"]) + r")\b")
+        self.role_words: list[tuple[str, re.Pattern[str]]] = [
+            (role, c(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")) for role, alts in vocab["roles"].items()
+        ]
+        self.performer = [c(p) for p in vocab["performer_patterns"]]
+        self.signature = re.compile(rules.expand(vocab["signature_pattern"]))
+        self.supervisor = c(vocab["supervisor_pattern"])
+
+
+@lru_cache(maxsize=1)
+def patterns() -> _Patterns:
+    return _Patterns()
+
+
+_ROLE_ORDER = ("NP", "PA", "CNS", "LPN", "RN", "MA", "DO", "MD")
+
+
+def role_of(text: str) -> str | None:
+    """The credential a phrase names ('K. Lee, LPN' -> 'LPN'); None if it names none."""
+    p = patterns()
+    hits = {role for role, pat in p.role_words if pat.search(text)}
+    if {"NP", "PA", "CNS"} & hits:
+        hits -= {"RN"}  # "APRN", "RN, NP", "nurse practitioner"
+    for role in _ROLE_ORDER:
+        if role in hits:
+            return role
+    return None
+
+
+def _span(m: re.Match[str], group: str | int = 0) -> dict[str, Any]:
+    return {"start": m.start(group), "end": m.end(group), "text": m.group(group)}
+
+
+def _first_val(m: re.Match[str], *groups: str) -> tuple[float, str] | None:
+    for g in groups:
+        if m.group(g):
+            return _num(m.group(g)), g
+    return None
+
+
+def extract_facts(text: str) -> dict[str, Any]:
+    """Facts stated in the note, each with where it was read."""
+    p = patterns()
+    facts: dict[str, Any] = {}
+    drugs: list[dict[str, Any]] = []
+    seen: set[tuple[str, float]] = set()
+    for pat in (p.drug_conc, p.conc_drug):
+        for m in pat.finditer(text):
+            canon = p.drug_of.get(m.group("drug").lower(), m.group("drug").lower())
+            unit = "mcg/mL" if m.group("unit").lower() in ("mcg", "ug", "µg") or m.group("unit").lower().startswith("micro") else "mg/mL"
+            key = (canon, _num(m.group("val")))
+            if key in seen:
+                continue
+            seen.add(key)
+            drugs.append({"drug": canon, "concentration": _num(m.group("val")), "unit": unit, **_span(m)})
+    named = sorted({p.drug_of.get(m.group("drug").lower()) for m in p.drug_name.finditer(text)} - {None})
+    facts["drugs"] = drugs
+    facts["drug_names"] = named
+    facts["compounded"] = bool(p.compounded.search(text)) or len({d["drug"] for d in drugs}) > 1
+    doses = [{"value": _num(m.group("val")), "unit": m.group("unit").lower().replace("ug", "mcg").replace("µg", "mcg") + "/day", **_span(m)} for m in p.daily_dose.finditer(text)]
+    facts["daily_doses"] = doses
+    ft = p.from_to.search(text)
+    if ft:
+        facts["dose_before"] = _num(ft.group("a"))
+        facts["dose_after"] = _num(ft.group("b"))
+        facts["dose_unit"] = (ft.group("ub") or "").lower() + "/day"
+    elif doses:
+        facts["dose_before"] = facts["dose_after"] = doses[0]["value"]
+        facts["dose_unit"] = doses[0]["unit"]
+    rate = p.rate.search(text)
+    if rate:
+        per = rate.group("per").lower()
+        val = _num(rate.group("val"))
+        facts["rate_ml_per_day"] = round(val * 24, 4) if per in ("hr", "h", "hour") else val
+    exp = p.expected.search(text)
+    if exp:
+        facts["residual_expected_ml"] = _num(exp.group("val"))
+    for m in p.actual.finditer(text):
+        if exp and m.start() <= exp.start() < m.end():
+            continue
+        v = _first_val(m, "val", "val2")
+        if v:
+            facts["residual_actual_ml"] = v[0]
+            break
+    for m in p.instilled.finditer(text):
+        v = _first_val(m, "val", "val2", "val3")
+        if v:
+            facts["volume_instilled_ml"] = v[0]
+            break
+    res = p.reservoir.search(text)
+    if res:
+        facts["reservoir_ml"] = _num(res.group("m") or res.group("val") or res.group("val2"))
+    alarm = p.alarm.search(text)
+    if alarm:
+        facts["alarm_date"] = alarm.group("d")
+    nxt = p.next_refill.search(text)
+    if nxt:
+        facts["next_refill_date"] = nxt.group("d")
+    w = p.wasted.search(text)
+    if w:
+        v = _first_val(w, "val", "val2")
+        if v:
+            facts["wasted_amount"] = v[0]
+            facts["wasted_unit"] = (w.group("unit") or w.group("unit2") or "").lower()
+    inv = p.invoice.search(text)
+    if inv:
+        facts["invoice_ref"] = inv.group("ref")
+    kinds = [k for k, pat in p.pump_kind.items() if pat.search(text)]
+    facts["pump_type"] = kinds[0] if len(kinds) == 1 else ("programmable" if "programmable" in kinds else None)
+    facts.update(_performer(text))
+    sup = p.supervisor.search(text)
+    if sup:
+        facts["supervising_physician"] = sup.group("name").strip()
+    return facts
+
+
+def _performer(text: str) -> dict[str, Any]:
+    """Who did the service, read from the note: explicit statement first, then the signature."""
+    p = patterns()
+    out: dict[str, Any] = {}
+    for pat in p.performer:
+        for m in pat.finditer(text):
+            who = m.group("who")
+            role = role_of(who)
+            if role is None and who.lower().startswith(("performed", "refilled", "accessed", "did", "completed", "interrogated")):
+                role = "SIGNER"  # "I performed": whoever signs did it
+            if role:
+                out["performer_role"] = role
+                out["performer_evidence"] = _span(m, "who")
+                break
+        if out:
+            break
+    sig = None
+    for m in p.signature.finditer(text):
+        if role_of(m.group("cred")):
+            sig = m
+    if sig is not None:
+        out["signer_role"] = role_of(sig.group("cred"))
+        out["signer_evidence"] = _span(sig, "cred")
+    return out
+
+
+@Language.component("pump_facts")
+def pump_facts(doc: Doc) -> Doc:
+    doc._.pump_facts = extract_facts(doc.text)
+    return doc

@@ -1,0 +1,49 @@
+"""Factories that build medspaCy's sectionizer, target matcher and ConText
+from the rule files in auditor/resources (never from medspaCy's relative
+resource paths)."""
+
+
+from typing import Any, Dict
+
+from medspacy.context import ConText, ConTextRule
+from medspacy.section_detection import Sectionizer, SectionRule
+from medspacy.target_matcher import TargetMatcher, TargetRule
+from spacy.language import Language
+
+from auditor import rules
+
+SPAN_GROUP = "pump_spans"
+
+
+@Language.factory("pump_sectionizer", default_config={})
+def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
+    sec = Sectionizer(nlp, name=name, rules=None, input_span_type=None, span_attrs=None)
+    sec.add([SectionRule(literal=r["literal"], category=r["category"], pattern=r.get("pattern")) for r in rules.section_rules()])
+    return sec
+
+
+@Language.factory("pump_target_matcher", default_config={})
+def make_target_matcher(nlp: Language, name: str) -> TargetMatcher:
+    tm = TargetMatcher(nlp, name=name, result_type="group", span_group_name=SPAN_GROUP, prune=False)
+    tm.add([
+        TargetRule(literal=r["literal"], category=r["category"], pattern=r["pattern"],
+                   metadata={"rule_id": r["id"], **(r.get("metadata") or {})})
+        for r in rules.target_rules()
+    ])
+    return tm
+
+
+def _context_rule(r: Dict[str, Any]) -> ConTextRule:
+    allowed = r.get("allowed_types")
+    return ConTextRule(
+        literal=r["literal"], category=r["category"], pattern=r.get("pattern"), direction=r["direction"],
+        allowed_types=set(allowed) if allowed else None, max_scope=r.get("max_scope"),
+    )
+
+
+@Language.factory("pump_context", default_config={"max_scope": 10, "use_medspacy_defaults": True})
+def make_context(nlp: Language, name: str, max_scope: int, use_medspacy_defaults: bool) -> ConText:
+    ctx = ConText(nlp, name=name, rules="default" if use_medspacy_defaults else None, max_scope=max_scope,
+                  input_span_type="group", span_group_name=SPAN_GROUP, span_attrs=None)
+    ctx.add([_context_rule(r) for r in rules.context_rules()])
+    return ctx

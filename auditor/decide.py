@@ -1,0 +1,182 @@
+"""Spans and facts -> element statuses with evidence (the guideline's logic).
+
+Input is the plain dict the pipeline leaves on `doc._.pump`; nothing here
+touches spaCy, so decisions are cheap to test and identical in every engine.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+
+from auditor.elements import ELEMENTS, score
+
+PHYSICIAN = frozenset({"MD", "DO"})
+PRACTITIONER = frozenset({"NP", "PA", "CNS"})
+STAFF = frozenset({"RN", "LPN", "MA"})
+NON_PHYSICIAN = PRACTITIONER | STAFF
+_POOR = re.compile(
+    r"\b(?:no|not|worse\w*|increas\w*|inadequate|insufficient|poor\w*|minimal|little|partial|wearing|wears|fading|"
+    r"waning|more|frequent|breakthrough|uncontrolled|suboptimal|escalat\w*|flare\w*|returned|creeping|persistent|"
+    r"despite|unchanged|same)\b",
+    re.I,
+)
+MAX_EVIDENCE = 6
+Span = dict[str, Any]
+
+
+def _live(spans: Iterable[Span], *labels: str) -> list[Span]:
+    return [s for s in spans if s["label"] in labels and not s["discounted_by"]]
+
+
+def _discounted(spans: Iterable[Span], *labels: str) -> list[Span]:
+    return [s for s in spans if s["label"] in labels and s["discounted_by"]]
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Keep the longest of overlapping spans, in text order, at most MAX_EVIDENCE."""
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda s: (-(s["end"] - s["start"]), s["start"])):
+        if not any(_overlaps(s, o) for o in out):
+            out.append(s)
+    return sorted(out, key=lambda s: s["start"])[:MAX_EVIDENCE]
+
+
+def _ev(s: Span, part: str | None = None) -> dict[str, Any]:
+    e: dict[str, Any] = {"start": s["start"], "end": s["end"], "text": s["text"], "rule": s["rule"], "label": s["label"]}
+    if part:
+        e["part"] = part
+    if s.get("sect"):
+        e["sect"] = s["sect"]
+    return e
+
+
+def _almost(s: Span) -> dict[str, Any]:
+    e = _ev(s)
+    e["discounted_by"] = list(s["discounted_by"])
+    return e
+
+
+def _result(status: str, evidence: list[dict[str, Any]] = (), discounted: list[Span] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    return {"status": status, "evidence": list(evidence), "discounted": [_almost(s) for s in _merge(list(discounted))]}
+
+
+def _is_poor(s: Span) -> bool:
+    pol = s.get("polarity") or ""
+    return pol == "poor" or (pol == "any" and bool(_POOR.search(s["text"])))
+
+
+def performer(facts: Mapping[str, Any], author_role: str | None) -> tuple[str | None, str]:
+    """The performer's role and where it was read: the note's statement, its signature, then the column."""
+    column = (author_role or "").strip().upper() or None
+    role = facts.get("performer_role")
+    signer = facts.get("signer_role")
+    if role and role != "SIGNER":
+        return role, "note"
+    if role == "SIGNER":
+        return (signer, "signature") if signer else (column, "author_role")
+    if signer:
+        return signer, "signature"
+    return column, "author_role"
+
+
+def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Statuses, evidence, facts and score for one note."""
+    meta = meta or {}
+    spans: list[Span] = pump.get("spans", [])
+    facts: dict[str, Any] = dict(pump.get("facts") or {})
+    els: dict[str, dict[str, Any]] = {}
+
+    # --- what happened at this visit ------------------------------------------------
+    refill_live = _live(spans, "EVT_REFILL")
+    strong = [s for s in refill_live if not s["rule"] in _WEAK_RULES]
+    no_refill = _live(spans, "EVT_NO_REFILL")
+    instilled = facts.get("volume_instilled_ml")
+    refill = bool(strong or instilled) or (bool(refill_live) and not no_refill)
+    before = _live(spans, "PS_BEFORE")
+    after = _live(spans, "PS_AFTER")
+    # readings inside a post-refill section are the state after the refill
+    moved = [s for s in before if s.get("sect") == "post_refill"]
+    before = [s for s in before if s not in moved and not any(_overlaps(s, a) for a in after)]
+    after = after + moved
+    if not refill and not no_refill and (after and before) and _live(spans, "EVT_REFILL", "PS_AFTER"):
+        refill = any(s["rule"] not in _DATE_ONLY_RULES for s in after)
+    changes = [c for c in _live(spans, "CHANGE") if not any(_overlaps(c, n) for n in _live(spans, "NO_CHANGE"))]
+    facts.update({
+        "refill": refill,
+        "interrogation": bool(_live(spans, "EVT_INTERROGATION")),
+        "reprogramming": bool(_live(spans, "EVT_REPROGRAM")) or bool(changes),
+        "regimen_change": bool(changes),
+    })
+
+    # --- 1. pump status ---------------------------------------------------------------
+    if not refill:
+        els["pump_status"] = _result("not_applicable")
+    else:
+        ev = [_ev(s, "before") for s in _merge(before)] + [_ev(s, "after") for s in _merge(after)]
+        status = "met" if before and after else "partial" if (before or after) else "missing"
+        els["pump_status"] = _result(status, ev, _discounted(spans, "PS_BEFORE", "PS_AFTER"))
+
+    # --- 2. response to the current dose and rate -----------------------------------------
+    resp = _live(spans, "RESPONSE")
+    els["dose_response"] = _result("met" if resp else "missing", [_ev(s) for s in _merge(resp)], _discounted(spans, "RESPONSE"))
+
+    # --- 3. reason for a change ------------------------------------------------------------
+    if not changes:
+        els["change_reason"] = _result("not_applicable", discounted=_discounted(spans, "CHANGE"))
+    else:
+        change_sents = {c["sent"] for c in changes}
+        reasons = [
+            r for r in _live(spans, "REASON")
+            if r["rule"] in _ANYWHERE_RULES or any(abs(r["sent"] - s) <= 2 for s in change_sents)
+        ]
+        implied = [s for s in resp if _is_poor(s)]
+        ev = [_ev(s) for s in _merge(reasons + implied)]
+        ev_change = [_ev(s) for s in _merge(changes)][:2]
+        els["change_reason"] = _result("met" if ev else "missing", ev + ev_change if ev else [], _discounted(spans, "REASON") + ([] if ev else changes))
+
+    # --- 4. reassessment ---------------------------------------------------------------------
+    cond = _live(spans, "CONDITION")
+    goals = _live(spans, "GOALS")
+    ev = [_ev(s, "condition") for s in _merge(cond)] + [_ev(s, "goals") for s in _merge(goals)]
+    status = "met" if cond and goals else "partial" if (cond or goals) else "missing"
+    els["reassessment"] = _result(status, ev, _discounted(spans, "CONDITION", "GOALS"))
+
+    # --- 5. incident-to -------------------------------------------------------------------------
+    role, source = performer(facts, meta.get("author_role"))
+    facts["performer_role"] = role
+    facts["performer_source"] = source
+    sup = _live(spans, "SUPERVISION")
+    own = _live(spans, "OWN_NPI")
+    facts["supervision"] = "virtual" if sup and all(s["virtual"] for s in sup) else ("direct" if sup else None)
+    facts["own_npi"] = bool(own)
+    if role in PHYSICIAN or (role in PRACTITIONER and own) or (role is None and not sup):
+        els["incident_to"] = _result("not_applicable")
+    else:
+        els["incident_to"] = _result("met" if sup else "missing", [_ev(s) for s in _merge(sup)], _discounted(spans, "SUPERVISION"))
+
+    # --- 6. drug cost ---------------------------------------------------------------------------
+    outside = _live(spans, "OUTSIDE_SUPPLY")
+    facts["drug_supplier"] = None if not refill else ("outside" if outside else "practice")
+    if not refill or outside:
+        els["drug_cost"] = _result("not_applicable", [] , [])
+    else:
+        buy = _live(spans, "PURCHASE")
+        els["drug_cost"] = _result("met" if buy else "missing", [_ev(s) for s in _merge(buy)], _discounted(spans, "PURCHASE"))
+
+    statuses = {e: els[e]["status"] for e in ELEMENTS}
+    return {"elements": {e: els[e] for e in ELEMENTS}, "score": score(statuses), "facts": facts}
+
+
+def _rule_ids(flag: str) -> frozenset[str]:
+    from auditor import rules
+
+    return frozenset(r["id"] for r in rules.target_rules() if (r.get("metadata") or {}).get(flag))
+
+
+_WEAK_RULES = _rule_ids("weak")
+_ANYWHERE_RULES = _rule_ids("anywhere")
+_DATE_ONLY_RULES = _rule_ids("future_ok")
