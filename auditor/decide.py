@@ -92,7 +92,8 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> di
 
     # --- what happened at this visit ------------------------------------------------
     refill_live = _live(spans, "EVT_REFILL")
-    strong = [s for s in refill_live if not s["rule"] in _WEAK_RULES]
+    strong = [s for s in refill_live if "weak" not in s["flags"]]
+    strong += [s for s in _live(spans, "PS_BEFORE", "PS_AFTER") if "refill" in s["flags"]]
     no_refill = _live(spans, "EVT_NO_REFILL")
     instilled = facts.get("volume_instilled_ml")
     refill = bool(strong or instilled) or (bool(refill_live) and not no_refill)
@@ -102,8 +103,6 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> di
     moved = [s for s in before if s.get("sect") == "post_refill"]
     before = [s for s in before if s not in moved and not any(_overlaps(s, a) for a in after)]
     after = after + moved
-    if not refill and not no_refill and (after and before) and _live(spans, "EVT_REFILL", "PS_AFTER"):
-        refill = any(s["rule"] not in _DATE_ONLY_RULES for s in after)
     changes = [c for c in _live(spans, "CHANGE") if not any(_overlaps(c, n) for n in _live(spans, "NO_CHANGE"))]
     facts.update({
         "refill": refill,
@@ -131,7 +130,7 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> di
         change_sents = {c["sent"] for c in changes}
         reasons = [
             r for r in _live(spans, "REASON")
-            if r["rule"] in _ANYWHERE_RULES or any(abs(r["sent"] - s) <= 2 for s in change_sents)
+            if "anywhere" in r["flags"] or any(abs(r["sent"] - s) <= 2 for s in change_sents)
         ]
         implied = [s for s in resp if _is_poor(s)]
         ev = [_ev(s) for s in _merge(reasons + implied)]
@@ -139,8 +138,10 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> di
         els["change_reason"] = _result("met" if ev else "missing", ev + ev_change if ev else [], _discounted(spans, "REASON") + ([] if ev else changes))
 
     # --- 4. reassessment ---------------------------------------------------------------------
-    cond = _live(spans, "CONDITION")
     goals = _live(spans, "GOALS")
+    goal_sents = {g["sent"] for g in goals}
+    # "goal: keep working full-time" states an aim, not the patient's condition
+    cond = [c for c in _live(spans, "CONDITION") if c["sent"] not in goal_sents]
     ev = [_ev(s, "condition") for s in _merge(cond)] + [_ev(s, "goals") for s in _merge(goals)]
     status = "met" if cond and goals else "partial" if (cond or goals) else "missing"
     els["reassessment"] = _result(status, ev, _discounted(spans, "CONDITION", "GOALS"))
@@ -171,12 +172,3 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> di
     return {"elements": {e: els[e] for e in ELEMENTS}, "score": score(statuses), "facts": facts}
 
 
-def _rule_ids(flag: str) -> frozenset[str]:
-    from auditor import rules
-
-    return frozenset(r["id"] for r in rules.target_rules() if (r.get("metadata") or {}).get(flag))
-
-
-_WEAK_RULES = _rule_ids("weak")
-_ANYWHERE_RULES = _rule_ids("anywhere")
-_DATE_ONLY_RULES = _rule_ids("future_ok")

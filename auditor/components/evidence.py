@@ -81,18 +81,25 @@ def pump_evidence(doc: Doc) -> Doc:
         if sect in disc.sections:
             mod_cats.append(disc.sections[sect])
             mods.append({"cat": disc.sections[sect], "text": f"[{sect} section]", "start": span.start_char, "end": span.start_char})
+        start, end = span.start_char, span.end_char
+        if meta.get("expand") == "sentence":
+            # a bare "Goals" says little to a reviewer: show the whole line it heads
+            sent_span = doc[sent_starts[sent]: sent_starts[sent + 1] if sent + 1 < len(sent_starts) else len(doc)]
+            start = min(start, sent_span.start_char)
+            end = max(end, sent_span.start_char + len(sent_span.text.rstrip()))
         spans.append({
             "label": span.label_,
             "rule": meta.get("rule_id", ""),
-            "start": span.start_char,
-            "end": span.end_char,
-            "text": span.text,
+            "start": start,
+            "end": end,
+            "text": doc.text[start:end],
             "sect": sect,
             "sent": sent,
             "mods": mods,
             "discounted_by": disc.discounting(span.label_, mod_cats, bool(meta.get("future_ok"))),
             "polarity": meta.get("polarity", ""),
             "virtual": bool(meta.get("virtual")),
+            "flags": sorted(k for k, v in meta.items() if v is True and k != "virtual"),
         })
     spans.sort(key=lambda s: (s["start"], s["end"]))
     facts = doc._.pump_facts if Doc.has_extension("pump_facts") else None

@@ -1,0 +1,124 @@
+"""Reviews saved from the workbench, in the gold annotation format.
+
+A review is a gold-style record (annotations/README.md: note fields plus
+`labels` per element) with `reviewer`, `reviewed_at` and `comment`, and the
+auditor's own statuses under `auditor_labels` so agreement can be measured
+later without re-running the pipeline. One JSONL file per reviewer, appended.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from auditor.audit import META_COLUMNS
+from auditor.elements import ALLOWED, ELEMENTS
+
+DEFAULT_FOLDER = Path("annotations/reviews")
+PARTS = {"pump_status": ("before", "after"), "reassessment": ("condition", "goals")}
+
+
+class ReviewError(ValueError):
+    """A review that cannot be saved as a valid annotation; the message is shown as is."""
+
+
+def parse_quotes(raw: str) -> list[str]:
+    """Evidence quotes typed one a line; blank lines dropped."""
+    return [q.strip() for q in (raw or "").splitlines() if q.strip()]
+
+
+def evidence_from_quotes(text: str, element: str, quotes: Iterable[str]) -> list[dict[str, Any]]:
+    """Quotes as evidence with offsets; a `before:`/`goals:` style prefix sets the part."""
+    out: list[dict[str, Any]] = []
+    for q in quotes:
+        part = None
+        m = re.match(r"^(\w+):\s*(.+)$", q)
+        if m and m.group(1).lower() in PARTS.get(element, ()):
+            part, q = m.group(1).lower(), m.group(2)
+        start = text.find(q)
+        if start < 0:
+            raise ReviewError(f"{element}: the quote {q[:40]!r} is not in the note text.")
+        ev: dict[str, Any] = {"text": q, "start": start, "end": start + len(q)}
+        if part:
+            ev["part"] = part
+        out.append(ev)
+    return out
+
+
+def build_review(
+    note: Mapping[str, Any],
+    record: Mapping[str, Any],
+    statuses: Mapping[str, str],
+    quotes: Mapping[str, Iterable[str]],
+    reviewer: str,
+    comment: str = "",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """One review record; the auditor's evidence is kept where the reviewer agreed and quoted nothing."""
+    if not reviewer.strip():
+        raise ReviewError("Enter the reviewer's name before saving.")
+    text = note["text"]
+    labels: dict[str, Any] = {}
+    auditor_labels: dict[str, str] = {}
+    for el in ELEMENTS:
+        status = statuses[el]
+        if status not in ALLOWED[el]:
+            raise ReviewError(f"{el}: {status!r} is not a status this element can take.")
+        auto = ((record.get("elements") or {}).get(el)) or {}
+        auditor_labels[el] = auto.get("status")
+        ev = evidence_from_quotes(text, el, quotes.get(el, ()))
+        if not ev and status == auto.get("status") and status in ("met", "partial"):
+            ev = [{k: e[k] for k in ("text", "start", "end", "part") if k in e} for e in auto.get("evidence") or []]
+        labels[el] = {"status": status, "evidence": ev}
+    review: dict[str, Any] = {"note_id": note["note_id"], "text": text}
+    for col in META_COLUMNS:
+        if note.get(col):
+            review[col] = note[col]
+    review.update({
+        "labels": labels,
+        "auditor_labels": auditor_labels,
+        "auditor_score": record.get("score"),
+        "expected_findings": [],
+        "source": "review",
+        "reviewer": reviewer.strip(),
+        "reviewed_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "comment": comment,
+    })
+    return review
+
+
+def _file_for(folder: Path, reviewer: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", reviewer.strip()).strip("_") or "reviewer"
+    return folder / f"{slug}.jsonl"
+
+
+def save_review(folder: str | Path, review: Mapping[str, Any]) -> Path:
+    """Append one review to the reviewer's JSONL file in `folder` (created if absent)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = _file_for(folder, review["reviewer"])
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(review, ensure_ascii=False) + "\n")
+    return path
+
+
+def load_reviews(folder: str | Path) -> list[dict[str, Any]]:
+    """Every review in `folder`, the latest per (note, reviewer) only; unreadable lines skipped."""
+    folder = Path(folder)
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    if not folder.is_dir():
+        return []
+    for path in sorted(folder.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rev = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(rev, dict) and "labels" in rev and "note_id" in rev:
+                    key = (str(rev["note_id"]), str(rev.get("reviewer", "")))
+                    if key not in latest or str(rev.get("reviewed_at", "")) >= str(latest[key].get("reviewed_at", "")):
+                        latest[key] = rev
+    return list(latest.values())

@@ -1,0 +1,1 @@
+"""Benchmarks for bulk audits: a seeded note generator and the throughput/memory runner."""
