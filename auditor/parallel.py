@@ -1,0 +1,78 @@
+"""Audit a stream of row chunks in this process or in a pool of worker processes.
+
+Why a pool of our own rather than `nlp.pipe(n_process=...)`: the workers send
+back the contract's plain-dict records, so no spaCy Doc (and none of medspaCy's
+msgpack hooks) crosses a process boundary. Each worker builds the pipeline
+once. At most `2 * n_process` chunks are in flight, so reading a file of
+millions of notes never queues it all in memory (Pool.imap would read ahead
+without bound), and results come back in input order.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import Any, Iterable, Iterator, Sequence
+
+from spacy.language import Language
+
+from auditor.audit import audit_rows, error_record
+
+Row = dict[str, Any]
+Record = dict[str, Any]
+_WORKER_NLP: Language | None = None
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """Consecutive lists of `size` rows (the last may be shorter)."""
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50) -> list[Record]:
+    """`audit_rows`, plus the reader's own reason for rows it could not parse (a JSONL line that is not JSON)."""
+    records = audit_rows(nlp, rows, batch_size=batch_size)
+    for i, row in enumerate(rows):
+        if row.get("_error"):
+            records[i] = error_record(row.get("note_id"), row["_error"])
+    return records
+
+
+def _init_worker() -> None:
+    global _WORKER_NLP
+    from auditor.pipeline import build
+
+    _WORKER_NLP = build()
+
+
+def _worker_audit(rows: list[Row], batch_size: int) -> list[Record]:
+    assert _WORKER_NLP is not None, "worker initializer did not run"
+    return audit_chunk(_WORKER_NLP, rows, batch_size)
+
+
+def audit_chunks(chunks: Iterable[list[Row]], n_process: int = 1, batch_size: int = 50,
+                 nlp: Language | None = None) -> Iterator[tuple[list[Row], list[Record]]]:
+    """(rows, records) for every chunk, in order; `n_process > 1` audits in forked workers."""
+    if n_process <= 1:
+        if nlp is None:
+            from auditor.pipeline import shared
+
+            nlp = shared()
+        for chunk in chunks:
+            yield chunk, audit_chunk(nlp, chunk, batch_size)
+        return
+    pool = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker)
+    pending: deque[tuple[list[Row], Future[list[Record]]]] = deque()
+    try:
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_worker_audit, chunk, batch_size)))
+            if len(pending) >= 2 * n_process:
+                rows, fut = pending.popleft()
+                yield rows, fut.result()
+        while pending:
+            rows, fut = pending.popleft()
+            yield rows, fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
