@@ -243,11 +243,16 @@ def review_form(note: dict[str, Any], record: dict[str, Any], folder: str, revie
                 st.error(str(exc))
             else:
                 changed = [el for el in ELEMENTS if statuses[el] != record["elements"][el]["status"]]
-                st.success(f"Saved the review of {nid} to {path}" + (f" (corrected: {', '.join(changed)})." if changed else "."))
+                # rerun so the worklist and agreement above include this review; the message survives it
+                st.session_state["flash"] = (f"Saved the review of {nid} to {path}"
+                                             + (f" (corrected: {', '.join(changed)})." if changed else "."))
+                st.rerun()
 
 
 def page_review() -> None:
     st.header("Review")
+    if "flash" in st.session_state:
+        st.success(st.session_state.pop("flash"))
     c1, c2 = st.columns(2)
     reviewer = c1.text_input("Reviewer", key="reviewer")
     folder = c2.text_input("Reviews folder", str(DEFAULT_FOLDER), key="review_folder")
@@ -277,7 +282,6 @@ def page_review() -> None:
             show_note(opened["note"], opened["record"], compact=True)
         with right:
             review_form(opened["note"], opened["record"], folder, reviewer)
-        reviews = load_reviews(folder)
     st.subheader("Reviewer vs auditor agreement")
     if reviews:
         st.caption(f"From {len(reviews)} saved reviews in {folder}.")

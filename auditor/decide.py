@@ -17,7 +17,7 @@ NON_PHYSICIAN = PRACTITIONER | STAFF
 _POOR = re.compile(
     r"\b(?:no|not|worse\w*|increas\w*|inadequate|insufficient|poor\w*|minimal|little|partial|wearing|wears|fading|"
     r"waning|more|frequent|breakthrough|uncontrolled|suboptimal|escalat\w*|flare\w*|returned|creeping|persistent|"
-    r"despite|unchanged|same)\b",
+    r"despite|unchanged|same|slip\w*|losing|lost|less\s+(?:relief|effective|control))\b",
     re.I,
 )
 MAX_EVIDENCE = 6

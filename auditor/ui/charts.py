@@ -52,8 +52,10 @@ def deficiencies(df: pd.DataFrame, by: str) -> pd.DataFrame:
             if st in ("missing", "partial"):
                 rows.append({by: who, "element": el, "status": st})
     long = pd.DataFrame(rows, columns=[by, "element", "status"])
-    return long.groupby([by, "element"]).size().reset_index(name="deficiencies") if len(long) else \
-        pd.DataFrame(columns=[by, "element", "deficiencies"])
+    if not len(long):
+        return pd.DataFrame({by: pd.Series(dtype=str), "element": pd.Series(dtype=str),
+                             "deficiencies": pd.Series(dtype=int)})
+    return long.groupby([by, "element"]).size().reset_index(name="deficiencies")
 
 
 def deficiency_chart(df: pd.DataFrame, by: str = "performer_role") -> alt.Chart:

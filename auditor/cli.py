@@ -1,0 +1,215 @@
+"""The `auditor` command: `audit` exports of notes, `evaluate` against the gold notes.
+
+Why argparse and not Typer/Click here: the audit contract wants unusable
+arguments to end with exit status 2 and ONE line on stderr; argparse's error
+hook makes that exact, and `main(argv)` returns the status so tests call it
+in-process. Progress goes to stderr; stdout carries only data (`--out -`,
+`evaluate`). Note text is never printed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures.process import BrokenProcessPool
+from itertools import chain, islice
+from typing import Any, Iterator, Sequence
+
+from auditor.io import InputError, Row, Source, open_source, open_writer
+
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    """An argument problem; argparse's multi-line usage dump is replaced by this one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (kept in one function so the README and tests can show its help)."""
+    p = _Parser(prog="auditor", description="Audit intrathecal pain-pump visit notes against Medicare documentation rules.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    a = sub.add_parser("audit", help="audit notes from CSV, JSONL, Parquet, Excel, a .txt folder or stdin",
+                       description="One record per input note, in order (see AUDIT_CONTRACT.md).")
+    a.add_argument("inputs", nargs="+", metavar="INPUT", help=".csv .jsonl .parquet .xlsx, a folder of .txt, or - (JSONL on stdin)")
+    a.add_argument("--out", "-o", required=True, metavar="OUTPUT", help=".jsonl .csv .parquet .html, or - (JSONL on stdout)")
+    a.add_argument("--id-col", default="note_id", metavar="C", help="column holding the note id (default note_id)")
+    a.add_argument("--text-col", default="text", metavar="C", help="column holding the note text (default text)")
+    a.add_argument("--batch-size", type=int, default=50, metavar="N", help="notes per pipeline batch and per worker chunk")
+    a.add_argument("--n-process", type=int, default=1, metavar="N", help="worker processes (each builds the pipeline once)")
+    a.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    a.add_argument("--engine", choices=("local", "spark"), default="local", help="local processes or Apache Spark")
+    a.add_argument("--resume", action="store_true", help="continue an interrupted .jsonl run from OUTPUT.partial")
+    a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary on stderr")
+
+    e = sub.add_parser("evaluate", help="score the audit against gold annotations",
+                       description="Per-element accuracy and confusions, deficiency and findings precision/recall/F1.")
+    e.add_argument("gold", metavar="GOLD.jsonl")
+    e.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
+    e.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    e.add_argument("--batch-size", type=int, default=50, metavar="N")
+    return p
+
+
+def _err(message: str) -> None:
+    print(message.splitlines()[0] if message else "error", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        _err(str(exc))
+        return USAGE_ERROR
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    try:
+        if args.command == "audit":
+            return cmd_audit(args)
+        return cmd_evaluate(args)
+    except (InputError, UsageError) as exc:
+        _err(f"auditor {args.command}: {exc}")
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        _err("auditor: interrupted" + ("; resume with --resume" if getattr(args, "out", "-").endswith(".jsonl") else ""))
+        return 130
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def _check_audit_args(args: argparse.Namespace) -> None:
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    if args.n_process < 1:
+        raise UsageError("--n-process must be at least 1")
+    if args.inputs.count("-") > 1:
+        raise UsageError("stdin (-) can be read only once")
+
+
+def _run_spark(args: argparse.Namespace) -> int:
+    try:
+        from auditor.engines import spark  # type: ignore[attr-defined]
+    except ImportError as exc:
+        missing = getattr(exc, "name", "") or ""
+        detail = "" if missing.startswith("auditor.engines") or not missing else f" ({missing} is missing)"
+        raise InputError(f"spark engine not installed{detail}") from None
+    status = spark.run_cli(list(args.inputs), args.out, args.id_col, args.text_col, args.force)
+    return status if isinstance(status, int) else 0
+
+
+def _count(sources: list[Source]) -> int | None:
+    total = 0
+    for s in sources:
+        n = s.count()
+        if n is None:
+            return None
+        total += n
+    return total
+
+
+def _progress(total: int | None, quiet: bool) -> Any:
+    """A tqdm bar on stderr with rate and ETA (no monitor thread, so forking workers is safe)."""
+    from tqdm import tqdm
+
+    class _Bar(tqdm):  # type: ignore[misc,type-arg]
+        monitor_interval = 0
+
+    tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+    return _Bar(total=total, unit=" notes", file=sys.stderr, disable=quiet, dynamic_ncols=True,
+                mininterval=0.5 if tty else 30.0, smoothing=0.1)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """`auditor audit`: read every input, audit in chunks, write records in input order."""
+    _check_audit_args(args)
+    if args.engine == "spark":
+        return _run_spark(args)
+    from auditor.io import check_output
+
+    check_output(args.out, args.force, args.resume)  # before reading a byte of the inputs
+    sources = [open_source(p, args.id_col, args.text_col) for p in args.inputs]
+    total = None if args.quiet else _count(sources)
+    writer = open_writer(args.out, force=args.force, resume=args.resume)
+    rows: Iterator[Row] = chain.from_iterable(s.rows() for s in sources)
+    if writer.resumed:
+        skipped = list(islice(rows, writer.resumed - 1))
+        last = next(rows, None)
+        if last is None or last.get("note_id") != writer.last_id:
+            raise InputError(f"{writer.partial} holds {writer.resumed} records that do not match the first notes of the input")
+        del skipped
+        total = None if total is None else max(0, total - writer.resumed)
+    if not args.quiet and args.resume:
+        print(f"auditor: resuming after {writer.resumed} records already in {writer.partial}", file=sys.stderr)
+
+    from auditor.parallel import audit_chunks, batched
+
+    seen: set[Any] = set()
+    duplicates = errors = done = 0
+    started = time.monotonic()
+    bar = _progress(total, args.quiet)
+    try:
+        for chunk, records in audit_chunks(batched(rows, args.batch_size), args.n_process, args.batch_size):
+            writer.write(chunk, records)
+            for rec in records:
+                nid = rec.get("note_id")
+                key = (type(nid).__name__, nid) if isinstance(nid, (str, int, float, bool)) else None
+                if key is not None:
+                    if key in seen:
+                        duplicates += 1
+                    else:
+                        seen.add(key)
+                errors += bool(rec.get("error"))
+            done += len(records)
+            bar.update(len(records))
+    except BrokenProcessPool:
+        bar.close()
+        _err("auditor audit: a worker process died (out of memory?); partial output kept"
+             + (", rerun with --resume" if args.out.endswith(".jsonl") else ""))
+        return 1
+    except BrokenPipeError:  # `--out - | head`: the reader has gone
+        bar.close()
+        return 1
+    bar.close()
+    writer.close()
+    if duplicates:
+        print(f"auditor audit: warning: {duplicates} notes repeat an earlier note_id (each got its own record)", file=sys.stderr)
+    if not args.quiet:
+        secs = time.monotonic() - started
+        rate = done / secs if secs > 0 else 0.0
+        where = "stdout" if args.out == "-" else args.out
+        print(f"auditor audit: {done + writer.resumed} records ({errors} not audited) -> {where} "
+              f"in {secs:.1f} s ({rate:.1f} notes/s)", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """`auditor evaluate`: audit the gold notes of one split and print the figures."""
+    from pathlib import Path
+
+    from auditor.evaluate import evaluate_file, format_text
+
+    if not Path(args.gold).is_file():
+        raise InputError(f"{args.gold}: no such file")
+    try:
+        result = evaluate_file(args.gold, args.split, batch_size=args.batch_size)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if not result["notes"]:
+        raise InputError(f"{args.gold}: no gold notes in split {args.split!r}")
+    print(json.dumps(result) if args.json else format_text(result), end="\n" if args.json else "")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

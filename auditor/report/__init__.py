@@ -1,0 +1,1 @@
+"""Reports a person reads: the HTML audit report and the evidence highlighter."""

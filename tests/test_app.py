@@ -1,0 +1,169 @@
+"""The workbench's main paths and error messages, run headless with AppTest."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from spacy.language import Language
+from streamlit.testing.v1 import AppTest
+
+from auditor.elements import ELEMENTS
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+GOLD = Path(__file__).resolve().parents[1] / "annotations" / "gold.jsonl"
+DEV = [r for r in map(json.loads, GOLD.read_text().splitlines()) if r["split"] == "dev"]
+
+
+@pytest.fixture()
+def app(nlp: Language) -> AppTest:
+    """A fresh session of the app; `nlp` makes sure the cached pipeline is already built."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _export_csv(n: int = 6) -> bytes:
+    rows = [{"NOTE_ID": r["note_id"], "NOTE_TEXT": r["text"], "author": r["author"],
+             "author_role": r["author_role"], "payer": r["payer"]} for r in DEV[:n]]
+    return pd.DataFrame(rows).to_csv(index=False).encode()
+
+
+def _goto(at: AppTest, page: str) -> None:
+    at.sidebar.radio(key="page").set_value(page).run()
+    assert not at.exception
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> None:
+    _goto(at, "Export")
+    at.file_uploader(key="upload").set_value((name, data, "application/octet-stream")).run()
+    assert not at.exception
+
+
+def _all_markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_a_pasted_note_shows_score_checklist_and_highlights(app: AppTest) -> None:
+    app.text_area(key="one_text").set_value(DEV[0]["text"]).run()
+    app.button(key="one_audit").click().run()
+    assert not app.exception
+    assert len(app.metric) == 1 and 0.0 <= float(app.metric[0].value) <= 1.0
+    md = _all_markdown(app)
+    assert sum(line.count("`") == 2 for line in md.splitlines() if "**" in line) >= len(ELEMENTS)
+    assert '<mark class="ev' in md
+
+
+def test_a_sample_can_be_picked_and_audited_with_role_and_codes(app: AppTest) -> None:
+    app.radio(key="one_source").set_value("Pick a sample").run()
+    assert app.selectbox(key="one_sample").options
+    app.selectbox(key="one_role").set_value("RN")
+    app.text_input(key="one_codes").set_value("95990;J0475x4")
+    app.button(key="one_audit").click().run()
+    assert not app.exception and len(app.metric) == 1
+    assert app.session_state["open"]["note"]["author_role"] == "RN"
+
+
+def test_missing_elements_get_a_tip(app: AppTest) -> None:
+    app.text_area(key="one_text").set_value("Baclofen pump refilled without difficulty.").run()
+    app.button(key="one_audit").click().run()
+    assert any("A compliant note records" in i.value for i in app.info)
+
+
+def test_an_empty_note_is_refused_with_a_message(app: AppTest) -> None:
+    app.button(key="one_audit").click().run()
+    assert [e.value for e in app.error] == ["The note is empty: paste a note or pick a sample."]
+
+
+def test_markup_in_a_note_is_shown_escaped(app: AppTest) -> None:
+    app.text_area(key="one_text").set_value("Pt doing well <script>alert(1)</script> <img src=x onerror=alert(2)>").run()
+    app.button(key="one_audit").click().run()
+    html_blocks = [m.value for m in app.markdown if "note-text" in m.value]
+    assert len(html_blocks) == 1
+    assert "<script" not in html_blocks[0] and "&lt;script&gt;alert(1)&lt;/script&gt;" in html_blocks[0]
+
+
+def test_an_export_is_audited_filtered_opened_and_downloadable(app: AppTest) -> None:
+    _upload(app, "export.csv", _export_csv())
+    app.button(key="export_audit").click().run()
+    assert not app.exception
+    table = app.dataframe(key="results_table") if hasattr(app.dataframe, "__call__") else app.dataframe[0]
+    full = app.dataframe[0].value
+    assert len(full) == 6 and {"note_id", "score", "drug_cost_status", "author"} <= set(full.columns)
+    wanted = full["drug_cost_status"].iloc[0]
+    app.multiselect(key="flt_drug_cost").set_value([wanted]).run()
+    shown = app.dataframe[0].value
+    assert 1 <= len(shown) <= 6 and set(shown["drug_cost_status"]) == {wanted}
+    app.selectbox(key="open_pick").set_value(str(shown["note_id"].iloc[0])).run()
+    assert not app.exception and len(app.metric) == 1
+    assert app.session_state["open"]["note"]["note_id"] == str(shown["note_id"].iloc[0])
+    assert {b.label for b in app.get("download_button")} == {"CSV", "Excel", "HTML report"}
+    del table
+
+
+def test_an_export_with_odd_column_names_is_mapped_by_hand(app: AppTest) -> None:
+    df = pd.DataFrame({"key": ["a", "b"], "narrative": [DEV[0]["text"], DEV[1]["text"]]})
+    _upload(app, "odd.xlsx", (lambda b: (df.to_excel(b, index=False), b.getvalue())[1])(io.BytesIO()))
+    assert any("No text column" in e.value for e in app.error)
+    app.selectbox(key="map_text").set_value("narrative").run()
+    app.selectbox(key="map_note_id").set_value("key").run()
+    app.button(key="export_audit").click().run()
+    assert list(app.dataframe[0].value["note_id"]) == ["a", "b"]
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("no_text.csv", b"id,colour\n1,red\n", "No text column"),
+    ("empty.csv", b"", "is empty"),
+    ("fake.xlsx", b"hello, I am not a spreadsheet", "could not be read"),
+    ("fake.parquet", b"\x00\x01\x02 binary junk", "could not be read"),
+])
+def test_unusable_uploads_show_one_clean_error(app: AppTest, name: str, data: bytes, message: str) -> None:
+    _upload(app, name, data)
+    assert any(message in e.value for e in app.error)
+    assert not app.get("button") or all(b.key != "export_audit" for b in app.button)
+
+
+def test_review_is_saved_as_annotation_jsonl_and_agreement_shown(app: AppTest, tmp_path: Path) -> None:
+    _upload(app, "export.csv", _export_csv(4))
+    app.button(key="export_audit").click().run()
+    _goto(app, "Review")
+    app.text_input(key="review_folder").set_value(str(tmp_path)).run()
+    app.text_input(key="reviewer").set_value("Ann Lee").run()
+    todo = app.dataframe[0].value
+    assert len(todo) == 4 and list(todo["priority"]) == sorted(todo["priority"], reverse=True)
+    first = str(todo["note_id"].iloc[0])
+    app.selectbox(key="wl_pick").set_value(first)
+    app.button(key="wl_open").click().run()
+    assert not app.exception
+    auto = app.session_state["open"]["record"]["elements"]["dose_response"]["status"]
+    flipped = "missing" if auto == "met" else "met"
+    app.selectbox(key=f"rv_dose_response_{first}").set_value(flipped)
+    app.text_area(key=f"rc_{first}").set_value("checked against the flowsheet")
+    next(b for b in app.button if b.label == "Save review").click().run()
+    assert not app.exception and any("Saved the review" in s.value for s in app.success)
+    saved = [json.loads(line) for line in (tmp_path / "Ann_Lee.jsonl").read_text().splitlines()]
+    assert len(saved) == 1 and saved[0]["note_id"] == first
+    assert saved[0]["labels"]["dose_response"]["status"] == flipped
+    assert saved[0]["reviewer"] == "Ann Lee" and saved[0]["comment"] == "checked against the flowsheet"
+    agreement = app.dataframe[-1].value.set_index("element")
+    assert agreement.loc["dose_response", "reviews"] == 1 and agreement.loc["dose_response", "agree"] == 0
+    assert first not in list(app.dataframe[0].value["note_id"])
+
+
+def test_review_page_without_an_open_note_says_what_to_do(app: AppTest, tmp_path: Path) -> None:
+    _goto(app, "Review")
+    app.text_input(key="review_folder").set_value(str(tmp_path)).run()
+    assert any("Open a note first" in i.value for i in app.info)
+
+
+def test_a_review_without_reviewer_name_is_refused(app: AppTest, tmp_path: Path) -> None:
+    app.text_area(key="one_text").set_value(DEV[1]["text"]).run()
+    app.button(key="one_audit").click().run()
+    _goto(app, "Review")
+    app.text_input(key="review_folder").set_value(str(tmp_path)).run()
+    next(b for b in app.button if b.label == "Save review").click().run()
+    assert any("reviewer" in e.value for e in app.error)
+    assert not list(tmp_path.iterdir())

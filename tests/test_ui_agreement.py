@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from auditor.ui.agreement import agreement_table, cohen_kappa, flip_rates
+
+
+def _review(auto: str, mine: str) -> dict:
+    return {"auditor_labels": {"drug_cost": auto}, "labels": {"drug_cost": {"status": mine}}}
+
+
+def test_kappa_matches_a_hand_computed_value() -> None:
+    # observed 0.75, expected 0.5*0.5+0.5*0.5 = 0.5 -> kappa 0.5
+    pairs = [("met", "met"), ("met", "met"), ("missing", "missing"), ("missing", "met")]
+    assert cohen_kappa(pairs) == pytest.approx(0.5)
+
+
+def test_kappa_is_undefined_without_variation_or_data() -> None:
+    assert cohen_kappa([]) is None
+    assert cohen_kappa([("met", "met"), ("met", "met")]) is None
+
+
+def test_agreement_table_counts_agreements_and_commonest_correction() -> None:
+    reviews = [_review("missing", "met"), _review("missing", "met"), _review("met", "met")]
+    row = agreement_table(reviews).set_index("element").loc["drug_cost"]
+    assert row["reviews"] == 3 and row["agree"] == 1
+    assert row["agreement"] == pytest.approx(0.333)
+    assert row["commonest_correction"] == "missing -> met"
+    other = agreement_table(reviews).set_index("element").loc["pump_status"]
+    assert other["reviews"] == 0 and pd.isna(other["agreement"])
+
+
+def test_flip_rates_are_per_element_and_auditor_status() -> None:
+    rates = flip_rates([_review("missing", "met"), _review("missing", "missing"), _review("met", "met")])
+    assert rates == {("drug_cost", "missing"): 0.5, ("drug_cost", "met"): 0.0}
