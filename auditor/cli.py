@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from collections import deque
 from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import Any, Iterator, Sequence
@@ -140,17 +141,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     writer = open_writer(args.out, force=args.force, resume=args.resume)
     rows: Iterator[Row] = chain.from_iterable(s.rows() for s in sources)
     if writer.resumed:
-        skipped = list(islice(rows, writer.resumed - 1))
+        deque(islice(rows, writer.resumed - 1), maxlen=0)  # skip without holding them
         last = next(rows, None)
         if last is None or last.get("note_id") != writer.last_id:
             raise InputError(f"{writer.partial} holds {writer.resumed} records that do not match the first notes of the input")
-        del skipped
         total = None if total is None else max(0, total - writer.resumed)
     if not args.quiet and args.resume:
         print(f"auditor: resuming after {writer.resumed} records already in {writer.partial}", file=sys.stderr)
 
     from auditor.parallel import audit_chunks, batched
 
+    if args.n_process <= 1:  # build before the bar starts, so its rate is the audit's
+        from auditor.pipeline import shared
+
+        shared()
     seen: set[Any] = set()
     duplicates = errors = done = 0
     started = time.monotonic()

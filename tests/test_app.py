@@ -90,7 +90,6 @@ def test_an_export_is_audited_filtered_opened_and_downloadable(app: AppTest) -> 
     _upload(app, "export.csv", _export_csv())
     app.button(key="export_audit").click().run()
     assert not app.exception
-    table = app.dataframe(key="results_table") if hasattr(app.dataframe, "__call__") else app.dataframe[0]
     full = app.dataframe[0].value
     assert len(full) == 6 and {"note_id", "score", "drug_cost_status", "author"} <= set(full.columns)
     wanted = full["drug_cost_status"].iloc[0]
@@ -101,7 +100,6 @@ def test_an_export_is_audited_filtered_opened_and_downloadable(app: AppTest) -> 
     assert not app.exception and len(app.metric) == 1
     assert app.session_state["open"]["note"]["note_id"] == str(shown["note_id"].iloc[0])
     assert {b.label for b in app.get("download_button")} == {"CSV", "Excel", "HTML report"}
-    del table
 
 
 def test_an_export_with_odd_column_names_is_mapped_by_hand(app: AppTest) -> None:

@@ -1,0 +1,172 @@
+"""Refill intervals across the visits of one patient (DOMAIN_REFERENCE 1.5, 4.4, R16).
+
+Expected days between refills = (fill volume - low-reservoir reserve) / daily
+volume, with daily volume = daily dose / concentration, capped by the drug's
+stability limit and an admixture's beyond-use date. A refill much earlier
+than that needs a documented reason; a longer interval than the stability
+limit is a finding unless the gap is so long that visits must be missing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable, Mapping
+
+from auditor.checks import tables
+from auditor.checks.findings import Finding, make
+from auditor.checks.visit import Visit, mcg_per_ml, parse_date
+
+_DOSE_MCG = {"mcg/day": 1.0, "mg/day": 1000.0}
+
+
+def _daily_dose_mcg(facts: Mapping[str, Any], changed: bool) -> float | None:
+    """Today's daily dose (after any change) in mcg/day."""
+    unit = facts.get("dose_unit")
+    doses = facts.get("daily_doses") or []
+    if changed and doses:
+        unit = unit or doses[0]["unit"]
+        same = [d for d in doses if d["unit"] == unit]
+        if same:
+            return same[-1]["value"] * _DOSE_MCG.get(unit, 0) or None
+    if facts.get("dose_after") is not None and unit in _DOSE_MCG:
+        return facts["dose_after"] * _DOSE_MCG[unit]
+    return None
+
+
+def stability_limit(drugs: Iterable[str], zic_diluted: bool | None) -> tuple[float, str] | None:
+    """The shortest configured stability limit of the drugs in the pump."""
+    table = tables.drugs()["stability_days"]
+    best: tuple[float, str] | None = None
+    for drug in drugs:
+        lim = table.get(drug)
+        if isinstance(lim, dict):
+            lim = lim["diluted"] if zic_diluted else lim["undiluted"]
+        if lim and (best is None or lim < best[0]):
+            best = (float(lim), drug)
+    return best
+
+
+def interval_inputs(v: Visit) -> dict[str, Any]:
+    """What the interval check needs from one note, as plain JSON (it travels in facts)."""
+    f = v.facts
+    drugs = v.pump_drugs
+    primary = (f.get("drugs") or [{}])[0].get("drug") if f.get("drugs") else (drugs[0] if drugs else None)
+    conc = v.concentration_of(primary) if primary else None
+    dose = _daily_dose_mcg(f, v.regimen_change)
+    daily_ml = None
+    if dose and conc:
+        daily_ml = dose / conc
+    elif f.get("rate_ml_per_day") and not v.regimen_change:
+        daily_ml = float(f["rate_ml_per_day"])
+    if daily_ml is not None and not (0.005 <= daily_ml <= 10):
+        daily_ml = None
+    fill_ml = v.fill["volume_ml"] if v.fill else f.get("volume_instilled_ml")
+    zic = None
+    if "ziconotide" in drugs:
+        zconf = tables.drugs()["stability_days"].get("ziconotide") or {}
+        if v.pat["ziconotide_undiluted"].search(v.text):
+            zic = False
+        elif v.pat["ziconotide_diluted"].search(v.text):
+            zic = True
+        elif conc is not None:
+            zic = conc not in zconf.get("undiluted_concentrations_mcg_ml", [])
+    bud = v.pat["bud_date"].search(v.text)
+    bud_date = parse_date(bud.group("d"), v.service_date) if bud else None
+    reason = next((m for p in v.pat["early_reason"] for m in [p.search(v.text)] if m), None)
+    ev = [v.fill["span"]] if v.fill else []
+    return {
+        "refill": v.refill,
+        "drugs": drugs,
+        "primary_drug": primary,
+        "concentration_mcg_ml": conc,
+        "daily_dose_mcg": dose,
+        "daily_volume_ml": round(daily_ml, 4) if daily_ml else None,
+        "fill_ml": fill_ml,
+        "reservoir_ml": v.reservoir_ml,
+        "residual_actual_ml": v.residual_actual[0] if v.residual_actual else None,
+        "pump_type": f.get("pump_type"),
+        "ziconotide_diluted": zic,
+        "bud_date": bud_date.isoformat() if bud_date else None,
+        "early_reason": (reason.group(0) if reason else ("regimen change" if v.regimen_change else None)) if v.text else None,
+        "text_read": bool(v.text),
+        "has_claim": v.has_claim,
+        "evidence": [{k: s[k] for k in ("start", "end", "text")} for s in ev],
+    }
+
+
+def _inputs(visit: Mapping[str, Any]) -> dict[str, Any]:
+    facts = visit.get("facts") or {}
+    got = (facts.get("claim_summary") or {}).get("visit")
+    if got:
+        return got
+    v = Visit(text=visit.get("text") or "", record={"facts": facts}, meta={"service_date": visit.get("service_date")})
+    return interval_inputs(v)
+
+
+def _linked(prev: Mapping[str, Any], cur: Mapping[str, Any]) -> bool:
+    """Same pump series: same primary drug and no conflicting reservoir size (ids can collide across sources)."""
+    if not prev["primary_drug"] or prev["primary_drug"] != cur["primary_drug"]:
+        return False
+    a, b = prev.get("reservoir_ml"), cur.get("reservoir_ml")
+    return not (a and b and a != b)
+
+
+def _capacity_days(prev: Mapping[str, Any]) -> float | None:
+    iv = tables.thresholds()["intervals"]
+    vol = prev.get("fill_ml") or prev.get("reservoir_ml")
+    if not vol or not prev.get("daily_volume_ml"):
+        return None
+    usable = vol - iv["low_reservoir_reserve_ml"]
+    return usable / prev["daily_volume_ml"] if usable > 0 else None
+
+
+def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Finding]:
+    iv = tables.thresholds()["intervals"]
+    out: list[Finding] = []
+    cap = _capacity_days(prev)
+    stab = stability_limit(prev["drugs"], prev.get("ziconotide_diluted"))
+    limits: list[tuple[float, str]] = [stab] if stab else []
+    if prev.get("bud_date") and tables.drugs().get("admixture_beyond_use_caps_interval"):
+        bud_days = (dt.date.fromisoformat(prev["bud_date"]) - dt.date.fromisoformat(prev["date"])).days
+        if bud_days > 0:
+            limits.append((float(bud_days), "the admixture (beyond-use date)"))
+    ev = cur.get("evidence") or []
+    if limits:
+        lim, what = min(limits)
+        plausible = days <= cap + iv["capacity_slack_days"] if cap else days <= 1.5 * lim
+        if days > lim and plausible:
+            out.append(make("refill-interval-exceeds-stability", "", [], interval_days=days, limit_days=int(lim), drug=what))
+            out[-1]["evidence"] = ev
+    allowed = min([x for x in [cap] + [lim for lim, _ in limits] if x])if (cap or limits) else None
+    if allowed and days >= iv["min_days_considered"] and days < iv["early_factor"] * allowed and cur.get("text_read") and not cur.get("early_reason"):
+        out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=iv["early_factor"]))
+        out[-1]["evidence"] = ev
+    return out
+
+
+def interval_findings(visits: list[dict[str, Any]]) -> dict[int, list[Finding]]:
+    """Findings by visit index, from consecutive refills of each patient sorted by date."""
+    conf = tables.thresholds()
+    by_patient: dict[str, list[dict[str, Any]]] = {}
+    for visit in visits:
+        pid, date = visit.get("patient_id"), parse_date(visit.get("service_date"))
+        if not pid or date is None:
+            continue
+        row = dict(_inputs(visit))
+        row.update(index=visit["index"], date=date.isoformat())
+        if row.get("refill"):
+            by_patient.setdefault(str(pid), []).append(row)
+    out: dict[int, list[Finding]] = {}
+    for rows in by_patient.values():
+        rows.sort(key=lambda r: r["date"])
+        for prev, cur in zip(rows, rows[1:]):
+            if conf.get("require_claim") and not cur.get("has_claim"):
+                continue
+            if not _linked(prev, cur):
+                continue
+            days = (dt.date.fromisoformat(cur["date"]) - dt.date.fromisoformat(prev["date"])).days
+            if days <= 0:
+                continue
+            found = _pair(prev, cur, days)
+            if found:
+                out.setdefault(cur["index"], []).extend(found)
+    return out

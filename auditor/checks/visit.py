@@ -1,0 +1,300 @@
+"""One note seen by the checks: pipeline facts, claim lines and what the
+checks read from the text themselves (rules as data in patterns.json).
+
+The pipeline's facts are reused where they are reliable; the extra facts the
+checks need (a documented reason, a fill line's concentration, who did the
+refill when the sentence is unusual) are read here so the pipeline stays
+untouched. Every extracted value keeps its span for evidence.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Mapping
+
+from auditor.checks import tables
+from auditor.checks.claims import ClaimLine, parse_claim
+
+Span = dict[str, Any]
+STAFF = frozenset({"RN", "LPN", "MA"})
+PRACTITIONER = frozenset({"NP", "PA", "CNS"})
+PHYSICIAN = frozenset({"MD", "DO"})
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", "."))
+
+
+def _span(m: re.Match[str], group: int | str = 0) -> Span:
+    return {"start": m.start(group), "end": m.end(group), "text": m.group(group)}
+
+
+def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
+    """ISO, US m/d/y, m/d/yy or m/d (year taken from `ref`, rolling forward past it)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = str(value).strip()
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", s)
+    try:
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        m = re.match(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?$", s)
+        if m:
+            year = int(m[3]) if m[3] else (ref.year if ref else None)
+            if year is None:
+                return None
+            year += 2000 if year < 100 else 0
+            d = dt.date(year, int(m[1]), int(m[2]))
+            if not m[3] and ref and d < ref:
+                d = dt.date(year + 1, d.month, d.day)
+            return d
+    except ValueError:
+        return None
+    return None
+
+
+def mcg_per_ml(value: float, unit: str) -> float:
+    return value * 1000.0 if unit.lower().startswith("mg") else value
+
+
+@dataclass
+class Visit:
+    """A note with its record and meta; properties are computed on first use."""
+
+    text: str
+    record: Mapping[str, Any]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    # ---- inputs ---------------------------------------------------------------------
+    @cached_property
+    def facts(self) -> Mapping[str, Any]:
+        return self.record.get("facts") or {}
+
+    @cached_property
+    def lines(self) -> list[ClaimLine]:
+        return parse_claim(self.meta.get("billed_codes"))
+
+    @cached_property
+    def codes(self) -> set[str]:
+        return {ln.code for ln in self.lines}
+
+    @cached_property
+    def service_date(self) -> dt.date | None:
+        return parse_date(self.meta.get("service_date"))
+
+    @cached_property
+    def payer(self) -> str:
+        return str(self.meta.get("payer") or "").strip().lower()
+
+    @cached_property
+    def pat(self) -> dict[str, Any]:
+        return tables.patterns()
+
+    def _guarded(self, m: re.Match[str]) -> bool:
+        """True when the match sits in planned/conditional wording ('will consider increasing')."""
+        line_start = max(self.text.rfind("\n", 0, m.start()), self.text.rfind("~", 0, m.start())) + 1
+        before = self.text[line_start:m.start()]
+        before = re.split(r"[.;]\s", before)[-1]
+        return any(g.search(before) for g in self.pat["future_guard"])
+
+    def _first(self, key: str, guard: bool = False) -> re.Match[str] | None:
+        hits = [m for p in self.pat[key] for m in p.finditer(self.text) if not (guard and self._guarded(m))]
+        return min(hits, key=lambda m: m.start()) if hits else None
+
+    def _line_of(self, pos: int) -> str:
+        a = self.text.rfind("\n", 0, pos) + 1
+        b = self.text.find("\n", pos)
+        return self.text[a: b if b >= 0 else len(self.text)]
+
+    # ---- what happened ----------------------------------------------------------------
+    @cached_property
+    def refill_span(self) -> Span | None:
+        m = self._first("refill_done", guard=True)
+        return _span(m) if m else None
+
+    @cached_property
+    def refill(self) -> bool:
+        """Refilled at this visit: the pipeline's decision, or a fill verb not contradicted by 'no refill'."""
+        if self.facts.get("refill") or self.facts.get("volume_instilled_ml"):
+            return True
+        if self._first("refill_not_done"):
+            return False
+        return self.refill_span is not None
+
+    @cached_property
+    def change_spans(self) -> list[Span]:
+        hits = [m for p in self.pat["regimen_change"] for m in p.finditer(self.text) if not self._guarded(m)]
+        return [_span(m) for m in sorted(hits, key=lambda m: m.start())]
+
+    @cached_property
+    def concentration_change(self) -> bool:
+        """The same drug at two concentrations (both stated as today's)."""
+        by_drug: dict[str, set[float]] = {}
+        for d in self.facts.get("drugs") or []:
+            by_drug.setdefault(d["drug"], set()).add(round(mcg_per_ml(d["concentration"], d["unit"]), 3))
+        return any(len(v) > 1 for v in by_drug.values())
+
+    @cached_property
+    def regimen_change(self) -> bool:
+        f = self.facts
+        dose_moved = f.get("dose_before") is not None and f.get("dose_after") is not None and f["dose_before"] != f["dose_after"]
+        return bool(f.get("regimen_change") or dose_moved or self.change_spans)
+
+    @cached_property
+    def performer(self) -> tuple[str | None, Span | None]:
+        """Who did the service: a 'refill performed (today) by X, RN' statement beats the pipeline's role."""
+        from auditor.components.facts import role_of
+
+        for p in self.pat["performer_staff"]:
+            for m in p.finditer(self.text):
+                role = role_of(m.group("who"))
+                if role:
+                    return role, _span(m)
+        ev = self.facts.get("performer_evidence") or self.facts.get("signer_evidence")
+        return self.facts.get("performer_role"), ev
+
+    @cached_property
+    def outside_supply(self) -> Span | None:
+        """Evidence that an outside pharmacy or the patient supplied the drug (unchecked boxes ignored)."""
+        for p in self.pat["outside_supply"]:
+            for m in p.finditer(self.text):
+                if self.pat["unchecked_box"].search(self._line_of(m.start())):
+                    continue
+                if self._guarded(m):
+                    continue
+                return _span(m)
+        return None
+
+    @cached_property
+    def supplier(self) -> str | None:
+        if not self.refill:
+            return None
+        return "outside" if (self.outside_supply or self.facts.get("drug_supplier") == "outside") else "practice"
+
+    # ---- drugs -----------------------------------------------------------------------
+    @cached_property
+    def pump_drugs(self) -> list[str]:
+        """Drugs with a stated concentration (in the pump), else the drugs named."""
+        named = [d["drug"] for d in self.facts.get("drugs") or []]
+        return sorted(set(named)) if named else list(self.facts.get("drug_names") or [])
+
+    @cached_property
+    def compounded(self) -> Span | None:
+        """An admixture (two drugs in the pump) or compounding stated."""
+        m = self.pat["compounded"].search(self.text)
+        if m:
+            return _span(m)
+        drugs = self.facts.get("drugs") or []
+        if len({d["drug"] for d in drugs}) > 1:
+            return {k: drugs[1].get(k) for k in ("start", "end", "text")} if "start" in drugs[1] else None
+        return None
+
+    @cached_property
+    def is_admixture(self) -> bool:
+        return bool(self.compounded) or len({d["drug"] for d in self.facts.get("drugs") or []}) > 1
+
+    @cached_property
+    def fill(self) -> dict[str, Any] | None:
+        """The fill line: volume, and a concentration or explicit amount stated with it."""
+        best: tuple[int, dict[str, Any]] | None = None
+        for p in self.pat["fill"]:
+            for m in p.finditer(self.text):
+                if self._guarded(m):
+                    continue
+                tail = m.group("tail") or ""
+                out: dict[str, Any] = {"volume_ml": _num(m.group("vol")), "span": _span(m), "tail": tail}
+                amt = self.pat["explicit_amount"].search(tail)
+                if amt:
+                    out["explicit"] = (_num(amt.group("val")), amt.group("unit").lower())
+                if best is None or m.start() < best[0]:
+                    best = (m.start(), out)
+        return best[1] if best else None
+
+    def concentration_of(self, drug: str) -> float | None:
+        """mcg/mL of `drug` as filled today: the fill line's, else the only (or last) one stated."""
+        from auditor.components.facts import patterns as fact_patterns
+
+        fp = fact_patterns()
+        fill = self.fill
+        if fill:
+            tail = fill["tail"]
+            for m in self.pat["concentration"].finditer(tail):
+                before = tail[: m.start()]
+                names = [fp.drug_of.get(n.group("drug").lower()) for n in fp.drug_name.finditer(before[-40:])]
+                if not names or names[-1] == drug or (names[-1] is None):
+                    if names and names[-1] not in (None, drug):
+                        continue
+                    others = {d["drug"] for d in self.facts.get("drugs") or []}
+                    if names or others <= {drug}:
+                        return mcg_per_ml(_num(m.group("val")), m.group("unit"))
+        concs = [mcg_per_ml(d["concentration"], d["unit"]) for d in self.facts.get("drugs") or [] if d["drug"] == drug]
+        if not concs:
+            return None
+        return concs[-1]
+
+    def amount_mcg(self, drug: str) -> tuple[float, Span | None] | None:
+        """Amount of `drug` put in the pump today, in mcg (volume x concentration, else an explicit amount)."""
+        fill = self.fill
+        if not fill:
+            return None
+        conc = self.concentration_of(drug)
+        if conc:
+            return fill["volume_ml"] * conc, fill["span"]
+        if fill.get("explicit") and not self.is_admixture:
+            val, unit = fill["explicit"]
+            return (val * 1000.0 if unit == "mg" else val), fill["span"]
+        return None
+
+    @cached_property
+    def waste(self) -> tuple[float, Span] | None:
+        """A discarded drug amount (not the residual aspirated from the pump)."""
+        for p in self.pat["waste_documented"]:
+            for m in p.finditer(self.text):
+                line_start = self.text.rfind("\n", 0, m.start()) + 1
+                if self.pat["waste_residual_context"].search(self.text[line_start:m.start() + len(m.group(0))]):
+                    continue
+                return _num(m.group("val")), _span(m)
+        return None
+
+    # ---- volumes -----------------------------------------------------------------------
+    def _value(self, key: str, skip_expected: bool = False) -> tuple[float, Span] | None:
+        hits = []
+        for p in self.pat[key]:
+            for m in p.finditer(self.text):
+                if skip_expected and self.pat["expected_context"].search(self.text[max(0, m.start() - 25):m.start() + 15].split(m.group("val"))[0]):
+                    continue
+                hits.append(m)
+        if not hits:
+            return None
+        m = min(hits, key=lambda m: m.start())
+        return _num(m.group("val")), _span(m)
+
+    @cached_property
+    def residual_expected(self) -> tuple[float, Span] | None:
+        return self._value("residual_expected")
+
+    @cached_property
+    def residual_actual(self) -> tuple[float, Span] | None:
+        exp = self.residual_expected
+        got = self._value("residual_actual", skip_expected=True)
+        if got and exp and got[1]["start"] == exp[1]["start"]:
+            return None
+        return got
+
+    @cached_property
+    def reservoir_ml(self) -> float | None:
+        r = self.facts.get("reservoir_ml")
+        if r:
+            return float(r)
+        m = re.search(r"\b(?:synchromed(?:\s*ii)?|prometra(?:\s*ii)?|isomed|codman\s*3000)[^\n.]{0,15}?\b(10|18|20|30|35|40)\s*(?:ml|cc)\b", self.text, re.I)
+        return float(m.group(1)) if m else None
+
+    @cached_property
+    def has_claim(self) -> bool:
+        return bool(self.lines)

@@ -1,0 +1,301 @@
+"""Apache Spark engine: audit a DataFrame of notes with mapInPandas.
+
+Why this shape:
+- The pipeline is built once per Python worker process (a module-level cache,
+  `_worker_nlp`); it is never broadcast and never built per row or per task.
+  Spark reuses Python workers between tasks (`spark.python.worker.reuse`), so
+  each worker pays the ~2 s build once.
+- Only rows go in and only flat columns plus the record's JSON come out: no
+  spaCy object crosses a process boundary.
+- A note that fails gets an error record from `audit_rows`; a whole batch that
+  fails (the pipeline cannot be built, say) gets one error record per row, so
+  every input note always has an output row.
+- Order: a row index from `monotonically_increasing_id()` is added right after
+  reading. mapInPandas keeps partitions and their row order, so the index stays
+  sorted within each partition and partitions come out in index order; the
+  writers sort within partitions and check the order while streaming, which
+  avoids a global sort (its sampling pass would run the audit twice).
+
+Nothing here logs or prints note text.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+from auditor.audit import META_COLUMNS, audit_rows, error_record
+from auditor.elements import ELEMENTS
+
+if TYPE_CHECKING:  # pyspark is an optional extra; import it lazily
+    import pandas as pd
+    from pyspark.sql import DataFrame, SparkSession
+
+ROW_INDEX = "_row"
+RECORD = "record"
+FLAT_COLUMNS: tuple[str, ...] = ("note_id", "score", *(f"{e}_status" for e in ELEMENTS), "findings",
+                                 "performer_role", "refill", "error")
+INPUT_SUFFIXES = (".csv", ".jsonl", ".json", ".parquet")
+OUTPUT_SUFFIXES = (".jsonl", ".parquet")
+SLICE = 500  # rows audited per call inside a worker, so an Arrow batch of 10,000 notes is not held as Docs
+BATCH_SIZE = 50  # nlp.pipe batch size (STACK_NOTES: ~50 balances work)
+
+_NLP: Any = None
+BUILDS = 0  # how many times this process built the pipeline (tests check it stays at 1 per worker)
+
+
+class SparkInputError(Exception):
+    """An input or output problem the user can fix; run_cli prints the one-line message and returns 2."""
+
+
+# --------------------------------------------------------------------------- session
+
+
+def configure_environment() -> None:
+    """Local-only Spark: workers run this interpreter (so they see our packages), bound to 127.0.0.1."""
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+
+
+def session(master: str = "local[2]", app_name: str = "pump-auditor") -> SparkSession:
+    """The active SparkSession, or a new local one with no UI and no network beyond loopback."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    configure_environment()
+    spark = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.python.worker.reuse", "true")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _worker_nlp() -> Any:
+    """The pipeline of this Python worker, built on first use and kept for the worker's life."""
+    global _NLP, BUILDS
+    if _NLP is None:
+        import warnings
+
+        warnings.filterwarnings("ignore")
+        from auditor.pipeline import build
+
+        _NLP = build()
+        BUILDS += 1
+    return _NLP
+
+
+def _plain(value: Any) -> Any:
+    """Arrow hands nulls over as None, NaN or pd.NA; the audit wants None."""
+    try:
+        import pandas as pd
+
+        if value is not None and not isinstance(value, (list, dict, bytes)) and pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        return value.item()
+    return value
+
+
+def _flat(rec: dict[str, Any]) -> dict[str, Any]:
+    from auditor.io import flat
+
+    return flat(rec)
+
+
+def _dumps(rec: dict[str, Any]) -> str:
+    from auditor.io import dumps
+
+    return dumps(rec)
+
+
+def audit_pandas(pdf: pd.DataFrame, passthrough: Sequence[str] = ()) -> pd.DataFrame:
+    """Audit one pandas batch of `note_id`, `text` and meta columns; one output row per input row, in order."""
+    import pandas as pd
+
+    rows = [{k: _plain(v) for k, v in r.items()} for r in pdf.to_dict("records")]
+    for r in rows:
+        for col in META_COLUMNS:
+            if r.get(col) is not None and not isinstance(r[col], str):
+                r[col] = str(r[col])
+    records: list[dict[str, Any]] = []
+    for start in range(0, len(rows), SLICE):
+        part = [{k: v for k, v in r.items() if k not in passthrough} for r in rows[start:start + SLICE]]
+        try:
+            records += audit_rows(_worker_nlp(), part, batch_size=BATCH_SIZE)
+        except Exception as exc:  # noqa: BLE001  every note still gets its record
+            records += [error_record(r.get("note_id"), f"engine failed: {type(exc).__name__}") for r in part]
+    out = []
+    for row, rec in zip(rows, records):
+        flat = _flat(rec)
+        item = {c: flat.get(c) for c in FLAT_COLUMNS}
+        item["note_id"] = None if item["note_id"] is None else str(item["note_id"])
+        item["score"] = None if item["score"] is None else float(item["score"])
+        item["refill"] = None if item["refill"] is None else bool(item["refill"])
+        for c in ("performer_role", "findings", "error", *(f"{e}_status" for e in ELEMENTS)):
+            item[c] = None if item[c] is None else str(item[c])
+        item[RECORD] = _dumps(rec)
+        for c in passthrough:
+            item[c] = row.get(c)
+        out.append(item)
+    cols = [*FLAT_COLUMNS, RECORD, *passthrough]
+    return pd.DataFrame(out, columns=cols).astype({"score": "float64"}) if out else pd.DataFrame(columns=cols)
+
+
+def _audit_partition(batches: Iterator[pd.DataFrame], passthrough: Sequence[str]) -> Iterator[pd.DataFrame]:
+    for pdf in batches:
+        yield audit_pandas(pdf, passthrough)
+
+
+# --------------------------------------------------------------------------- driver side
+
+
+def output_schema(df: DataFrame, passthrough: Sequence[str] = ()) -> Any:
+    """Flat audit columns, the record as JSON text, then the passthrough columns with their input types."""
+    from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
+
+    types = {"score": DoubleType(), "refill": BooleanType()}
+    fields = [StructField(c, types.get(c, StringType()), True) for c in FLAT_COLUMNS]
+    fields.append(StructField(RECORD, StringType(), True))
+    fields += [StructField(c, df.schema[c].dataType, True) for c in passthrough]
+    return StructType(fields)
+
+
+def audit_dataframe(df: DataFrame, id_col: str = "note_id", text_col: str = "text",
+                    passthrough: Sequence[str] = ()) -> DataFrame:
+    """Audit every row of `df`: flat audit columns plus `record`, the full contract record as JSON.
+
+    `passthrough` columns (a row index, say) are copied to the output unchanged.
+    Meta columns of the audit contract are used when present, as text.
+    """
+    from pyspark.sql import functions as F
+
+    missing = [c for c in (id_col, text_col) if c not in df.columns]
+    if missing:
+        raise SparkInputError(f"no column {', '.join(map(repr, missing))} (columns found: {', '.join(df.columns)})")
+    cols = [F.col(id_col).alias("note_id"), F.col(text_col).cast("string").alias("text")]
+    cols += [F.col(c).cast("string").alias(c) for c in META_COLUMNS if c in df.columns and c not in (id_col, text_col)]
+    cols += [F.col(c) for c in passthrough]
+    src = df.select(*cols)
+    keep = tuple(passthrough)
+    return src.mapInPandas(lambda it: _audit_partition(it, keep), schema=output_schema(df, keep))
+
+
+def read_inputs(spark: SparkSession, inputs: Sequence[str]) -> DataFrame:
+    """Read CSV / JSONL / Parquet inputs into one DataFrame with a row index in input order."""
+    from pyspark.sql import functions as F
+
+    frames = []
+    for path in inputs:
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if not p.exists():
+            raise SparkInputError(f"{path}: no such file or folder")
+        if suffix not in INPUT_SUFFIXES:
+            raise SparkInputError(f"{path}: the spark engine reads {', '.join(INPUT_SUFFIXES)}, not {suffix or 'this'}")
+        if suffix == ".csv":  # every column as text, quoted fields may span lines (notes do)
+            df = spark.read.csv(path, header=True, multiLine=True, escape='"', inferSchema=False)
+        elif suffix in (".jsonl", ".json"):
+            df = spark.read.json(path, multiLine=False)
+        else:
+            df = spark.read.parquet(path)
+        frames.append(df)
+    df = frames[0]
+    for other in frames[1:]:
+        df = df.unionByName(other, allowMissingColumns=True)
+    return df.withColumn(ROW_INDEX, F.monotonically_increasing_id())
+
+
+def _in_order(rows: Iterator[Any]) -> Iterator[Any]:
+    """Yield rows, failing loudly if the row index ever goes backwards (the order is the contract)."""
+    last = -1
+    for row in rows:
+        if row[ROW_INDEX] <= last:
+            raise RuntimeError("spark output lost input order")
+        last = row[ROW_INDEX]
+        yield row
+
+
+def _check_output(out: str, force: bool) -> None:
+    p = Path(out)
+    if p.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise SparkInputError(f"{out}: the spark engine writes {', '.join(OUTPUT_SUFFIXES)}, not {p.suffix or 'this'}")
+    if not p.parent.resolve().is_dir():
+        raise SparkInputError(f"{out}: folder {p.parent} does not exist")
+    if p.exists() and not force:
+        raise SparkInputError(f"{out} exists; use --force to overwrite it")
+
+
+def write_output(audited: DataFrame, out: str) -> int:
+    """Write audited rows in input order: .parquet as a Spark folder of flat rows, .jsonl as records. Returns the count."""
+    ordered = audited.sortWithinPartitions(ROW_INDEX)
+    if out.lower().endswith(".parquet"):
+        if Path(out).is_file():
+            Path(out).unlink()
+        ordered.drop(RECORD, ROW_INDEX).write.mode("overwrite").parquet(out)
+        return _parquet_rows(out)
+    partial = out + ".partial"
+    n = 0
+    with open(partial, "w", encoding="utf-8") as fh:
+        for row in _in_order(ordered.select(RECORD, ROW_INDEX).toLocalIterator()):
+            fh.write(row[RECORD] + "\n")
+            n += 1
+    if Path(out).is_dir():
+        shutil.rmtree(out)
+    os.replace(partial, out)
+    return n
+
+
+def _parquet_rows(out: str) -> int:
+    """Rows in a written Parquet folder, read from the footers (no second audit)."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in Path(out).glob("*.parquet"))
+
+
+def run_cli(inputs: list[str], out: str, id_col: str = "note_id", text_col: str = "text", force: bool = False) -> int:
+    """`auditor audit --engine spark`: read, audit, write. 0 when every note has a record, 2 for unusable arguments."""
+    try:
+        if not inputs:
+            raise SparkInputError("no input given")
+        if out == "-":
+            raise SparkInputError("the spark engine writes a file (.jsonl or .parquet), not standard output")
+        _check_output(out, force)
+        spark = session()
+        try:
+            df = read_inputs(spark, inputs)
+        except SparkInputError:
+            raise
+        except Exception as exc:  # noqa: BLE001  Spark's AnalysisException and friends: one clear line
+            raise SparkInputError(f"cannot read input: {str(exc).splitlines()[0][:200]}") from None
+        audited = audit_dataframe(df, id_col=id_col, text_col=text_col, passthrough=(ROW_INDEX,))
+        n = write_output(audited, out)
+    except SparkInputError as exc:
+        print(f"auditor: {exc}", file=sys.stderr)
+        return 2
+    print(f"auditor: {n} notes audited with spark -> {out}", file=sys.stderr)
+    return 0
+
+
+def records(audited: DataFrame) -> Iterator[dict[str, Any]]:
+    """The full records of an audited DataFrame, parsed (for notebooks and tests), in partition order."""
+    for row in audited.select(RECORD).toLocalIterator():
+        yield json.loads(row[RECORD])
