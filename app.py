@@ -32,11 +32,13 @@ from auditor.ui.worklist import worklist
 
 ROLES = ("MD", "DO", "NP", "PA", "CNS", "RN", "LPN", "MA")
 NOT_GIVEN = "(not given)"
-ICONS = {"met": "✅", "partial": "🟡", "missing": "❌", "not_applicable": "➖"}
+# status chips in Streamlit's badge markdown (no emoji: headless and locked-down browsers lack emoji fonts)
+BADGES = {"met": ":green-badge[met]", "partial": ":orange-badge[partial]", "missing": ":red-badge[missing]",
+          "not_applicable": ":gray-badge[not applicable]"}
 PAGES = ("One note", "Export", "Review")
 BATCH = 25
 
-st.set_page_config(page_title="Pain-pump documentation workbench", page_icon="🩺", layout="wide")
+st.set_page_config(page_title="Pain-pump documentation workbench", layout="wide")
 
 
 @st.cache_resource(show_spinner="Loading the auditor pipeline...")
@@ -61,7 +63,7 @@ def show_note(note: dict[str, Any], record: dict[str, Any], compact: bool = Fals
         st.metric("Documentation score", f"{record['score']:.2f}")
         for el in ELEMENTS:
             status = els[el]["status"]
-            st.markdown(f"{ICONS[status]} **{TITLES[el]}** — `{status}`")
+            st.markdown(f"{BADGES[status]} **{TITLES[el]}**")
         facts = record.get("facts") or {}
         st.caption(f"Performer: {facts.get('performer_role') or 'unknown'} (from {facts.get('performer_source') or '-'}); "
                    f"refill: {'yes' if facts.get('refill') else 'no'}")
@@ -277,7 +279,7 @@ def page_review() -> None:
         st.error(f"This note could not be audited: {opened['record']['error']}")
     else:
         st.subheader(f"Note {opened['note']['note_id']}")
-        left, right = st.columns([3, 2])
+        left, right = st.columns([1, 1])
         with left:
             show_note(opened["note"], opened["record"], compact=True)
         with right:

@@ -101,7 +101,11 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
             out[i] = build_record(nid, pump, meta)
         except Exception as exc:  # noqa: BLE001
             out[i] = error_record(nid, f"decision failed: {type(exc).__name__}: {str(exc)[:120]}")
-    return [r for r in out if r is not None]
+    records = [r for r in out if r is not None]
+    from auditor.checks import apply_checks
+
+    apply_checks(records, rows)
+    return records
 
 
 def audit_note(text: str, nlp: Language | None = None, note_id: str = "note", **meta: Any) -> dict[str, Any]:

@@ -82,6 +82,11 @@ def _text_value(value: Any) -> Any:
         except UnicodeEncodeError:  # surrogate-escaped bytes from a file that is not UTF-8
             return value.encode("utf-8", errors="surrogateescape")
         return value
+    if isinstance(value, (bytes, bytearray)):  # binary Parquet/Arrow columns
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return bytes(value)
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
@@ -155,8 +160,9 @@ def open_source(path: str, id_col: str = "note_id", text_col: str = "text") -> S
 def _csv_source(p: Path, id_col: str, text_col: str) -> Source:
     import pandas as pd
 
-    # Every cell is text (ids keep leading zeros, codes stay codes); only empty cells are missing.
-    opts: dict[str, Any] = dict(dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
+    # Every cell is a Python str (ids keep leading zeros, codes stay codes; object dtype because
+    # Arrow-backed strings cannot hold the surrogate-escaped bytes of a non-UTF-8 cell); only empty cells are missing.
+    opts: dict[str, Any] = dict(dtype=object, keep_default_na=False, na_values=[""], encoding="utf-8-sig",
                                 encoding_errors="surrogateescape")
     try:
         header = list(pd.read_csv(p, nrows=0, **opts).columns)

@@ -149,7 +149,9 @@ def run_config(name: str, notes_path: str, batch_size: int, chunk: int) -> dict[
     rows = read_rows(notes_path)
     words = sum(len(r["text"].split()) for r in rows)
     res: dict[str, Any] = {"config": name, "notes": len(rows), "words": words}
+    load_before = os.getloadavg()[0]
     res.update(RUNNERS[name](rows, batch_size, chunk))
+    res["load_avg_1m"] = max(load_before, os.getloadavg()[0])  # > cores means other work shared the CPUs
     res["notes_per_s"] = len(rows) / res["run_s"]
     res["words_per_s"] = words / res["run_s"]
     res["peak_rss_mb"] = peak_rss_mb() + res.get("workers_peak_rss_mb", 0.0)
@@ -193,10 +195,11 @@ def _child(args: list[str], timeout: float) -> list[dict[str, Any]]:
 
 def table(results: list[dict[str, Any]]) -> str:
     """A Markdown table of throughput results."""
-    out = ["| configuration | notes | notes/s | words/s | setup s | peak RSS MB |", "|---|---|---|---|---|---|"]
+    out = ["| configuration | notes | notes/s | words/s | setup s | peak RSS MB | load avg |",
+           "|---|---|---|---|---|---|---|"]
     for r in results:
         out.append(f"| {r['config']} | {r['notes']} | {r['notes_per_s']:.1f} | {r['words_per_s']:,.0f} | "
-                   f"{r['setup_s']:.1f} | {r['peak_rss_mb']:.0f} |")
+                   f"{r['setup_s']:.1f} | {r['peak_rss_mb']:.0f} | {r.get('load_avg_1m', float('nan')):.1f} |")
     return "\n".join(out)
 
 

@@ -10,20 +10,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
 GOLD = REPO / "annotations" / "gold.jsonl"
-CONTRACT_TOOL = REPO / ".." / "shared" / "tools" / "check_contract.py"
-SAMPLE_COLUMNS = ["note_id", "text", "patient_id", "service_date", "author", "author_role", "payer", "billed_codes"]
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    with open(path, "w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    return path
 
 
 @pytest.fixture(scope="session")

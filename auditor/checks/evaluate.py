@@ -46,17 +46,22 @@ def score(gold: Sequence[dict[str, Any]], records: Sequence[dict[str, Any]]) -> 
     }
 
 
-def run(gold_path: str | Path, split: str = "dev") -> dict[str, Any]:
+def evaluate(nlp: Any, notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Audit gold notes with the checks wired in and score their findings."""
     from auditor.audit import audit_rows
+
+    t0 = time.perf_counter()
+    records = apply_checks(audit_rows(nlp, notes), notes)
+    result = score(notes, records)
+    result["seconds"] = round(time.perf_counter() - t0, 2)
+    return result
+
+
+def run(gold_path: str | Path, split: str = "dev") -> dict[str, Any]:
     from auditor.pipeline import shared
 
     gold = [json.loads(line) for line in Path(gold_path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    gold = [g for g in gold if g.get("split") == split]
-    t0 = time.perf_counter()
-    records = apply_checks(audit_rows(shared(), gold), gold)
-    result = score(gold, records)
-    result["seconds"] = round(time.perf_counter() - t0, 2)
-    return result
+    return evaluate(shared(), [g for g in gold if g.get("split") == split])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

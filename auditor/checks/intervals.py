@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from auditor.checks import tables
 from auditor.checks.findings import Finding, make
-from auditor.checks.visit import Visit, mcg_per_ml, parse_date
+from auditor.checks.visit import Visit, parse_date
 
 _DOSE_MCG = {"mcg/day": 1.0, "mg/day": 1000.0}
 
@@ -79,6 +79,7 @@ def interval_inputs(v: Visit) -> dict[str, Any]:
         "primary_drug": primary,
         "concentration_mcg_ml": conc,
         "daily_dose_mcg": dose,
+        "dose_before_mcg": f["dose_before"] * _DOSE_MCG[f["dose_unit"]] if f.get("dose_before") is not None and f.get("dose_unit") in _DOSE_MCG else None,
         "daily_volume_ml": round(daily_ml, 4) if daily_ml else None,
         "fill_ml": fill_ml,
         "reservoir_ml": v.reservoir_ml,
@@ -98,16 +99,25 @@ def _inputs(visit: Mapping[str, Any]) -> dict[str, Any]:
     got = (facts.get("claim_summary") or {}).get("visit")
     if got:
         return got
-    v = Visit(text=visit.get("text") or "", record={"facts": facts}, meta={"service_date": visit.get("service_date")})
-    return interval_inputs(v)
+    v = Visit(text=visit.get("text") or "", record={"facts": facts},
+              meta={"service_date": visit.get("service_date"), "billed_codes": visit.get("billed_codes")})
+    got = interval_inputs(v)
+    known = (facts.get("claim_summary") or {}).get("has_claim")
+    got["has_claim"] = known if known is not None else (v.has_claim if "billed_codes" in visit else None)
+    return got
 
 
 def _linked(prev: Mapping[str, Any], cur: Mapping[str, Any]) -> bool:
-    """Same pump series: same primary drug and no conflicting reservoir size (ids can collide across sources)."""
+    """Same pump series with nothing missing in between: same primary drug, no conflicting reservoir size,
+    and today's starting dose is the dose the previous visit left (ids can collide, runs can be partial)."""
     if not prev["primary_drug"] or prev["primary_drug"] != cur["primary_drug"]:
         return False
-    a, b = prev.get("reservoir_ml"), cur.get("reservoir_ml")
-    return not (a and b and a != b)
+    for key in ("reservoir_ml", "pump_type"):
+        a, b = prev.get(key), cur.get(key)
+        if a and b and a != b:
+            return False
+    left, found = prev.get("daily_dose_mcg"), cur.get("dose_before_mcg")
+    return not (left and found and abs(left - found) > 0.05 * left)
 
 
 def _capacity_days(prev: Mapping[str, Any]) -> float | None:
@@ -136,7 +146,8 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
         if days > lim and plausible:
             out.append(make("refill-interval-exceeds-stability", "", [], interval_days=days, limit_days=int(lim), drug=what))
             out[-1]["evidence"] = ev
-    allowed = min([x for x in [cap] + [lim for lim, _ in limits] if x])if (cap or limits) else None
+    bounds = [x for x in [cap, *(lim for lim, _ in limits)] if x]
+    allowed = min(bounds) if bounds else None
     if allowed and days >= iv["min_days_considered"] and days < iv["early_factor"] * allowed and cur.get("text_read") and not cur.get("early_reason"):
         out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=iv["early_factor"]))
         out[-1]["evidence"] = ev
@@ -144,7 +155,11 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
 
 
 def interval_findings(visits: list[dict[str, Any]]) -> dict[int, list[Finding]]:
-    """Findings by visit index, from consecutive refills of each patient sorted by date."""
+    """Findings by visit index, from consecutive refills of each patient sorted by date.
+
+    visits: {"index", "patient_id", "service_date", "facts"}; optional "text" (reasons and fill lines are
+    read from it when facts hold no claim_summary) and "billed_codes".
+    """
     conf = tables.thresholds()
     by_patient: dict[str, list[dict[str, Any]]] = {}
     for visit in visits:
@@ -159,7 +174,7 @@ def interval_findings(visits: list[dict[str, Any]]) -> dict[int, list[Finding]]:
     for rows in by_patient.values():
         rows.sort(key=lambda r: r["date"])
         for prev, cur in zip(rows, rows[1:]):
-            if conf.get("require_claim") and not cur.get("has_claim"):
+            if conf.get("require_claim") and cur.get("has_claim") is False:
                 continue
             if not _linked(prev, cur):
                 continue

@@ -153,7 +153,8 @@ class Visit:
 
         for p in self.pat["performer_staff"]:
             for m in p.finditer(self.text):
-                role = role_of(m.group("who"))
+                who = re.split(r"\b(?:with|assist\w*|and|while|under|per)\b", m.group("who"), maxsplit=1, flags=re.I)[0]
+                role = role_of(who)
                 if role:
                     return role, _span(m)
         ev = self.facts.get("performer_evidence") or self.facts.get("signer_evidence")
@@ -203,7 +204,9 @@ class Visit:
     def fill(self) -> dict[str, Any] | None:
         """The fill line: volume, and a concentration or explicit amount stated with it."""
         best: tuple[int, dict[str, Any]] | None = None
-        for p in self.pat["fill"]:
+        for p in self.pat["fill"]:  # in priority order: verb-first wording wins
+            if best:
+                break
             for m in p.finditer(self.text):
                 if self._guarded(m):
                     continue
@@ -222,17 +225,15 @@ class Visit:
 
         fp = fact_patterns()
         fill = self.fill
+        alone = {d["drug"] for d in self.facts.get("drugs") or []} <= {drug}
         if fill:
             tail = fill["tail"]
             for m in self.pat["concentration"].finditer(tail):
-                before = tail[: m.start()]
-                names = [fp.drug_of.get(n.group("drug").lower()) for n in fp.drug_name.finditer(before[-40:])]
-                if not names or names[-1] == drug or (names[-1] is None):
-                    if names and names[-1] not in (None, drug):
-                        continue
-                    others = {d["drug"] for d in self.facts.get("drugs") or []}
-                    if names or others <= {drug}:
-                        return mcg_per_ml(_num(m.group("val")), m.group("unit"))
+                named = [fp.drug_of.get(n.group("drug").lower()) for n in fp.drug_name.finditer(tail[max(0, m.start() - 40):m.start()])]
+                if named and named[-1] == drug:
+                    return mcg_per_ml(_num(m.group("val")), m.group("unit"))
+                if not named and alone:
+                    return mcg_per_ml(_num(m.group("val")), m.group("unit"))
         concs = [mcg_per_ml(d["concentration"], d["unit"]) for d in self.facts.get("drugs") or [] if d["drug"] == drug]
         if not concs:
             return None

@@ -62,6 +62,7 @@ def pump_evidence(doc: Doc) -> Doc:
     sec_starts, sec_cats = _section_index(doc) if Doc.has_extension("sections") else ([], [])
     sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
     spans: list[dict[str, Any]] = []
+    text = doc.text  # spaCy rebuilds doc.text from tokens on every access
     for span in doc.spans.get(SPAN_GROUP, []):
         rule = span._.target_rule
         meta = (rule.metadata or {}) if rule is not None else {}
@@ -92,7 +93,7 @@ def pump_evidence(doc: Doc) -> Doc:
             "rule": meta.get("rule_id", ""),
             "start": start,
             "end": end,
-            "text": doc.text[start:end],
+            "text": text[start:end],
             "sect": sect,
             "sent": sent,
             "mods": mods,

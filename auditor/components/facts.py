@@ -179,13 +179,17 @@ def _performer(text: str) -> dict[str, Any]:
                 break
         if out:
             break
-    sig = None
-    for m in p.signature.finditer(text):
-        if role_of(m.group("cred")):
-            sig = m
-    if sig is not None:
-        out["signer_role"] = role_of(sig.group("cred"))
-        out["signer_evidence"] = _span(sig, "cred")
+    # the last short line that ends in a credential signs the note
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if 2 < len(body) <= 120 and "," in body or (2 < len(body) <= 120 and body.rstrip()[-2:].isalpha()):
+            m = p.signature.match(body)
+            if m and role_of(m.group("cred")):
+                role = role_of(m.group("cred"))
+                out["signer_role"] = role
+                out["signer_evidence"] = {"start": offset + m.start("cred"), "end": offset + m.end("cred"), "text": m.group("cred")}
+        offset += len(line)
     return out
 
 

@@ -11,6 +11,7 @@ from medspacy.target_matcher import TargetMatcher, TargetRule
 from spacy.language import Language
 
 from auditor import rules
+from auditor.components.fast_regex import accelerate
 
 SPAN_GROUP = "pump_spans"
 
@@ -19,7 +20,7 @@ SPAN_GROUP = "pump_spans"
 def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
     sec = Sectionizer(nlp, name=name, rules=None, input_span_type=None, span_attrs=None)
     sec.add([SectionRule(literal=r["literal"], category=r["category"], pattern=r.get("pattern")) for r in rules.section_rules()])
-    return sec
+    return accelerate(sec)
 
 
 @Language.factory("pump_target_matcher", default_config={})
@@ -30,7 +31,7 @@ def make_target_matcher(nlp: Language, name: str) -> TargetMatcher:
                    metadata={"rule_id": r["id"], **(r.get("metadata") or {})})
         for r in rules.target_rules()
     ])
-    return tm
+    return accelerate(tm)
 
 
 def _context_rule(r: Dict[str, Any]) -> ConTextRule:
@@ -46,4 +47,4 @@ def make_context(nlp: Language, name: str, max_scope: int, use_medspacy_defaults
     ctx = ConText(nlp, name=name, rules="default" if use_medspacy_defaults else None, max_scope=max_scope,
                   input_span_type="group", span_group_name=SPAN_GROUP, span_attrs=None)
     ctx.add([_context_rule(r) for r in rules.context_rules()])
-    return ctx
+    return accelerate(ctx)

@@ -1,0 +1,98 @@
+"""Refill intervals across a run: too early without a reason, past a drug's stability limit,
+and no judgement when visits cannot be the same pump series."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auditor.audit import audit_rows
+from auditor.checks import apply_checks, interval_findings
+
+
+def refill_note(drug: str, conc: str, dose: str, volume: int = 40, pump: str = "SynchroMed II 40 mL", extra: str = "") -> str:
+    return f"""PUMP REFILL
+Provider: Alan Reyes, MD (performed personally)
+Pt reports good relief on current dose, no sedation. Goals reviewed: walk daily - met.
+Pump: {pump}, {drug} {conc}, {dose} simple continuous. Pre-refill: expected reservoir 5.0 mL, no alarms.
+Residual aspirated 4.9 mL. Instilled {volume} mL {drug} {conc}.
+Reservoir updated to {volume}.0 mL. Drug purchased by practice, invoice #INV-5521. No change to prescription.
+{extra}
+Alan Reyes, MD"""
+
+
+BACLOFEN = dict(drug="baclofen", conc="2000 mcg/mL", dose="440 mcg/day")
+MORPHINE = dict(drug="morphine", conc="25 mg/mL", dose="1.0 mg/day", volume=20, pump="SynchroMed II 20 mL")
+ZIC = dict(drug="ziconotide", conc="25 mcg/mL", dose="2.4 mcg/day", volume=20, pump="SynchroMed II 20 mL")
+
+
+def row(nid: str, pid: str, date: str, text: str, codes: str = "95991;J0475x8-JZ") -> dict[str, Any]:
+    return {"note_id": nid, "patient_id": pid, "service_date": date, "text": text, "billed_codes": codes}
+
+
+SERIES = [
+    row("a1", "A", "2025-02-03", refill_note(**BACLOFEN)),
+    row("a2", "A", "2025-03-10", refill_note(**BACLOFEN)),  # 35 of ~172 days
+    row("r1", "R", "2025-02-03", refill_note(**BACLOFEN)),
+    row("r2", "R", "2025-03-10", refill_note(**BACLOFEN, extra="Early refill before his 6-week trip abroad (travel).")),
+    row("m1", "M", "2025-01-06", refill_note(**MORPHINE), "95991;J2274x50-JZ"),
+    row("m2", "M", "2025-05-12", refill_note(**MORPHINE), "95991;J2274x50-JZ"),  # 126 d > 90 d morphine limit
+    row("n1", "N", "2025-01-06", refill_note(**MORPHINE), "95991;J2274x50-JZ"),
+    row("n2", "N", "2025-03-31", refill_note(**MORPHINE), "95991;J2274x50-JZ"),  # 84 d: within limit, not early
+    row("z1", "Z", "2025-01-06", refill_note(**ZIC).replace("25 mcg/mL,", "5 mcg/mL (diluted),"), "95991;J2278x100-JZ"),
+    row("z2", "Z", "2025-02-25", refill_note(**ZIC).replace("25 mcg/mL,", "5 mcg/mL (diluted),"), "95991;J2278x100-JZ"),  # 50 d > 40 d diluted
+    row("u1", "U", "2025-01-06", refill_note(**ZIC), "95991;J2278x500-JZ"),
+    row("u2", "U", "2025-02-25", refill_note(**ZIC), "95991;J2278x500-JZ"),  # 50 d < 84 d undiluted
+    row("c1", "C", "2025-01-06", refill_note(**MORPHINE), "95991;J2274x50-JZ"),
+    row("c2", "C", "2025-02-10", refill_note(**BACLOFEN)),  # same id, another drug: not one pump series
+    row("g1", "G", "2025-01-06", refill_note(drug="morphine", conc="25 mg/mL", dose="10 mg/day"), "95991;J2274x100-JZ"),
+    row("g2", "G", "2025-07-25", refill_note(drug="morphine", conc="25 mg/mL", dose="10 mg/day"), "95991;J2274x100-JZ"),  # gap > capacity
+]
+
+
+@pytest.fixture(scope="module")
+def findings(nlp) -> dict[str, list[str]]:
+    recs = apply_checks(audit_rows(nlp, SERIES), SERIES)
+    return {r["note_id"]: [f["rule"] for f in r["findings"]] for r in recs}
+
+
+def test_refill_much_earlier_than_capacity_without_reason_is_flagged(findings):
+    assert "refill-interval-early" in findings["a2"]
+    assert "refill-interval-early" not in findings["a1"]
+
+
+def test_a_documented_reason_silences_the_early_refill(findings):
+    assert "refill-interval-early" not in findings["r2"]
+
+
+def test_interval_past_the_morphine_limit_is_flagged(findings):
+    assert "refill-interval-exceeds-stability" in findings["m2"]
+    assert not {"refill-interval-exceeds-stability", "refill-interval-early"} & set(findings["n2"])
+
+
+def test_ziconotide_limit_depends_on_dilution(findings):
+    assert "refill-interval-exceeds-stability" in findings["z2"]
+    assert "refill-interval-exceeds-stability" not in findings["u2"]
+
+
+def test_visits_that_cannot_be_one_pump_series_are_not_judged(findings):
+    assert not any(r.startswith("refill-interval") for r in findings["c2"] + findings["g2"])
+
+
+def test_interval_findings_work_from_plain_facts_and_carry_evidence(nlp):
+    rows = SERIES[4:6]
+    recs = audit_rows(nlp, rows)
+    visits = [{"index": i, "patient_id": r["patient_id"], "service_date": r["service_date"], "facts": rec["facts"], "text": r["text"]}
+              for i, (r, rec) in enumerate(zip(rows, recs))]
+    visits[1]["facts"]["claim_summary"] = {"has_claim": True}  # no precomputed visit inputs: read from facts and text
+    got = interval_findings(visits)
+    assert list(got) == [1]
+    (f,) = got[1]
+    assert f["rule"] == "refill-interval-exceeds-stability" and f["facts"]["limit_days"] == 90 and f["facts"]["interval_days"] == 126
+    for ev in f["evidence"]:
+        assert rows[1]["text"][ev["start"]:ev["end"]] == ev["text"]
+
+
+def test_visits_without_patient_or_date_are_skipped():
+    assert interval_findings([{"index": 0, "patient_id": None, "service_date": "2025-01-01", "facts": {}},
+                              {"index": 1, "patient_id": "P", "service_date": None, "facts": {}}]) == {}

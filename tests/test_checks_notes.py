@@ -1,0 +1,210 @@
+"""Each claim check fires on a realistic note and claim, and stays quiet on a compliant one.
+
+Notes run through the real pipeline (session `nlp`) and audit_rows, then
+note_findings, as the audit does.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from auditor.audit import audit_rows
+from auditor.checks import claim_summary, note_findings
+
+MD_REFILL = """ITB REFILL
+DOS 09/02/2025
+Provider: Alan Reyes, MD (procedure performed personally)
+S: 44M T8 SCI. Spasms well controlled on current dose, no drowsiness or weakness. Interval hx: no falls, transfers independently.
+Pump: SynchroMed II 20 mL, baclofen 2000 mcg/mL, 400 mcg/day simple continuous.
+Pre-refill interrogation: expected reservoir 3.4 mL, no alarms.
+Residual aspirated 3.2 mL.
+Instilled 20 mL baclofen 2000 mcg/mL (Lioresal 40 mg/20 mL ampule), no waste.
+Reservoir updated to 20.0 mL, new alarm date 11/20/2025.
+Drug purchased by practice, invoice #HS-2231.
+[ ] Specialty pharmacy / patient-supplied
+Goals reviewed: independent transfers - met. No change to prescription.
+Alan Reyes, MD"""
+
+MD_CHANGE = MD_REFILL.replace(
+    "No change to prescription.",
+    "Nocturnal spasms waking him twice a night, so dose increased from 400 to 440 mcg/day.",
+)
+MD_NEW_PROBLEM = MD_REFILL.replace(
+    "Goals reviewed:",
+    "NEW: L leg numbness x 3 wks; MRI L-spine ordered, separate from pump management.\nGoals reviewed:",
+)
+MD_RESIDUAL_GAP = MD_REFILL.replace("Residual aspirated 3.2 mL.", "Residual aspirated 1.6 mL.")
+MD_RESIDUAL_EXPLAINED = MD_REFILL.replace(
+    "Residual aspirated 3.2 mL.",
+    "Residual aspirated 1.6 mL; discrepancy explained by two bridge boluses on 08/20 not in this log.",
+)
+MD_PARTIAL_WASTE = MD_REFILL.replace(
+    "Instilled 20 mL baclofen 2000 mcg/mL (Lioresal 40 mg/20 mL ampule), no waste.",
+    "Instilled 15 mL baclofen 2000 mcg/mL from a 40 mg/20 mL Lioresal ampule; 5 mL (10 mg) wasted, witnessed by K. Ruiz RN.",
+)
+MD_PARTIAL_NO_WASTE_NOTE = MD_REFILL.replace(
+    "Instilled 20 mL baclofen 2000 mcg/mL (Lioresal 40 mg/20 mL ampule), no waste.",
+    "Instilled 15 mL baclofen 2000 mcg/mL from a 40 mg/20 mL Lioresal ampule.",
+)
+MD_WHITE_BAG = MD_REFILL.replace(
+    "Drug purchased by practice, invoice #HS-2231.",
+    "Drug: Gablofen white-bagged by Accredo, billed to pt's plan; pt brought it today.",
+)
+MD_INTERROGATION = """PUMP INTERROGATION
+Provider: Alan Reyes, MD
+Pain 3/10, spasms controlled on current dose, no weakness.
+SynchroMed II 20 mL interrogated: baclofen 2000 mcg/mL, 400 mcg/day, reservoir 11.2 mL, no alarms.
+No refill today. Prescription unchanged. Next refill due 11/20/2025.
+Alan Reyes, MD"""
+
+RN_REFILL = """ITB REFILL - NURSING
+pt reports spasms controlled on current dose, no lethargy.
+SynchroMed II 20 mL, baclofen 2000 mcg/mL @ 400 mcg/day. interrogated: expected res 3.4 mL, no alarms.
+residual aspirated 3.3 mL. instilled 20 mL baclofen 2000 mcg/mL.
+res vol updated 20.0 mL, LRAD 11/20/25. no change to rx.
+drug purchased by practice, inv #BX-4410.
+Dr. Reyes present in office suite during procedure.
+J. Okafor RN"""
+RN_VIRTUAL = RN_REFILL.replace(
+    "Dr. Reyes present in office suite during procedure.",
+    "Supervision: Dr. Reyes supervised the entire refill by real-time audio-video link from the main campus.",
+)
+PA_REFILL = RN_REFILL.replace("J. Okafor RN", "Q. Hollis PA-C").replace(
+    "Dr. Reyes present in office suite during procedure.", "incident-to Dr. Reyes, in suite")
+PA_OWN_NPI = PA_REFILL.replace("incident-to Dr. Reyes, in suite", "I performed this service and bill under my own NPI.")
+
+CODMAN = """CONSTANT-FLOW PUMP REFILL
+Physician: Harold Brandt, MD
+Device: Codman 3000, 30 mL reservoir, fixed flow 1.0 mL/day
+Pain 3/10 with pump, no nausea, no sedation. Walking 1 mile daily; goal to keep working - met.
+Expected residual 4.0 mL. Residual withdrawn: 3.8 mL.
+Refill: 30 mL morphine PF 5 mg/mL instilled, no pocket fill.
+Next refill due 05/13/2025. Morphine purchased by practice, invoice #SCA-20931.
+No change in concentration.
+H. Brandt MD"""
+
+ADMIX = """PAIN PUMP REFILL
+Provider: Samuel Okafor, MD
+Pt reports 70% relief with hydromorphone/bupivacaine, no sedation. Goals reviewed: walk 30 min daily - met.
+SynchroMed II 20 mL; HM 10 mg/mL + bupi 20 mg/mL; HM 2.0 mg/day; expected reservoir 3.1 mL; no alarms.
+Residual aspirated 3.0 mL. Instilled 20 mL compounded admixture.
+Reservoir 20.0 mL; alarm date 03/10/2026.
+Drug: compounded admixture purchased by practice, QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).
+Continue same rx.
+S. Okafor MD"""
+ADMIX_NO_ITEMS = ADMIX.replace(
+    "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
+    "invoice #QV-902277 on file (amount only; itemized ingredient list not received).",
+)
+
+ZIC = """ZICONOTIDE REFILL
+pt doing ok, pain 5/10, no confusion. walks 2 blocks.
+pump SynchroMed II 20 mL, Prialt 25 mcg/mL undiluted @ 3.0 mcg/day, no alarms, exp res 8.8 mL.
+residual 8.6 mL withdrawn. refill 20 mL Prialt 25 mcg/mL instilled. purchased by practice, inv# PR-2207.
+reservoir vol updated 20 mL, LRAD 01/10/26. no changes. goal: keep driving - met.
+V. Mendez, MD"""
+ZIC_INDICATED = ZIC.replace("ZICONOTIDE REFILL", "ZICONOTIDE REFILL\nOn ziconotide after IT morphine failed (myoclonus); refractory to systemic opioids.")
+
+# case id -> (note text, meta, rule, should it fire)
+CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
+    "clean-md": (MD_REFILL, {"billed_codes": "95991;J0475x4-JZ", "author_role": "MD"}, "*", False),
+    "staff-95991": (RN_REFILL, {"billed_codes": "95991;J0475x4-JZ"}, "code-staff-physician-level", True),
+    "staff-95990": (RN_REFILL, {"billed_codes": "95990;J0475x4-JZ"}, "code-staff-physician-level", False),
+    "reprog-nochange": (MD_REFILL, {"billed_codes": "62370;J0475x4-JZ"}, "code-reprogram-without-change", True),
+    "reprog-change": (MD_CHANGE, {"billed_codes": "62370;J0475x4-JZ"}, "code-reprogram-without-change", False),
+    "change-as-refill": (MD_CHANGE, {"billed_codes": "95991;J0475x4-JZ"}, "code-change-billed-as-refill", True),
+    "change-as-reprog": (MD_CHANGE, {"billed_codes": "62370;J0475x4-JZ"}, "code-change-billed-as-refill", False),
+    "refill-none": (MD_INTERROGATION, {"billed_codes": "95991"}, "code-refill-without-refill", True),
+    "refill-none-62367": (MD_INTERROGATION, {"billed_codes": "62367"}, "*", False),
+    "analysis-with-refill": (MD_REFILL, {"billed_codes": "62367;95991;J0475x4-JZ"}, "code-analysis-with-refill", True),
+    "exclusive": (MD_CHANGE, {"billed_codes": "62370;95991;J0475x4-JZ"}, "code-mutually-exclusive", True),
+    "exclusive-not-analysis": (MD_CHANGE, {"billed_codes": "62370;95991;J0475x4-JZ"}, "code-analysis-with-refill", False),
+    "constant-flow-62369": (CODMAN, {"billed_codes": "62369;J2274x15-JZ"}, "code-programming-constant-flow", True),
+    "constant-flow-95991": (CODMAN, {"billed_codes": "95991;J2274x15-JZ"}, "*", False),
+    "drug-line-missing": (MD_REFILL, {"billed_codes": "95991"}, "drug-line-missing", True),
+    "outside-billed": (MD_WHITE_BAG, {"billed_codes": "95991;J0475x4-JZ"}, "drug-billed-outside-supply", True),
+    "outside-not-billed": (MD_WHITE_BAG, {"billed_codes": "95991"}, "*", False),
+    "units-wrong": (MD_REFILL, {"billed_codes": "95991;J0475x8-JZ"}, "drug-units-mismatch", True),
+    "units-ucodes-hm": (ADMIX, {"billed_codes": "95991;J1171x200-JZ"}, "drug-units-mismatch", True),
+    "single-code-admixture": (ADMIX, {"billed_codes": "95991;J1171x2000-JZ"}, "drug-compound-single-code", True),
+    "noc-admixture-itemised": (ADMIX, {"billed_codes": "95991;J7999x1"}, "*", False),
+    "noc-admixture-not-itemised": (ADMIX_NO_ITEMS, {"billed_codes": "95991;J7999x1"}, "drug-compound-invoice-missing", True),
+    "jw-jz-missing": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2025-09-02"}, "drug-jw-jz-missing", True),
+    "jw-jz-before-rule": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2023-01-15"}, "drug-jw-jz-missing", False),
+    "jw-waste-documented": (MD_PARTIAL_WASTE, {"billed_codes": "95991;J0475x3;J0475x1-JW"}, "*", False),
+    "jw-waste-undocumented": (MD_PARTIAL_NO_WASTE_NOTE, {"billed_codes": "95991;J0475x3;J0475x1-JW"}, "drug-jw-waste-undocumented", True),
+    "em25-routine": (MD_REFILL, {"billed_codes": "95991;J0475x4-JZ;99213-25"}, "em25-not-separate", True),
+    "em25-new-problem": (MD_NEW_PROBLEM, {"billed_codes": "95991;J0475x4-JZ;99213-25"}, "*", False),
+    "virtual-2019": (RN_VIRTUAL, {"billed_codes": "95990;J0475x4-JZ", "payer": "medicare", "service_date": "2019-06-04"}, "incident-to-virtual-not-allowed", True),
+    "virtual-2025": (RN_VIRTUAL, {"billed_codes": "95990;J0475x4-JZ", "payer": "medicare", "service_date": "2025-06-04"}, "*", False),
+    "payer-no-incident-to": (PA_REFILL, {"billed_codes": "95991;J0475x4-JZ", "payer": "bcbs_tx"}, "incident-to-payer-not-recognised", True),
+    "payer-own-npi": (PA_OWN_NPI, {"billed_codes": "95991;J0475x4-JZ", "payer": "bcbs_tx"}, "*", False),
+    "payer-needs-sa": (PA_REFILL, {"billed_codes": "95991;J0475x4-JZ", "payer": "uhc"}, "incident-to-payer-not-recognised", True),
+    "payer-with-sa": (PA_REFILL, {"billed_codes": "95991-SA;J0475x4-JZ", "payer": "uhc"}, "*", False),
+    "payer-medicare": (PA_REFILL, {"billed_codes": "95991;J0475x4-JZ", "payer": "medicare"}, "*", False),
+    "residual-gap": (MD_RESIDUAL_GAP, {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", True),
+    "residual-explained": (MD_RESIDUAL_EXPLAINED, {"billed_codes": "95991;J0475x4-JZ"}, "*", False),
+    "zic-no-indication": (ZIC, {"billed_codes": "95991;J2278x500-JZ"}, "ziconotide-indication-missing", True),
+    "zic-indicated": (ZIC_INDICATED, {"billed_codes": "95991;J2278x500-JZ"}, "*", False),
+}
+
+
+@pytest.fixture(scope="module")
+def audited(nlp) -> dict[str, tuple[dict[str, Any], dict[str, Any], str]]:
+    rows = [{"note_id": cid, "text": text, **meta} for cid, (text, meta, _, _) in CASES.items()]
+    recs = audit_rows(nlp, rows)
+    return {r["note_id"]: (rec, meta, text) for r, rec, (text, meta, _, _) in zip(rows, recs, CASES.values())}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_check_fires_on_its_note_and_stays_quiet_on_a_compliant_one(audited, case):
+    rec, meta, text = audited[case]
+    rule, fires = CASES[case][2], CASES[case][3]
+    rules = [f["rule"] for f in note_findings(rec, meta, text)]
+    if rule == "*":
+        assert rules == [], f"{case}: expected a clean claim, got {rules}"
+    elif fires:
+        assert rule in rules
+    else:
+        assert rule not in rules
+
+
+def test_findings_carry_the_contract_fields_and_exact_evidence(audited):
+    seen = 0
+    for rec, meta, text in audited.values():
+        for f in note_findings(rec, meta, text):
+            assert set(f) == {"rule", "severity", "message", "evidence", "facts", "fix"}
+            assert f["severity"] in ("error", "warning") and "\n" not in f["message"] and "?" not in f["message"]
+            for ev in f["evidence"]:
+                assert text[ev["start"]:ev["end"]] == ev["text"]
+                seen += 1
+    assert seen >= 5
+
+
+def test_units_message_states_the_arithmetic(audited):
+    rec, meta, text = audited["units-wrong"]
+    (f,) = [f for f in note_findings(rec, meta, text) if f["rule"] == "drug-units-mismatch"]
+    assert f["message"] == "J0475 billed x8 but the note documents 40 mg = 4 units of 10 mg"
+
+
+def test_a_note_without_a_claim_gets_no_claim_findings(audited):
+    rec, _, text = audited["units-wrong"]
+    assert note_findings(rec, {"billed_codes": None}, text) == []
+
+
+def test_an_errored_record_gets_no_findings():
+    assert note_findings({"error": "empty text", "facts": {}}, {"billed_codes": "95991"}, "") == []
+
+
+def test_claim_summary_answers_the_coders_questions(audited):
+    rec, meta, text = audited["staff-95990"]
+    s = claim_summary(rec, {**meta, "payer": "medicare"}, text)
+    assert s["service"] == "refill" and s["performer"] == "RN" and s["incident_to"] is True
+    assert s["drug_supplier"] == "practice" and s["drug_expense"] == "practice"
+    assert s["medicare"] is True and s["separate_em_billed"] == [] and s["drug_lines"] == ["J0475x4-JZ"]
+    rec, meta, text = audited["outside-not-billed"]
+    s = claim_summary(rec, meta, text)
+    assert s["drug_supplier"] == "outside" and s["physician_performed"] is True and s["incident_to"] is False
+    rec, meta, text = audited["change-as-refill"]
+    assert claim_summary(rec, meta, text)["service"] == "refill and reprogramming"

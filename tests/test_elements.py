@@ -1,0 +1,190 @@
+"""Each element's statuses on short notes, including negated, planned,
+copied-forward and placeholder text (ANNOTATION_GUIDELINE.md)."""
+from __future__ import annotations
+
+import pytest
+
+from auditor.audit import audit_note
+
+REFILL = "Pump refilled with 20 mL baclofen 2000 mcg/mL.\n"
+
+
+def status(nlp, text: str, element: str, **meta) -> str:
+    rec = audit_note(text, nlp=nlp, **meta)
+    assert rec["error"] is None
+    return rec["elements"][element]["status"]
+
+
+# --- pump_status ------------------------------------------------------------------------------
+def test_pump_status_met_with_before_and_after(nlp):
+    text = "Residual 3.1 mL aspirated (expected 3.4 mL). No alarms.\n" + REFILL + "New reservoir volume 20 mL, alarm date 04/21/2026."
+    assert status(nlp, text, "pump_status") == "met"
+
+
+def test_pump_status_partial_with_only_the_state_after(nlp):
+    text = REFILL + "Reservoir volume updated to 20 mL; LRAD 05/02/2026."
+    assert status(nlp, text, "pump_status") == "partial"
+
+
+def test_pump_status_missing_when_only_the_procedure_is_described(nlp):
+    text = "Residual removed. " + REFILL + "Pt tolerated procedure well."
+    assert status(nlp, text, "pump_status") == "missing"
+
+
+def test_pump_status_not_applicable_on_interrogation_only_visit(nlp):
+    text = "Interrogation only, no refill today. Reservoir volume 12.2 mL, no alarms. Doing well on current dose."
+    assert status(nlp, text, "pump_status") == "not_applicable"
+
+
+def test_pump_status_negated_interrogation_does_not_count(nlp):
+    text = REFILL + "Pre-refill interrogation not done. New reservoir volume 20 mL."
+    assert status(nlp, text, "pump_status") == "partial"
+
+
+def test_pump_status_values_on_a_printout_elsewhere_do_not_count(nlp):
+    text = "Residual 2.0 mL aspirated. " + REFILL + "Post-refill values: see printout."
+    assert status(nlp, text, "pump_status") == "partial"
+
+
+# --- dose_response ------------------------------------------------------------------------------
+def test_dose_response_met_on_relief_attributed_to_pump(nlp):
+    assert status(nlp, "Reports 60% relief on current dose, no sedation.", "dose_response") == "met"
+
+
+def test_dose_response_met_on_lack_of_relief(nlp):
+    assert status(nlp, "No better on the current rate, pain 8/10 despite the pump.", "dose_response") == "met"
+
+
+def test_dose_response_missing_on_a_bare_vitals_pain_score(nlp):
+    assert status(nlp, "Vitals: BP 124/80, HR 72, Pain: 6/10.\n" + REFILL, "dose_response") == "missing"
+
+
+def test_dose_response_missing_when_copied_from_previous_visit(nlp):
+    text = 'Response (copied from visit of 10/14/2025: "good relief, 70%, no side effects").\n' + REFILL
+    assert status(nlp, text, "dose_response") == "missing"
+
+
+def test_dose_response_placeholder_does_not_count(nlp):
+    assert status(nlp, "Response to current dose: ***\n" + REFILL, "dose_response") == "missing"
+
+
+# --- change_reason --------------------------------------------------------------------------------
+def test_change_reason_met_with_explicit_reason(nlp):
+    text = REFILL + "Dose increased from 400 to 440 mcg/day due to nocturnal spasms."
+    assert status(nlp, text, "change_reason") == "met"
+
+
+def test_change_reason_met_when_implied_by_poor_control(nlp):
+    text = "Nocturnal spasms at 600 mcg/day.\n" + REFILL + "Increased to 660 mcg/day."
+    assert status(nlp, text, "change_reason") == "met"
+
+
+def test_change_reason_missing_when_only_an_order_is_given(nlp):
+    text = "Doing well on the pump.\n" + REFILL + "Rate increased per Dr. Rao."
+    assert status(nlp, text, "change_reason") == "missing"
+
+
+def test_change_reason_not_applicable_when_change_is_only_planned(nlp):
+    text = "Pain 6/10 on current dose.\n" + REFILL + "Will consider increasing the dose next visit if pain persists."
+    assert status(nlp, text, "change_reason") == "not_applicable"
+
+
+def test_change_reason_not_applicable_without_change(nlp):
+    assert status(nlp, REFILL + "No changes to prescription. Continue current settings.", "change_reason") == "not_applicable"
+
+
+# --- reassessment -----------------------------------------------------------------------------------
+def test_reassessment_met_with_condition_and_goals(nlp):
+    text = "Interval history: no hospitalizations, independent with ADLs.\nGoals reviewed today: remain independent with ambulation."
+    assert status(nlp, text, "reassessment") == "met"
+
+
+def test_reassessment_partial_with_goals_only(nlp):
+    assert status(nlp, "Goals reviewed today: walk to the mailbox daily.", "reassessment") == "partial"
+
+
+def test_reassessment_goals_placeholder_does_not_count(nlp):
+    assert status(nlp, "Goals: ***\nReassessment of goals: [ ]", "reassessment") == "missing"
+
+
+def test_reassessment_pocket_exam_is_not_overall_condition(nlp):
+    assert status(nlp, "Pocket site clean, dry, intact. No swelling.", "reassessment") == "missing"
+
+
+# --- incident_to ---------------------------------------------------------------------------------------
+def test_incident_to_met_for_rn_with_physician_in_suite(nlp):
+    text = REFILL + "Dr. Patel present in the office suite during the refill.\nJ. Smith, RN"
+    assert status(nlp, text, "incident_to") == "met"
+
+
+def test_incident_to_missing_when_physician_only_available_by_phone(nlp):
+    text = REFILL + "Dr. Lin not in clinic today - available by phone.\nRosa Delgado, RN"
+    assert status(nlp, text, "incident_to") == "missing"
+
+
+def test_incident_to_unchecked_box_does_not_count(nlp):
+    text = REFILL + "[ ] Supervising physician present in suite\nK. Lee, LPN"
+    assert status(nlp, text, "incident_to") == "missing"
+
+
+def test_incident_to_not_applicable_for_physician(nlp):
+    assert status(nlp, REFILL + "I performed the refill.", "incident_to", author_role="MD") == "not_applicable"
+
+
+def test_incident_to_np_billing_under_own_npi_is_not_applicable(nlp):
+    text = REFILL + "Billed under my own NPI."
+    assert status(nlp, text, "incident_to", author_role="NP") == "not_applicable"
+
+
+def test_incident_to_note_text_beats_author_role(nlp):
+    text = REFILL + "Refill performed by Karen Oduya, RN. I reviewed the note."
+    assert status(nlp, text, "incident_to", author_role="MD") == "missing"
+
+
+def test_incident_to_author_role_used_when_note_is_silent(nlp):
+    assert status(nlp, REFILL, "incident_to", author_role="RN") == "missing"
+
+
+# --- drug_cost -------------------------------------------------------------------------------------------
+def test_drug_cost_met_with_invoice(nlp):
+    assert status(nlp, REFILL + "Drug purchased by clinic, invoice #A-2231.", "drug_cost") == "met"
+
+
+def test_drug_cost_lot_number_alone_is_missing(nlp):
+    assert status(nlp, REFILL + "Lot 55J01, exp 03/2027.", "drug_cost") == "missing"
+
+
+def test_drug_cost_not_applicable_when_specialty_pharmacy_supplies(nlp):
+    text = REFILL + "Syringe dispensed and billed by Accredo specialty pharmacy."
+    assert status(nlp, text, "drug_cost") == "not_applicable"
+
+
+def test_drug_cost_not_applicable_without_refill(nlp):
+    assert status(nlp, "Interrogation only. Reservoir 10 mL.", "drug_cost") == "not_applicable"
+
+
+# --- record-level ------------------------------------------------------------------------------------------
+def test_evidence_offsets_index_the_original_text(nlp):
+    text = "ITB REFILL\r\n\tResidual 3.1 mL aspirated.  " + REFILL + "Goals: walk again. Ünïcödé — ok."
+    rec = audit_note(text, nlp=nlp)
+    spans = [ev for el in rec["elements"].values() for ev in el["evidence"] + el["discounted"]]
+    assert spans
+    for ev in spans:
+        assert text[ev["start"]:ev["end"]] == ev["text"]
+
+
+@pytest.mark.parametrize("text", ["", "   \n ", None])
+def test_empty_note_gets_an_error_record(nlp, text):
+    from auditor.audit import audit_rows
+
+    rec = audit_rows(nlp, [{"note_id": "x", "text": text}])[0]
+    assert rec["error"] == "empty text" and rec["score"] is None
+
+
+def test_score_is_mean_over_applicable_elements(nlp):
+    text = "Interrogation only. Doing well on current dose with 70% relief."
+    rec = audit_note(text, nlp=nlp, author_role="MD")
+    # applicable: dose_response (met) and reassessment (missing)
+    assert rec["elements"]["dose_response"]["status"] == "met"
+    assert rec["elements"]["reassessment"]["status"] == "missing"
+    assert rec["score"] == 0.5
