@@ -99,8 +99,14 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> di
     refill = bool(strong or instilled) or (bool(refill_live) and not no_refill)
     before = _live(spans, "PS_BEFORE")
     after = _live(spans, "PS_AFTER")
-    # readings inside a post-refill section are the state after the refill
-    moved = [s for s in before if s.get("sect") == "post_refill"]
+    # a reservoir reading after the drug went in is the state after the refill,
+    # as is any reading inside a post-refill section
+    fills = [s["end"] for s in refill_live if "fill" in s["flags"]]
+    first_fill = min(fills) if fills else None
+    moved = [
+        s for s in before
+        if s.get("sect") == "post_refill" or (first_fill is not None and "positional" in s["flags"] and s["start"] >= first_fill)
+    ]
     before = [s for s in before if s not in moved and not any(_overlaps(s, a) for a in after)]
     after = after + moved
     changes = [c for c in _live(spans, "CHANGE") if not any(_overlaps(c, n) for n in _live(spans, "NO_CHANGE"))]
