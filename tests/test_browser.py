@@ -159,14 +159,23 @@ def test_an_upload_is_audited_filtered_and_a_row_opened(page, tmp_path_factory) 
                            " && !document.body.innerText.includes('5 of 5 notes match')")
     matched = int(page.evaluate("() => document.body.innerText.match(/(\\d) of 5 notes match/)[1]"))
     assert 0 < matched < 5
-    # select the second row by its selection box (the grid is a canvas: click by position)
+    # select the first row by its selection box (the grid is a canvas: click by position)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     assert box is not None
     heading = page.locator("h3").filter(has_text=re.compile(r"^Note \S+"))
     assert heading.count() == 0  # nothing open yet: the "Open note" box is at "-"
-    page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 + 17)
+    page.wait_for_timeout(500)  # the grid repaints after the filter's rerun
+    for _ in range(3):  # a click during a repaint can be lost: retry a couple of times
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # header 35 px, then row 1
+        try:
+            heading.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
     heading.wait_for()
     page.get_by_text("Documentation score").wait_for()
     page.get_by_text("Compliance per element").wait_for()
