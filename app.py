@@ -3,7 +3,7 @@
 Thin on purpose: every decision is made by `auditor` (the audit) or
 `auditor.ui` (tables, filters, highlights, reviews, worklist); this file only
 lays them out. Notes are PHI: uploads stay in memory, note text reaches HTML
-only through auditor.ui.highlight (escaped), nothing is logged or sent.
+only through auditor.report.highlight (escaped), nothing is logged or sent.
 Run: streamlit run app.py
 """
 from __future__ import annotations
@@ -18,14 +18,15 @@ import streamlit as st
 from auditor.audit import audit_rows
 from auditor.elements import ALLOWED, ELEMENTS, TIPS, TITLES
 from auditor.pipeline import shared
+from auditor.report.highlight import highlight_html, legend_html
+from auditor.report.html import render_report
 from auditor.ui import charts
 from auditor.ui.agreement import agreement_table, flip_rates
 from auditor.ui.filters import ResultFilter, apply_filter, choices
-from auditor.ui.highlight import highlight_html, legend_html
 from auditor.ui.reviews import DEFAULT_FOLDER, ReviewError, build_review, load_reviews, parse_quotes, save_review
 from auditor.ui.samples import load_samples
 from auditor.ui.tables import (
-    FORMATS, TableError, html_report, read_table, guess_mapping, results_frame, rows_from_frame,
+    FORMATS, TableError, read_table, guess_mapping, results_frame, rows_from_frame,
     to_csv_bytes, to_excel_bytes,
 )
 from auditor.ui.worklist import worklist
@@ -218,9 +219,9 @@ def page_export() -> None:
     d1.download_button("CSV", to_csv_bytes(shown), f"{stem}_audit.csv", "text/csv", key="dl_csv")
     d2.download_button("Excel", to_excel_bytes(shown), f"{stem}_audit.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
-    keep = set(shown["note_id"].astype(str))
-    recs = [r for r in done["records"] if str(r["note_id"]) in keep]
-    d3.download_button("HTML report", html_report(recs, shown), f"{stem}_audit.html", "text/html", key="dl_html")
+    keep = [i for i, r in enumerate(done["records"]) if str(r["note_id"]) in set(shown["note_id"].astype(str))]
+    page = render_report([done["records"][i] for i in keep], [done["rows"][i] for i in keep])
+    d3.download_button("HTML report", page, f"{stem}_audit.html", "text/html", key="dl_html")
 
 
 def review_form(note: dict[str, Any], record: dict[str, Any], folder: str, reviewer: str) -> None:

@@ -96,8 +96,10 @@ def _check_audit_args(args: argparse.Namespace) -> None:
 
 
 def _run_spark(args: argparse.Namespace) -> int:
+    import importlib
+
     try:
-        from auditor.engines import spark  # type: ignore[attr-defined]
+        spark = importlib.import_module("auditor.engines.spark")
     except ImportError as exc:
         missing = getattr(exc, "name", "") or ""
         detail = "" if missing.startswith("auditor.engines") or not missing else f" ({missing} is missing)"

@@ -242,7 +242,7 @@ def _stdin_source(id_col: str, text_col: str) -> Source:
     head: list[bytes | str] = []
     for line in stream:  # peek at the first record to check its columns
         head.append(line)
-        if (line.strip() if isinstance(line, str) else line.strip()):
+        if line.strip():
             break
     first = _first_object(head)
     if first is not None:

@@ -1,8 +1,9 @@
+"""What the workbench relies on from auditor.report.highlight: colours per element, reasons, escaping."""
 from __future__ import annotations
 
 import re
 
-from auditor.ui.highlight import COLOURS, highlight_html, legend_html
+from auditor.report.highlight import COLOURS, highlight_html, legend_html
 from tests.ui_fixtures import TEXT, record
 
 
@@ -22,7 +23,7 @@ def test_each_elements_evidence_gets_its_own_colour() -> None:
 
 def test_discounted_span_is_marked_differently_with_its_reason() -> None:
     out = highlight_html(TEXT, _with_evidence())
-    assert 'class="discounted"' in out
+    assert 'class="discounted disc-reassessment"' in out
     assert "not counted: hypothetical" in out
     assert "Will check goals next visit" in out
 

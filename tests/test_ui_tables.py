@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from auditor.ui.tables import (
-    TableError, guess_mapping, read_table, results_frame, rows_from_frame, simple_html_report, to_csv_bytes,
+    TableError, guess_mapping, read_table, results_frame, rows_from_frame, to_csv_bytes,
     to_excel_bytes,
 )
 from tests.ui_fixtures import record
@@ -74,10 +74,3 @@ def test_results_frame_carries_author_payer_and_discount_count() -> None:
     assert list(df["discounted"]) == [1, 0]
     assert df.loc[0, "dose_response_status"] == "met"
     assert to_csv_bytes(df).startswith(b"note_id,score")
-
-
-def test_html_report_escapes_cells() -> None:
-    df = pd.DataFrame({"note_id": ["<b>x</b>"], "score": [0.5]})
-    out = simple_html_report(df)
-    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
-    assert "mean score 0.500" in out

@@ -1,4 +1,5 @@
-"""A drop-in for medspaCy's RegexMatcher that reads the text once per doc.
+"""A drop-in for medspaCy's RegexMatcher that reads the text once per doc
+and skips patterns whose required literals are absent (prefilter.py).
 
 medspaCy's RegexMatcher asks `doc.text_with_ws` once per pattern, and spaCy
 rebuilds that string from every token on each call: with ~150 regex target
@@ -13,14 +14,31 @@ from medspacy.common.medspacy_matcher import MedspacyMatcher
 from medspacy.common.regex_matcher import RegexMatcher
 from spacy.tokens import Doc
 
+from auditor.components.prefilter import required_literals
+
 
 class FastRegexMatcher(RegexMatcher):
+    def _requirements(self) -> dict[str, Any]:
+        cache = self.__dict__.get("_prefilter")
+        if cache is None:
+            cache = {}
+            for patterns in self._patterns.values():
+                for pattern in patterns:
+                    cache[pattern.pattern] = required_literals(pattern.pattern)
+            self.__dict__["_prefilter"] = cache
+        return cache
+
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         text = doc.text
+        lowered = text.lower()
+        need = self._requirements()
         matches: list[tuple[int, int, int]] = []
         for match_id, patterns in self._patterns.items():
             on_match = self._callbacks[match_id]
             for pattern in patterns:
+                lits = need.get(pattern.pattern)
+                if lits is not None and not any(lit in lowered for lit in lits):
+                    continue  # no literal this pattern needs is in the note
                 for m in pattern.finditer(text):
                     if m.end() <= m.start():
                         continue

@@ -47,7 +47,7 @@ def _from_gold(path: Path, limit: int) -> list[dict[str, Any]]:
     return out
 
 
-def load_samples(limit: int = 8, csv_path: Path = SAMPLES_CSV, gold_path: Path = GOLD) -> list[dict[str, Any]]:
+def load_samples(limit: int = 20, csv_path: Path = SAMPLES_CSV, gold_path: Path = GOLD) -> list[dict[str, Any]]:
     """Up to `limit` sample rows (note_id, text, metadata) from the sample export or the dev gold notes."""
     if csv_path.is_file():
         try:

@@ -6,7 +6,6 @@ sentence the CDI specialist can act on.
 """
 from __future__ import annotations
 
-import html
 import io
 import json
 from typing import Any, Mapping, Sequence
@@ -14,7 +13,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from auditor.audit import META_COLUMNS, flat_row
-from auditor.elements import ELEMENTS, TITLES
+from auditor.elements import ELEMENTS
 
 FORMATS = ("csv", "jsonl", "json", "parquet", "xlsx")
 ID_GUESSES = ("note_id", "noteid", "id", "note_key", "document_id", "doc_id", "encounter_id")
@@ -132,41 +131,3 @@ def to_excel_bytes(df: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     df.to_excel(buf, index=False, sheet_name="audit")
     return buf.getvalue()
-
-
-def simple_html_report(df: pd.DataFrame, title: str = "Pain-pump documentation audit") -> str:
-    """A standalone page: summary and the results table, every cell escaped (no note text)."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
-        for row in df.itertuples(index=False)
-    )
-    scores = pd.to_numeric(df.get("score"), errors="coerce") if "score" in df else pd.Series(dtype=float)
-    mean = f"{scores.mean():.3f}" if scores.notna().any() else "n/a"
-    legend = "".join(f"<li><b>{html.escape(e)}</b>: {html.escape(TITLES[e])}</li>" for e in ELEMENTS)
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{len(df)} notes, mean score {mean}.</p><ul>{legend}</ul>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>"
-    )
-
-
-def html_report(records: Sequence[Mapping[str, Any]], df: pd.DataFrame) -> str:
-    """The team's HTML report when auditor.report.html offers a renderer, else the simple table."""
-    try:
-        from auditor.report import html as report_html  # type: ignore[attr-defined]
-    except ImportError:
-        return simple_html_report(df)
-    for name in ("render", "render_report", "report_html"):
-        fn = getattr(report_html, name, None)
-        if callable(fn):
-            try:
-                out = fn(list(records))
-            except TypeError:
-                continue
-            if isinstance(out, str):
-                return out
-    return simple_html_report(df)
