@@ -49,8 +49,8 @@ def error_record(note_id: Any, message: str) -> dict[str, Any]:
     return {"note_id": note_id, "score": None, "elements": None, "findings": [], "facts": {}, "error": message}
 
 
-def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str, Any]:
-    decided = decide(pump, meta)
+def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any], text: str | None = None) -> dict[str, Any]:
+    decided = decide(pump, meta, text)
     rec: dict[str, Any] = {
         "note_id": note_id,
         "score": decided["score"],
@@ -98,7 +98,7 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
             out[i] = error_record(nid, f"pipeline failed: {type(pump).__name__}")
             continue
         try:
-            out[i] = build_record(nid, pump, meta)
+            out[i] = build_record(nid, pump, meta, _as_text(row["text"]))
         except Exception as exc:  # noqa: BLE001
             out[i] = error_record(nid, f"decision failed: {type(exc).__name__}: {str(exc)[:120]}")
     records = [r for r in out if r is not None]

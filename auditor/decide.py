@@ -64,9 +64,35 @@ def _result(status: str, evidence: list[dict[str, Any]] = (), discounted: list[S
     return {"status": status, "evidence": list(evidence), "discounted": [_almost(s) for s in _merge(list(discounted))]}
 
 
+_SCORE = re.compile(r"(\d+)(?:\s*-\s*(\d+))?\s*/\s*10")
+POOR_PAIN_SCORE = 6  # a pain score at or above this at the old dose implies inadequate relief
+# a sentence with another action in it gives the reason for that action, not for the change
+_OTHER_ACTION = re.compile(r"\b(?:referr?ed|refer|ordered|scheduled|prescribed|recommended|sent|consulted|refilled|refill|follow[-\s]?up|rtc|return)\b", re.I)
+
+
 def _is_poor(s: Span) -> bool:
     pol = s.get("polarity") or ""
+    if pol == "score":
+        m = _SCORE.search(s["text"])
+        return bool(m) and int(m.group(2) or m.group(1)) >= POOR_PAIN_SCORE
     return pol == "poor" or (pol == "any" and bool(_POOR.search(s["text"])))
+
+
+def _sentence_text(pump: Mapping[str, Any], text: str | None, idx: int) -> str:
+    sents = pump.get("sentences") or []
+    if text is None or not 0 <= idx < len(sents):
+        return ""
+    a, b = sents[idx]
+    return text[a:b]
+
+
+def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text: str | None) -> bool:
+    """A reason counts in the change's sentence, or a neighbouring one that is about nothing else."""
+    if "anywhere" in r["flags"] or r["sent"] in change_sents:
+        return True
+    if not any(abs(r["sent"] - s) == 1 for s in change_sents):
+        return False
+    return not _OTHER_ACTION.search(_sentence_text(pump, text, r["sent"]))
 
 
 def performer(facts: Mapping[str, Any], author_role: str | None) -> tuple[str | None, str]:
@@ -83,8 +109,8 @@ def performer(facts: Mapping[str, Any], author_role: str | None) -> tuple[str | 
     return column, "author_role"
 
 
-def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Statuses, evidence, facts and score for one note."""
+def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text: str | None = None) -> dict[str, Any]:
+    """Statuses, evidence, facts and score for one note (`text` lets reasons be read in context)."""
     meta = meta or {}
     spans: list[Span] = pump.get("spans", [])
     facts: dict[str, Any] = dict(pump.get("facts") or {})
@@ -134,10 +160,7 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> di
         els["change_reason"] = _result("not_applicable", discounted=_discounted(spans, "CHANGE"))
     else:
         change_sents = {c["sent"] for c in changes}
-        reasons = [
-            r for r in _live(spans, "REASON")
-            if "anywhere" in r["flags"] or any(abs(r["sent"] - s) <= 2 for s in change_sents)
-        ]
+        reasons = [r for r in _live(spans, "REASON") if _reason_near(r, change_sents, pump, text)]
         implied = [s for s in resp if _is_poor(s)]
         ev = [_ev(s) for s in _merge(reasons + implied)]
         ev_change = [_ev(s) for s in _merge(changes)][:2]

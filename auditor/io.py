@@ -437,9 +437,11 @@ class CsvWriter(Writer):
 
 
 class ParquetWriter(Writer):
-    """Flat rows in one Parquet file, a row group per chunk; note_id is stored as text so ids of any type fit."""
+    """Flat rows in one Parquet file, a row group per `row_group` rows (flat rows are small, so buffering
+    them keeps memory flat while avoiding thousands of tiny row groups); note_id is stored as text so ids
+    of any type fit."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, row_group: int = 10_000) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -449,6 +451,8 @@ class ParquetWriter(Writer):
         types = {"score": pa.float64(), "refill": pa.bool_()}
         self.schema = pa.schema([(c, types.get(c, pa.string())) for c in cols])
         self._writer = pq.ParquetWriter(self.partial, self.schema)
+        self.row_group = row_group
+        self._buffer: list[dict[str, Any]] = []
 
     def _coerce(self, col: str, value: Any) -> Any:
         if value is None:
@@ -460,11 +464,18 @@ class ParquetWriter(Writer):
         return value if isinstance(value, str) else json.dumps(value, default=json_default) if isinstance(value, (dict, list)) else str(value)
 
     def write(self, rows: Sequence[Row], records: Sequence[Record]) -> None:
-        flats = [flat(r) for r in records]
-        data = {c: [self._coerce(c, f.get(c)) for f in flats] for c in self.schema.names}
-        self._writer.write_table(self._pa.table(data, schema=self.schema))
+        self._buffer.extend(flat(r) for r in records)
+        if len(self._buffer) >= self.row_group:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            data = {c: [self._coerce(c, f.get(c)) for f in self._buffer] for c in self.schema.names}
+            self._writer.write_table(self._pa.table(data, schema=self.schema))
+            self._buffer = []
 
     def _finish(self) -> None:
+        self._flush()
         self._writer.close()
 
 

@@ -95,13 +95,16 @@ def test_csv_output_is_flat_rows(tmp_path, cli, sample_records):
     assert [float(s) for s in df["score"]] == [r["score"] for r in sample_records]
 
 
-def test_parquet_output_keeps_types_and_order_across_row_groups(tmp_path, cli, sample_rows):
+def test_parquet_output_keeps_types_and_order_across_row_groups(tmp_path, cli, sample_rows, monkeypatch):
+    import auditor.io
+
+    monkeypatch.setattr(auditor.io.ParquetWriter.__init__, "__defaults__", (8,))  # row groups of 8 rows
     src = write_jsonl(tmp_path / "in.jsonl", sample_rows)
     for out in ("out.parquet", "out.jsonl"):  # same chunking: refill-interval checks see the same visits
         code, _, err = cli("audit", src, "--out", tmp_path / out, "-q", "--batch-size", "7")
         assert code == 0, err
     pf = pq.ParquetFile(tmp_path / "out.parquet")
-    assert pf.metadata.num_row_groups == 3
+    assert [pf.metadata.row_group(i).num_rows for i in range(pf.metadata.num_row_groups)] == [14, 6]
     assert pf.schema_arrow.field("score").type == pa.float64()
     assert pf.schema_arrow.field("refill").type == pa.bool_()
     want = [{k: plain(v) for k, v in flat_row(r).items()} for r in read_jsonl(tmp_path / "out.jsonl")]

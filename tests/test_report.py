@@ -4,12 +4,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 from auditor.report.highlight import COLOURS, highlight_html
 from auditor.report.html import render_report
 
-REPO = Path(__file__).resolve().parents[1]
 HOSTILE = 'Pt doing well <script>alert(1)</script> on current rate.\nNote: <img src=x onerror=alert(1)> & "quotes"'
 
 

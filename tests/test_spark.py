@@ -16,7 +16,8 @@ pyspark = pytest.importorskip("pyspark")
 from auditor.audit import audit_rows  # noqa: E402
 from auditor.engines import spark as engine  # noqa: E402
 
-pytestmark = [pytest.mark.spark, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.spark, pytest.mark.timeout(240),
+              pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
 
 GOLD = Path(__file__).resolve().parent.parent / "annotations" / "gold.jsonl"
 ROW_KEYS = ("note_id", "text", "patient_id", "service_date", "author", "author_role", "payer", "billed_codes")
@@ -82,20 +83,23 @@ def test_partition_with_failing_notes_yields_a_record_for_every_note(spark: Any,
     assert all(got[r["note_id"]]["error"] is None for r in dev_rows[:5])
 
 
-def test_pipeline_is_built_once_per_python_worker(spark: Any) -> None:
-    def builds(_: Any) -> Any:
-        from auditor.engines import spark as worker_engine
-
-        worker_engine._worker_nlp()
-        worker_engine._worker_nlp()
+def test_pipeline_is_built_once_per_python_worker_across_partitions(spark: Any) -> None:
+    def builds_in_worker(batches: Any) -> Any:  # nested: pickled by value into the worker
         import os
 
-        yield os.getpid(), worker_engine.BUILDS
+        import pandas as pd
 
-    seen = spark.sparkContext.parallelize(range(12), 6).mapPartitions(builds).collect()
-    assert len(seen) == 6
-    assert {b for _, b in seen} == {1}, "a worker built the pipeline more than once"
-    assert len({pid for pid, _ in seen}) <= 2, "local[2] should reuse two Python workers"
+        from auditor.engines import spark as worker_engine
+
+        for pdf in batches:
+            worker_engine._worker_nlp()
+            worker_engine._worker_nlp()
+            yield pd.DataFrame({"pid": [os.getpid()] * len(pdf), "builds": [worker_engine.BUILDS] * len(pdf)})
+
+    seen = spark.range(0, 12, numPartitions=6).mapInPandas(builds_in_worker, "pid long, builds long").collect()
+    assert len(seen) == 12
+    assert {r["builds"] for r in seen} == {1}, "a worker built the pipeline more than once"
+    assert len({r["pid"] for r in seen}) <= 2, "local[2] should reuse its two Python workers for six partitions"
 
 
 def test_run_cli_reads_parquet_and_writes_parquet_in_input_order(spark: Any, nlp: Any, tmp_path: Path,

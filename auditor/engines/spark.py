@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -92,9 +93,6 @@ def _worker_nlp() -> Any:
     """The pipeline of this Python worker, built on first use and kept for the worker's life."""
     global _NLP, BUILDS
     if _NLP is None:
-        import warnings
-
-        warnings.filterwarnings("ignore")
         from auditor.pipeline import build
 
         _NLP = build()
@@ -197,7 +195,9 @@ def audit_dataframe(df: DataFrame, id_col: str = "note_id", text_col: str = "tex
     cols += [F.col(c) for c in passthrough]
     src = df.select(*cols)
     keep = tuple(passthrough)
-    return src.mapInPandas(lambda it: _audit_partition(it, keep), schema=output_schema(df, keep))
+    with warnings.catch_warnings():  # PySpark 4.x warns on pandas 3; mapInPandas works (tests pin it)
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        return src.mapInPandas(lambda it: _audit_partition(it, keep), schema=output_schema(df, keep))
 
 
 def read_inputs(spark: SparkSession, inputs: Sequence[str]) -> DataFrame:

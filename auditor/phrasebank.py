@@ -1,0 +1,83 @@
+"""Scores the auditor on the phrase bank (annotations/phrasebank.jsonl):
+short fragments, each labelled with whether it documents one concept.
+
+Each fragment is wrapped in the smallest context its concept needs (a
+refill, a change, a non-physician performer) so the check reads one
+decision, not the whole note's.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+from spacy.language import Language
+
+from auditor.audit import audit_rows
+
+REFILL = "Pump refilled.\n"
+FILL = "Pump refilled with 20 mL.\n"
+CHANGE = "Daily dose increased from 400 to 440 mcg/day.\n"
+
+
+def _parts(rec: dict[str, Any], element: str) -> set[str]:
+    return {ev.get("part", "") for ev in rec["elements"][element]["evidence"]}
+
+
+# concept -> (prefix, author_role, test of the record)
+CONCEPTS: dict[str, tuple[str, str | None, Callable[[dict[str, Any]], bool]]] = {
+    "refill_done": ("", None, lambda r: bool(r["facts"].get("refill"))),
+    "status_before": (REFILL, None, lambda r: "before" in _parts(r, "pump_status")),
+    "status_after": (REFILL, None, lambda r: "after" in _parts(r, "pump_status")),
+    "dose_response": ("", None, lambda r: r["elements"]["dose_response"]["status"] == "met"),
+    "regimen_change": ("", None, lambda r: bool(r["facts"].get("regimen_change"))),
+    "change_reason": (CHANGE, None, lambda r: r["elements"]["change_reason"]["status"] == "met"),
+    "condition": ("", None, lambda r: "condition" in _parts(r, "reassessment")),
+    "goals": ("", None, lambda r: "goals" in _parts(r, "reassessment")),
+    "supervision_direct": (REFILL, "RN", lambda r: r["elements"]["incident_to"]["status"] == "met"),
+    "drug_purchase": (FILL, None, lambda r: r["elements"]["drug_cost"]["status"] == "met"),
+    "outside_supply": (FILL, None, lambda r: r["elements"]["drug_cost"]["status"] == "not_applicable"),
+}
+
+
+def score(nlp: Language, items: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = []
+    for it in items:
+        prefix, role, _ = CONCEPTS[it["concept"]]
+        rows.append({"note_id": it["id"], "text": prefix + it["text"], "author_role": role})
+    recs = audit_rows(nlp, rows)
+    per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    wrong: list[dict[str, Any]] = []
+    for it, rec in zip(items, recs):
+        got = bool(rec["elements"]) and CONCEPTS[it["concept"]][2](rec)
+        ok = got == bool(it["expected"])
+        c = per[it["concept"]]
+        c["n"] += 1
+        c["correct"] += ok
+        c[f"{'tp' if got and ok else 'tn' if ok else 'fp' if got else 'fn'}"] += 1
+        if not ok:
+            wrong.append({"id": it["id"], "concept": it["concept"], "expected": it["expected"]})
+    table = {k: {**v, "accuracy": round(v["correct"] / v["n"], 3)} for k, v in per.items()}
+    total = sum(v["n"] for v in per.values())
+    return {"concepts": table, "accuracy": round(sum(v["correct"] for v in per.values()) / max(total, 1), 3), "wrong": wrong}
+
+
+def load(path: str | Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+if __name__ == "__main__":
+    from auditor.pipeline import build
+
+    path = sys.argv[1] if len(sys.argv) > 1 else "annotations/phrasebank.jsonl"
+    result = score(build(), load(path))
+    for k, v in sorted(result["concepts"].items()):
+        print(f"{k:20s} n={v['n']:3d} acc={v['accuracy']:.3f} fp={v.get('fp', 0)} fn={v.get('fn', 0)}")
+    print("overall", result["accuracy"])
+    if "--wrong" in sys.argv:
+        items = {i["id"]: i for i in load(path)}
+        for w in result["wrong"]:
+            print(w["concept"], w["expected"], "|", items[w["id"]]["text"])
