@@ -33,10 +33,9 @@ def _text_error(text: Any) -> str | None:
         return "empty text"
     if isinstance(text, bytes):
         try:
-            text.decode("utf-8")
+            text = text.decode("utf-8")
         except UnicodeDecodeError:
             return "text is not valid UTF-8"
-        return None
     if not isinstance(text, str):
         return f"text is a {type(text).__name__}, not a string"
     if not text.strip():

@@ -10,11 +10,13 @@ Why this shape:
 - A note that fails gets an error record from `audit_rows`; a whole batch that
   fails (the pipeline cannot be built, say) gets one error record per row, so
   every input note always has an output row.
+- Refill intervals are checked across the visits of one patient, so rows are
+  hash-partitioned by `patient_id` and sorted by it inside each partition; a
+  worker cuts its audit slices only where the patient changes, so every
+  patient's visits reach the same `audit_rows` call, whatever the batching.
 - Order: a row index from `monotonically_increasing_id()` is added right after
-  reading. mapInPandas keeps partitions and their row order, so the index stays
-  sorted within each partition and partitions come out in index order; the
-  writers sort within partitions and check the order while streaming, which
-  avoids a global sort (its sampling pass would run the audit twice).
+  reading; the writers persist the audited rows (so the sort's sampling pass
+  does not audit twice), order by the index and check it while streaming.
 
 Nothing here logs or prints note text.
 """
@@ -36,12 +38,13 @@ if TYPE_CHECKING:  # pyspark is an optional extra; import it lazily
     from pyspark.sql import DataFrame, SparkSession
 
 ROW_INDEX = "_row"
+GROUP = "_patient_key"  # patient_id, or a per-note key when it is missing
 RECORD = "record"
 FLAT_COLUMNS: tuple[str, ...] = ("note_id", "score", *(f"{e}_status" for e in ELEMENTS), "findings",
                                  "performer_role", "refill", "error")
 INPUT_SUFFIXES = (".csv", ".jsonl", ".json", ".parquet")
 OUTPUT_SUFFIXES = (".jsonl", ".parquet")
-SLICE = 500  # rows audited per call inside a worker, so an Arrow batch of 10,000 notes is not held as Docs
+SLICE = 500  # rows per audit_rows call in a worker (more when one patient has more visits)
 BATCH_SIZE = 50  # nlp.pipe batch size (STACK_NOTES: ~50 balances work)
 
 _NLP: Any = None
@@ -126,22 +129,25 @@ def _dumps(rec: dict[str, Any]) -> str:
     return dumps(rec)
 
 
-def audit_pandas(pdf: pd.DataFrame, passthrough: Sequence[str] = ()) -> pd.DataFrame:
-    """Audit one pandas batch of `note_id`, `text` and meta columns; one output row per input row, in order."""
-    import pandas as pd
-
+def _rows(pdf: pd.DataFrame) -> list[dict[str, Any]]:
     rows = [{k: _plain(v) for k, v in r.items()} for r in pdf.to_dict("records")]
     for r in rows:
         for col in META_COLUMNS:
             if r.get(col) is not None and not isinstance(r[col], str):
                 r[col] = str(r[col])
-    records: list[dict[str, Any]] = []
-    for start in range(0, len(rows), SLICE):
-        part = [{k: v for k, v in r.items() if k not in passthrough} for r in rows[start:start + SLICE]]
-        try:
-            records += audit_rows(_worker_nlp(), part, batch_size=BATCH_SIZE)
-        except Exception as exc:  # noqa: BLE001  every note still gets its record
-            records += [error_record(r.get("note_id"), f"engine failed: {type(exc).__name__}") for r in part]
+    return rows
+
+
+def audit_slice(rows: list[dict[str, Any]], passthrough: Sequence[str] = ()) -> pd.DataFrame:
+    """Audit rows of `note_id`, `text` and meta columns in one `audit_rows` call; one output row each, in order."""
+    import pandas as pd
+
+    drop = {GROUP, *passthrough}
+    part = [{k: v for k, v in r.items() if k not in drop} for r in rows]
+    try:
+        records = audit_rows(_worker_nlp(), part, batch_size=BATCH_SIZE)
+    except Exception as exc:  # noqa: BLE001  every note still gets its record
+        records = [error_record(r.get("note_id"), f"engine failed: {type(exc).__name__}") for r in part]
     out = []
     for row, rec in zip(rows, records):
         flat = _flat(rec)
@@ -159,9 +165,24 @@ def audit_pandas(pdf: pd.DataFrame, passthrough: Sequence[str] = ()) -> pd.DataF
     return pd.DataFrame(out, columns=cols).astype({"score": "float64"}) if out else pd.DataFrame(columns=cols)
 
 
+def _cut(rows: list[dict[str, Any]]) -> int:
+    """Where to end a slice: the last patient change at or before SLICE rows (0: none yet, keep reading)."""
+    for i in range(min(len(rows) - 1, SLICE), 0, -1):
+        if rows[i][GROUP] != rows[i - 1][GROUP]:
+            return i
+    return 0
+
+
 def _audit_partition(batches: Iterator[pd.DataFrame], passthrough: Sequence[str]) -> Iterator[pd.DataFrame]:
+    """Slices of about SLICE rows, never splitting one patient's visits (the rows arrive sorted by patient)."""
+    pending: list[dict[str, Any]] = []
     for pdf in batches:
-        yield audit_pandas(pdf, passthrough)
+        pending += _rows(pdf)
+        while len(pending) > SLICE and (i := _cut(pending)):
+            yield audit_slice(pending[:i], passthrough)
+            pending = pending[i:]
+    if pending:
+        yield audit_slice(pending, passthrough)
 
 
 # --------------------------------------------------------------------------- driver side
@@ -179,21 +200,30 @@ def output_schema(df: DataFrame, passthrough: Sequence[str] = ()) -> Any:
 
 
 def audit_dataframe(df: DataFrame, id_col: str = "note_id", text_col: str = "text",
-                    passthrough: Sequence[str] = ()) -> DataFrame:
+                    passthrough: Sequence[str] = (), partitions: int | None = None) -> DataFrame:
     """Audit every row of `df`: flat audit columns plus `record`, the full contract record as JSON.
 
-    `passthrough` columns (a row index, say) are copied to the output unchanged.
-    Meta columns of the audit contract are used when present, as text.
+    Rows are repartitioned by patient (refill intervals need all of a patient's
+    visits together) into `partitions` (default: 4 per core, at least the
+    input's); the output is therefore not in input order: pass a row index in
+    `passthrough` and order by it. Meta columns of the audit contract are used
+    when present, as text.
     """
     from pyspark.sql import functions as F
 
     missing = [c for c in (id_col, text_col) if c not in df.columns]
     if missing:
         raise SparkInputError(f"no column {', '.join(map(repr, missing))} (columns found: {', '.join(df.columns)})")
+    meta = [c for c in META_COLUMNS if c in df.columns and c not in (id_col, text_col)]
     cols = [F.col(id_col).alias("note_id"), F.col(text_col).cast("string").alias("text")]
-    cols += [F.col(c).cast("string").alias(c) for c in META_COLUMNS if c in df.columns and c not in (id_col, text_col)]
+    cols += [F.col(c).cast("string").alias(c) for c in meta]
     cols += [F.col(c) for c in passthrough]
-    src = df.select(*cols)
+    note_key = F.concat(F.lit("\u0000"), F.col(id_col).cast("string"), F.lit("\u0000"), F.monotonically_increasing_id())
+    patient = F.col("patient_id").cast("string") if "patient_id" in meta else F.lit(None).cast("string")
+    src = df.select(*cols, F.coalesce(patient, note_key).alias(GROUP))
+    n = partitions or max(df.rdd.getNumPartitions(), df.sparkSession.sparkContext.defaultParallelism * 4)
+    order = [GROUP, "service_date"] if "service_date" in meta else [GROUP]
+    src = src.repartition(n, GROUP).sortWithinPartitions(*order)
     keep = tuple(passthrough)
     with warnings.catch_warnings():  # PySpark 4.x warns on pandas 3; mapInPandas works (tests pin it)
         warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
@@ -247,22 +277,28 @@ def _check_output(out: str, force: bool) -> None:
 
 def write_output(audited: DataFrame, out: str) -> int:
     """Write audited rows in input order: .parquet as a Spark folder of flat rows, .jsonl as records. Returns the count."""
-    ordered = audited.sortWithinPartitions(ROW_INDEX)
-    if out.lower().endswith(".parquet"):
-        if Path(out).is_file():
-            Path(out).unlink()
-        ordered.drop(RECORD, ROW_INDEX).write.mode("overwrite").parquet(out)
-        return _parquet_rows(out)
-    partial = out + ".partial"
-    n = 0
-    with open(partial, "w", encoding="utf-8") as fh:
-        for row in _in_order(ordered.select(RECORD, ROW_INDEX).toLocalIterator()):
-            fh.write(row[RECORD] + "\n")
-            n += 1
-    if Path(out).is_dir():
-        shutil.rmtree(out)
-    os.replace(partial, out)
-    return n
+    from pyspark import StorageLevel
+
+    kept = audited.persist(StorageLevel.MEMORY_AND_DISK)  # the sort samples its input: audit once, not twice
+    try:
+        ordered = kept.orderBy(ROW_INDEX)
+        if out.lower().endswith(".parquet"):
+            if Path(out).is_file():
+                Path(out).unlink()
+            ordered.drop(RECORD, ROW_INDEX).write.mode("overwrite").parquet(out)
+            return _parquet_rows(out)
+        partial = out + ".partial"
+        n = 0
+        with open(partial, "w", encoding="utf-8") as fh:
+            for row in _in_order(ordered.select(RECORD, ROW_INDEX).toLocalIterator()):
+                fh.write(row[RECORD] + "\n")
+                n += 1
+        if Path(out).is_dir():
+            shutil.rmtree(out)
+        os.replace(partial, out)
+        return n
+    finally:
+        kept.unpersist()
 
 
 def _parquet_rows(out: str) -> int:
@@ -297,6 +333,6 @@ def run_cli(inputs: list[str], out: str, id_col: str = "note_id", text_col: str 
 
 
 def records(audited: DataFrame) -> Iterator[dict[str, Any]]:
-    """The full records of an audited DataFrame, parsed (for notebooks and tests), in partition order."""
+    """The full records of an audited DataFrame, parsed (for notebooks), in the DataFrame's order."""
     for row in audited.select(RECORD).toLocalIterator():
         yield json.loads(row[RECORD])
