@@ -37,9 +37,9 @@ class _Patterns:
         self.daily_dose = c(r"(?P<val>{NUM})\s*(?P<unit>mcg|mg|ug|µg)(?:{PERDAY})")
         self.from_to = c(r"\bfrom\s+(?P<a>{NUM})\s*(?P<ua>mcg|mg|ug|µg)?(?:{PERDAY})?\s+(?:to|->|→)\s+(?P<b>{NUM})\s*(?P<ub>mcg|mg|ug|µg)(?:{PERDAY})?")
         self.rate = c(r"(?P<val>{NUM})\s*(?:ml|cc)\s*/\s*(?P<per>day|d|24\s*h|hr|h|hour)\b")
-        self.expected = c(r"\b(?:expected|predicted|calculated|programmer)\b[^\n\d]{0,30}?(?P<val>{NUM})\s*{ML}")
+        self.expected = c(r"\b(?:expected|predicted|calculated|programmer|exp)\b[^\n\d]{0,30}?(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})\s*{ML}\s+(?:was\s+)?(?:expected|predicted|calculated)\b")
         self.actual = c(r"\b(?:actual|aspirated|withdrawn|withdrew|removed|recovered|drained|returned|residual|obtained|pulled\s+back)\b(?:[^\n\d]{0,25}?)(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})\s*{ML}\s+(?:of\s+\S+\s+)?(?:residual\s+)?(?:was\s+)?(?:aspirated|withdrawn|removed|recovered|drained|returned)\b")
-        self.instilled = c(r"\b(?:instilled|injected|infused|installed|(?:re)?filled\s+(?:the\s+)?(?:pump\s+|reservoir\s+)?with|added|administered|placed)\s+(?:a\s+total\s+of\s+|approximately\s+|approx\.?\s+)?(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})\s*{ML}\s+(?:of\s+(?:\S+\s+){0,4}?)?(?:was\s+)?(?:instilled|injected|infused|installed|administered|placed)\b|\bvolume\s+(?:instilled|injected|infused|added|filled)\s*[:=\-]?\s*(?P<val3>{NUM})")
+        self.instilled = c(r"\b(?:instilled|injected|infused|installed|(?:re)?filled\s+(?:the\s+)?(?:pump\s+|reservoir\s+)?with|added|administered|placed)\s+(?:a\s+total\s+of\s+|approximately\s+|approx\.?\s+)?(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})[ \t]*{ML}[ \t]+(?:of[ \t]+(?:\S+[ \t]+){0,4}?)?(?:was[ \t]+)?(?:instilled|injected|infused|installed|administered|placed)\b|\bvolume\s+(?:instilled|injected|infused|added|filled)\s*[:=\-]?\s*(?P<val3>{NUM})")
         self.reservoir = c(r"\b8637-(?P<m>20|40)\b|\b(?P<val>10|18|20|30|35|40|60)\s*-?\s*(?:ml|cc)\s+(?:synchromed|prometra|codman|isomed|pump|reservoir|device)|\b(?:reservoir|pump)\s+(?:size|capacity)\s*[:=]?\s*(?P<val2>\d+)\s*(?:ml|cc)?")
         self.date = c(r"{DATE}")
         self.alarm = c(r"\b(?:alarm|lrad|lra)\s*(?:date|day)?\s*(?:is\s+|was\s+|set\s+(?:for|to)\s+|of\s+|on\s+|:|=|-)?\s*(?P<d>{DATE})")
@@ -47,6 +47,7 @@ class _Patterns:
         self.wasted = c(r"\b(?:wasted|discarded|waste|wastage)\b\s*(?:of\s+|amount\s*)?[:=]?\s*(?P<val>{NUM})\s*(?P<unit>ml|mg|mcg)\b|(?P<val2>{NUM})\s*(?P<unit2>ml|mg|mcg)\s+(?:\w+\s+){0,2}(?:wasted|discarded)\b")
         self.invoice = c(r"\b(?:invoice|inv\.?|p\.?o\.?|purchase\s+order)\s*(?:#|no\.?|number|num\.?)?\s*[:=]?\s*#?\s*(?P<ref>[a-z]{0,5}-?\d[\w-]*)")
         self.pump_kind = {kind: c(r"\b(?:" + "|".join(pats) + r")") for kind, pats in vocab["pumps"].items()}
+        self.pump_model = c(r"\b(?:synchro-?med(?:\s*(?:ii|2|el))?(?:\s*\(?8637-?(?:20|40)\)?)?|8637-(?:20|40)|prometra(?:\s*(?:ii|2))?(?:\s*\d{2}\s*ml)?|codman(?:\s*3000)?|medstream|iso-?med)\b")
         self.compounded = c(r"\b(?:" + "|".join(vocab["compounded_words"]) + r")\b")
         self.role_words: list[tuple[str, re.Pattern[str]]] = [
             (role, c(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")) for role, alts in vocab["roles"].items()
@@ -123,10 +124,10 @@ def extract_facts(text: str) -> dict[str, Any]:
         facts["rate_ml_per_day"] = round(val * 24, 4) if per in ("hr", "h", "hour") else val
     exp = p.expected.search(text)
     if exp:
-        facts["residual_expected_ml"] = _num(exp.group("val"))
+        facts["residual_expected_ml"] = _num(exp.group("val") or exp.group("val2"))
     for m in p.actual.finditer(text):
-        if exp and m.start() <= exp.start() < m.end():
-            continue
+        if exp and m.start() < exp.end() and exp.start() < m.end():
+            continue  # the expected volume is not the actual one
         v = _first_val(m, "val", "val2")
         if v:
             facts["residual_actual_ml"] = v[0]
@@ -154,6 +155,9 @@ def extract_facts(text: str) -> dict[str, Any]:
     inv = p.invoice.search(text)
     if inv:
         facts["invoice_ref"] = inv.group("ref")
+    model = p.pump_model.search(text)
+    if model:
+        facts["pump_model"] = model.group(0)
     kinds = [k for k, pat in p.pump_kind.items() if pat.search(text)]
     facts["pump_type"] = kinds[0] if len(kinds) == 1 else ("programmable" if "programmable" in kinds else None)
     facts.update(_performer(text))

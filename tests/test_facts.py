@@ -1,0 +1,56 @@
+"""Structured facts read from note text (auditor/components/facts.py)."""
+from __future__ import annotations
+
+from auditor.components.facts import extract_facts, role_of
+
+
+def test_drug_concentration_and_dose_change_are_read():
+    f = extract_facts("Baclofen 2000 mcg/mL. Dose increased from 400 mcg/day to 440 mcg/day.")
+    assert f["drugs"][0]["drug"] == "baclofen" and f["drugs"][0]["concentration"] == 2000.0
+    assert f["drugs"][0]["unit"] == "mcg/mL"
+    assert (f["dose_before"], f["dose_after"], f["dose_unit"]) == (400.0, 440.0, "mcg/day")
+
+
+def test_expected_and_actual_residual_in_either_order():
+    f = extract_facts("2.9 mL expected, 2.7 mL aspirated.")
+    assert (f["residual_expected_ml"], f["residual_actual_ml"]) == (2.9, 2.7)
+    g = extract_facts("Expected residual 6.4 mL. Residual aspirated: 6.1 mL.")
+    assert (g["residual_expected_ml"], g["residual_actual_ml"]) == (6.4, 6.1)
+
+
+def test_volume_instilled_does_not_reach_across_lines():
+    f = extract_facts("residual aspirated 4.8 mL\ninstilled 40 mL")
+    assert f["volume_instilled_ml"] == 40.0
+
+
+def test_pump_model_size_and_type():
+    f = extract_facts("SynchroMed II 8637-40, reservoir 3.2 mL")
+    assert f["reservoir_ml"] == 40.0 and f["pump_type"] == "programmable"
+    assert extract_facts("Codman 3000 constant-flow pump")["pump_type"] == "constant_flow"
+
+
+def test_alarm_and_next_refill_dates():
+    f = extract_facts("New alarm date 04/21/2026. Next refill due 4/14/2026.")
+    assert f["alarm_date"] == "04/21/2026" and f["next_refill_date"] == "4/14/2026"
+
+
+def test_performer_statement_beats_signature():
+    f = extract_facts("The refill was performed today by Karen Oduya, RN.\nL. Beck, MD")
+    assert f["performer_role"] == "RN" and f["signer_role"] == "MD"
+
+
+def test_signature_credential_is_read():
+    assert extract_facts("Refill done.\n-- K. Lee, LPN")["signer_role"] == "LPN"
+
+
+def test_role_words():
+    assert role_of("Jane Roe, APRN") == "NP"
+    assert role_of("J. Smith, PA-C") == "PA"
+    assert role_of("BSN, RN") == "RN"
+    assert role_of("our clinic") is None
+
+
+def test_invoice_and_waste():
+    f = extract_facts("Invoice #A-2231. 1 mL wasted, witnessed.")
+    assert f["invoice_ref"] == "A-2231"
+    assert f["wasted_amount"] == 1.0 and f["wasted_unit"] == "ml"
