@@ -68,8 +68,14 @@ def _as_text(text: Any) -> str:
     return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
-def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int = 50) -> list[dict[str, Any]]:
-    """One record per row, in order. Rows hold `note_id`, `text` and any META_COLUMNS."""
+def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int = 50,
+               intervals: bool = True) -> list[dict[str, Any]]:
+    """One record per row, in order. Rows hold `note_id`, `text` and any META_COLUMNS.
+
+    One call is one run: refill intervals are checked across these rows. A caller
+    that feeds a run in chunks passes `intervals=False` and runs
+    `auditor.checks.run_intervals` over every chunk's summaries at the end.
+    """
     out: list[dict[str, Any] | None] = [None] * len(rows)
     good: list[int] = []
     for i, row in enumerate(rows):
@@ -103,7 +109,7 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
     records = [r for r in out if r is not None]
     from auditor.checks import apply_checks
 
-    apply_checks(records, rows)
+    apply_checks(records, rows, intervals=intervals)
     return records
 
 

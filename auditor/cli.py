@@ -17,7 +17,8 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import Any, Iterator, Sequence
 
-from auditor.io import InputError, Row, Source, open_source, open_writer
+from auditor.interval_pass import IntervalPass, merge_findings, merge_jsonl
+from auditor.io import InputError, JsonlWriter, Row, Source, open_source, open_writer
 
 USAGE_ERROR = 2
 
@@ -39,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("audit", help="audit notes from CSV, JSONL, Parquet, Excel, a .txt folder or stdin",
                        description="One record per input note, in order (see AUDIT_CONTRACT.md).")
     a.add_argument("inputs", nargs="+", metavar="INPUT", help=".csv .jsonl .parquet .xlsx, a folder of .txt, or - (JSONL on stdin)")
-    a.add_argument("--out", "-o", required=True, metavar="OUTPUT", help=".jsonl .csv .parquet .html, or - (JSONL on stdout)")
+    a.add_argument("--out", "-o", required=True, metavar="OUTPUT",
+                   help=".jsonl .csv .parquet .html, or - (JSONL on stdout). Refill intervals are checked across all "
+                        "notes of the run for a file; with - records are streamed as they come, so intervals are "
+                        "checked only between visits in the same --batch-size chunk")
     a.add_argument("--id-col", default="note_id", metavar="C", help="column holding the note id (default note_id)")
     a.add_argument("--text-col", default="text", metavar="C", help="column holding the note text (default text)")
     a.add_argument("--batch-size", type=int, default=50, metavar="N", help="notes per pipeline batch and per worker chunk")
@@ -141,6 +145,16 @@ def cmd_audit(args: argparse.Namespace) -> int:
     sources = [open_source(p, args.id_col, args.text_col) for p in args.inputs]
     total = None if args.quiet else _count(sources)
     writer = open_writer(args.out, force=args.force, resume=args.resume)
+    # First pass: JSONL records without run-wide intervals (OUTPUT.partial for .jsonl, so --resume reads it;
+    # OUTPUT.records.partial for the other formats), merged with the interval findings at the end.
+    # stdout cannot be rewritten: there each chunk checks its own intervals (see --help).
+    streaming = args.out == "-"
+    first = writer if streaming or isinstance(writer, JsonlWriter) else JsonlWriter(args.out, partial=args.out + ".records.partial")
+    run = IntervalPass()
+    keep_texts = 0 if first is writer else int(getattr(writer, "max_notes", 0))  # the HTML report shows text
+    texts: list[Any] = []
+    if writer.resumed:
+        run.add_file(first.partial, writer.resumed)
     rows: Iterator[Row] = chain.from_iterable(s.rows() for s in sources)
     if writer.resumed:
         deque(islice(rows, writer.resumed - 1), maxlen=0)  # skip without holding them
@@ -162,8 +176,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
     started = time.monotonic()
     bar = _progress(total, args.quiet)
     try:
-        for chunk, records in audit_chunks(batched(rows, args.batch_size), args.n_process, args.batch_size):
-            writer.write(chunk, records)
+        for chunk, records in audit_chunks(batched(rows, args.batch_size), args.n_process, args.batch_size,
+                                           intervals=streaming):
+            first.write(chunk, records)
+            if not streaming:
+                run.add(records)
+            if len(texts) < keep_texts:
+                texts.extend(r.get("text") for r in chunk[:keep_texts - len(texts)])
             for rec in records:
                 nid = rec.get("note_id")
                 key = (type(nid).__name__, nid) if isinstance(nid, (str, int, float, bool)) else None
@@ -184,7 +203,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
         bar.close()
         return 1
     bar.close()
-    writer.close()
+    added = 0
+    if streaming:
+        writer.close()
+    else:
+        first.finish()
+        found = run.findings()
+        added = sum(len(f) for f in found.values())
+        if first is writer:
+            merge_jsonl(first.partial, args.out, found)
+        else:
+            merge_findings(first.partial, writer, found, texts)
     if duplicates:
         print(f"auditor audit: warning: {duplicates} notes repeat an earlier note_id (each got its own record)", file=sys.stderr)
     if not args.quiet:
@@ -192,7 +221,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         rate = done / secs if secs > 0 else 0.0
         where = "stdout" if args.out == "-" else args.out
         print(f"auditor audit: {done + writer.resumed} records ({errors} not audited) -> {where} "
-              f"in {secs:.1f} s ({rate:.1f} notes/s)", file=sys.stderr)
+              f"in {secs:.1f} s ({rate:.1f} notes/s)"
+              + ("" if streaming else f"; {added} refill-interval findings across the run"), file=sys.stderr)
     return 0
 
 

@@ -349,6 +349,10 @@ class Writer:
         self._finish()
         os.replace(self.partial, self.path)
 
+    def finish(self) -> None:
+        """Finish the file but leave it under its partial name (a first pass that is read again)."""
+        self._finish()
+
 
 def dumps(record: Mapping[str, Any]) -> str:
     """One JSONL line (without the newline)."""
@@ -358,8 +362,9 @@ def dumps(record: Mapping[str, Any]) -> str:
 class JsonlWriter(Writer):
     """The contract's records, one a line; the only format that resumes."""
 
-    def __init__(self, path: str, resume: bool = False) -> None:
+    def __init__(self, path: str, resume: bool = False, partial: str | None = None) -> None:
         super().__init__(path)
+        self.partial = partial or self.partial
         if resume and os.path.exists(self.partial):
             self.resumed, self.last_id = complete_records(self.partial)
             self._fh = open(self.partial, "a", encoding="utf-8", errors="backslashreplace")

