@@ -131,7 +131,7 @@ def test_stdout_checks_intervals_only_within_each_chunk_as_help_says(nlp, cli, s
     per_chunk = [json.loads(dumps(r)) for i in range(0, len(rows), 5) for r in audit_rows(nlp, rows[i:i + 5])]
     got = [json.loads(line) for line in out.splitlines()]
     assert got == per_chunk
-    assert _interval_count(got) < _interval_count(reference)
+    assert [r["findings"] for r in got] != [r["findings"] for r in reference]  # chunks see other neighbours
     code, out, _ = cli("audit", "--help")
     assert code == 0 and "same --batch-size chunk" in " ".join(out.split())
 
