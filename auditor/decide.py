@@ -121,8 +121,11 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     strong = [s for s in refill_live if "weak" not in s["flags"]]
     strong += [s for s in _live(spans, "PS_BEFORE", "PS_AFTER") if "refill" in s["flags"]]
     no_refill = _live(spans, "EVT_NO_REFILL")
-    instilled = facts.get("volume_instilled_ml")
-    refill = bool(strong or instilled) or (bool(refill_live) and not no_refill)
+    strong = [s for s in strong if not any(_overlaps(s, n) for n in no_refill)]
+    # "here for refill" alone is an intention; it counts with a reading of the pump or a volume
+    supported = bool(_live(spans, "PS_BEFORE")) or any("future_ok" not in s["flags"] for s in _live(spans, "PS_AFTER"))
+    # (the instilled-volume fact is not used here: it cannot see "copied from the last visit")
+    refill = bool(strong) or (bool(refill_live) and supported and not no_refill)
     before = _live(spans, "PS_BEFORE")
     after = _live(spans, "PS_AFTER")
     # a reservoir reading after the drug went in is the state after the refill,
@@ -189,12 +192,13 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
         els["incident_to"] = _result("met" if sup else "missing", [_ev(s) for s in _merge(sup)], _discounted(spans, "SUPERVISION"))
 
     # --- 6. drug cost ---------------------------------------------------------------------------
-    outside = _live(spans, "OUTSIDE_SUPPLY")
+    buy = _live(spans, "PURCHASE")
+    # an invoice to the practice means the practice bought it, whoever compounded or shipped it
+    outside = [] if buy else _live(spans, "OUTSIDE_SUPPLY")
     facts["drug_supplier"] = None if not refill else ("outside" if outside else "practice")
     if not refill or outside:
-        els["drug_cost"] = _result("not_applicable", [] , [])
+        els["drug_cost"] = _result("not_applicable", [_ev(s) for s in _merge(outside)] if refill else [], [])
     else:
-        buy = _live(spans, "PURCHASE")
         els["drug_cost"] = _result("met" if buy else "missing", [_ev(s) for s in _merge(buy)], _discounted(spans, "PURCHASE"))
 
     statuses = {e: els[e]["status"] for e in ELEMENTS}
