@@ -21,6 +21,7 @@ _POOR = re.compile(
     re.I,
 )
 MAX_EVIDENCE = 6
+_NEW_WORDS = re.compile(r"\b(?:new|next|updated|post|reset|after)\b", re.I)
 Span = dict[str, Any]
 
 
@@ -136,8 +137,14 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
         s for s in before
         if s.get("sect") == "post_refill" or (first_fill is not None and "positional" in s["flags"] and s["start"] >= first_fill)
     ]
-    before = [s for s in before if s not in moved and not any(_overlaps(s, a) for a in after)]
-    after = after + moved
+    # an alarm date read off the pump before the drug went in is the state before
+    earlier = [
+        s for s in after
+        if first_fill is not None and "dated_state" in s["flags"] and s["end"] <= first_fill
+        and not _NEW_WORDS.search(s["text"]) and s.get("sect") != "post_refill"
+    ]
+    before = [s for s in before if s not in moved and not any(_overlaps(s, a) for a in after)] + earlier
+    after = [s for s in after if s not in earlier] + moved
     changes = [c for c in _live(spans, "CHANGE") if not any(_overlaps(c, n) for n in _live(spans, "NO_CHANGE"))]
     facts.update({
         "refill": refill,
