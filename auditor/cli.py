@@ -213,7 +213,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if first is writer:
             merge_jsonl(first.partial, args.out, found)
         else:
-            merge_findings(first.partial, writer, found, texts)
+            merge_findings(first.partial, writer, found, texts, chunk=args.batch_size)
     if duplicates:
         print(f"auditor audit: warning: {duplicates} notes repeat an earlier note_id (each got its own record)", file=sys.stderr)
     if not args.quiet:

@@ -65,18 +65,20 @@ def _with(record: Record, found: Iterable[Finding]) -> Record:
 
 
 def merge_findings(first_pass: str, writer: Writer, findings: Mapping[int, list[Finding]],
-                   texts: Sequence[Any] = ()) -> None:
+                   texts: Sequence[Any] = (), chunk: int = MERGE_CHUNK) -> None:
     """Stream the first pass into `writer` with `findings` added by run index, close the writer (its atomic
     rename to OUTPUT) and drop the first pass.
 
-    texts: the note text of the first rows (only the HTML report shows text).
+    texts: the note text of the first rows (only the HTML report shows text). chunk: records per
+    `writer.write`, the first pass's --batch-size, so writers see the chunks they saw before (Parquet
+    row groups are cut after a write).
     """
     rows: list[dict[str, Any]] = []
     records: list[Record] = []
     for i, rec in enumerate(islice_records(first_pass)):
         records.append(_with(rec, findings[i]) if i in findings else rec)
         rows.append({"text": texts[i]} if i < len(texts) else {})
-        if len(records) >= MERGE_CHUNK:
+        if len(records) >= chunk:
             writer.write(rows, records)
             rows, records = [], []
     if records:

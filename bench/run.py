@@ -14,7 +14,8 @@ of generated notes (bench/generate.py; fictional, so nothing here is PHI):
 in chunks and reports peak RSS when each size is reached.
 
     python -m bench.run --notes 2000 --memory 10000,200000
-    python -m bench.run --notes 20 --configs blank,auditor --memory 30 --json   # CI size
+    python -m bench.run --configs "" --memory 10000,200000      # memory check only
+    python -m bench.run --notes 6 --memory 4,8 --memory-chunk 4 --json   # CI size
 """
 from __future__ import annotations
 
@@ -152,8 +153,8 @@ def run_config(name: str, notes_path: str, batch_size: int, chunk: int) -> dict[
     load_before = os.getloadavg()[0]
     res.update(RUNNERS[name](rows, batch_size, chunk))
     res["load_avg_1m"] = max(load_before, os.getloadavg()[0])  # > cores means other work shared the CPUs
-    res["notes_per_s"] = len(rows) / res["run_s"]
-    res["words_per_s"] = words / res["run_s"]
+    res["notes_per_s"] = len(rows) / max(res["run_s"], 1e-9)
+    res["words_per_s"] = words / max(res["run_s"], 1e-9)
     res["peak_rss_mb"] = peak_rss_mb() + res.get("workers_peak_rss_mb", 0.0)
     return res
 
@@ -261,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps({"config": "memory", **m}), flush=True)
     if not a.json:
         print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {a.notes} notes, seed {a.seed}\n")
-        print(table(results))
+        if results:
+            print(table(results))
         if mem:
             print("\n" + memory_table(mem))
     return 0

@@ -54,3 +54,8 @@ def test_invoice_and_waste():
     f = extract_facts("Invoice #A-2231. 1 mL wasted, witnessed.")
     assert f["invoice_ref"] == "A-2231"
     assert f["wasted_amount"] == 1.0 and f["wasted_unit"] == "ml"
+
+
+
+def test_signature_with_hyphenated_credential_and_no_comma():
+    assert extract_facts("Refill done.\nQ. Hollis PA-C")["signer_role"] == "PA"

@@ -187,7 +187,7 @@ def _performer(text: str) -> dict[str, Any]:
     offset = 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        if 2 < len(body) <= 120 and "," in body or (2 < len(body) <= 120 and body.rstrip()[-2:].isalpha()):
+        if 2 < len(body) <= 120:
             m = p.signature.match(body)
             if m and role_of(m.group("cred")):
                 role = role_of(m.group("cred"))

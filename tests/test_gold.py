@@ -1,0 +1,48 @@
+"""The gold set: valid labels and offsets, a fixed split, agreement figures."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from auditor.gold import normalise, read_jsonl
+from auditor.gold_split import split_of
+
+ROOT = Path(__file__).resolve().parents[1] / "annotations"
+
+
+def test_every_gold_note_validates_and_its_offsets_index_the_text():
+    notes = list(read_jsonl(ROOT / "gold.jsonl"))
+    assert len(notes) >= 150
+    for note in notes:
+        _, problems = normalise(dict(note))
+        assert problems == [], problems
+        for lab in note["labels"].values():
+            for ev in lab["evidence"]:
+                assert note["text"][ev["start"]:ev["end"]] == ev["text"]
+
+
+def test_split_is_the_hash_split_and_holds_out_a_third():
+    notes = list(read_jsonl(ROOT / "gold.jsonl"))
+    assert all(n["split"] == split_of(n["note_id"], n.get("source", "")) for n in notes)
+    counts = Counter(n["split"] for n in notes)
+    assert counts["heldout"] / len(notes) >= 1 / 3 - 0.05
+
+
+def test_note_ids_are_unique():
+    ids = [n["note_id"] for n in read_jsonl(ROOT / "gold.jsonl")]
+    assert len(ids) == len(set(ids))
+
+
+def test_agreement_with_the_blind_second_annotator_is_computed():
+    from auditor.gold_agreement import agreement
+
+    res = agreement(str(ROOT / "gold.jsonl"), str(ROOT / "iaa" / "second_annotator.jsonl"))
+    assert res["all"]["n"] == 6 * 60
+    assert 0.0 <= res["all"]["agreement"] <= 1.0
+
+
+def test_phrase_banks_carry_a_fixed_split():
+    for bank in ROOT.glob("phrasebank*.jsonl"):
+        for it in read_jsonl(bank):
+            assert it["split"] == split_of(it["id"], "phrasebank")
+            assert it["concept"] and isinstance(it["expected"], bool)
