@@ -65,6 +65,7 @@ def _result(status: str, evidence: list[dict[str, Any]] = (), discounted: list[S
     return {"status": status, "evidence": list(evidence), "discounted": [_almost(s) for s in _merge(list(discounted))]}
 
 
+_GOOD = re.compile(r"\b(?:controlled|well|good|relief|better|improved|resolved|none|no|minimal|rare|manageable|tolerable|stable)\b", re.I)
 _SCORE = re.compile(r"(\d+)(?:\s*-\s*(\d+))?\s*/\s*10")
 POOR_PAIN_SCORE = 6  # a pain score at or above this at the old dose implies inadequate relief
 # a sentence with another action in it gives the reason for that action, not for the change
@@ -73,6 +74,8 @@ _OTHER_ACTION = re.compile(r"\b(?:referr?ed|refer|ordered|scheduled|prescribed|r
 
 def _is_poor(s: Span) -> bool:
     pol = s.get("polarity") or ""
+    if pol == "symptom":  # a symptom at the dose is a problem unless it is said to be controlled
+        return not _GOOD.search(s["text"])
     if pol == "score":
         m = _SCORE.search(s["text"])
         return bool(m) and int(m.group(2) or m.group(1)) >= POOR_PAIN_SCORE

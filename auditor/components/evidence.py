@@ -8,6 +8,7 @@ output dict uses those key names.
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from typing import Any
 
@@ -28,6 +29,8 @@ class _Discounts:
         self.by_category = {k: frozenset(v) for k, v in table.get("by_category", {}).items()}
         self.future_ok_ignores = frozenset(table.get("future_ok_ignores", []))
         self.sections = dict(table.get("sections", {}))
+        inline = table.get("inline_placeholder")
+        self.inline_placeholder = re.compile(inline) if inline else None
 
     def discounting(self, category: str, mods: list[str], future_ok: bool) -> list[str]:
         active = self.by_category.get(category, self.default)
@@ -79,6 +82,10 @@ def pump_evidence(doc: Doc) -> Doc:
         idx = bisect_right(sec_starts, span.start) - 1
         sect = sec_cats[idx] if idx >= 0 else ""
         mod_cats = [m["cat"] for m in mods]
+        if disc.inline_placeholder is not None and disc.inline_placeholder.search(span.text):
+            # "[ ] Supervising MD present": the blank sits inside the match, where ConText cannot reach it
+            mod_cats.append("PLACEHOLDER")
+            mods.append({"cat": "PLACEHOLDER", "text": "[blank inside the statement]", "start": span.start_char, "end": span.start_char})
         if sect in disc.sections:
             mod_cats.append(disc.sections[sect])
             mods.append({"cat": disc.sections[sect], "text": f"[{sect} section]", "start": span.start_char, "end": span.start_char})
