@@ -55,6 +55,9 @@ class _Patterns:
         self.performer = [c(p) for p in vocab["performer_patterns"]]
         self.signature = re.compile(rules.expand(vocab["signature_pattern"]))
         self.supervisor = c(vocab["supervisor_pattern"])
+        # cheap test before the signature pattern: does the line end in a credential?
+        creds = sorted({alt for alts in vocab["roles"].values() for alt in alts if "\\s" not in alt and " " not in alt}, key=len, reverse=True)
+        self.credential_at_end = c(r"(?<![\w-])(?:" + "|".join(creds) + r")(?![\w-])[\s,.)]*(?:\(.*\))?\s*(?:\d{1,2}/\d{1,2}/\d{2,4}.*)?$")
 
 
 @lru_cache(maxsize=1)
@@ -187,7 +190,7 @@ def _performer(text: str) -> dict[str, Any]:
     offset = 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        if 2 < len(body) <= 120:
+        if 2 < len(body) <= 120 and p.credential_at_end.search(body):
             m = p.signature.match(body)
             if m and role_of(m.group("cred")):
                 role = role_of(m.group("cred"))
