@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     e.add_argument("--batch-size", type=int, default=50, metavar="N")
+
+    t = sub.add_parser("tipsheet", help="which elements are missed most, by whom, and what compliant notes record",
+                       description="Reads the JSONL records of an audit; writes no patient text.")
+    t.add_argument("records", metavar="AUDIT.jsonl")
+    t.add_argument("--out", "-o", default="-", metavar="OUTPUT", help=".md, .html or - (markdown on stdout)")
+    t.add_argument("--by", choices=("author", "performer_role", "payer", "author_role"), default="author")
+    t.add_argument("--min-notes", type=int, default=5, metavar="N", help="smallest group shown")
+    t.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     return p
 
 
@@ -78,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "audit":
             return cmd_audit(args)
+        if args.command == "tipsheet":
+            return cmd_tipsheet(args)
         return cmd_evaluate(args)
     except (InputError, UsageError) as exc:
         _err(f"auditor {args.command}: {exc}")
@@ -249,3 +259,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- tipsheet
+
+
+def cmd_tipsheet(args: argparse.Namespace) -> int:
+    """`auditor tipsheet`: deficiency rates per element and group, with tips and fictional examples."""
+    from pathlib import Path
+
+    from auditor.report.tipsheet import read_records, render_html, render_markdown, summarise
+
+    src = Path(args.records)
+    if not src.is_file():
+        raise InputError(f"{src}: no such file")
+    if args.out != "-" and Path(args.out).suffix.lower() not in (".md", ".html"):
+        raise UsageError(f"{args.out}: the tip sheet is written as .md or .html")
+    if args.out != "-" and Path(args.out).exists() and not args.force:
+        raise UsageError(f"{args.out} exists; add --force to overwrite it")
+    try:
+        summary = summarise(read_records(src), by=args.by)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    text = render_markdown(summary, min_notes=args.min_notes)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        out = Path(args.out)
+        out.write_text(render_html(text) if out.suffix.lower() == ".html" else text, encoding="utf-8")
+    return 0
