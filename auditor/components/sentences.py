@@ -28,6 +28,8 @@ def pump_sentences(doc: Doc) -> Doc:
         if "\n" in tok.whitespace_ or "\n" in text or (tok.is_space and "\n" in text):
             starts[i + 1] = True
         elif text in _ENDERS:
+            if text == "?" and doc[i + 1].text[:1] in "*_[{":
+                continue  # "How is the pump working? ***": the blank belongs to the question
             if text == "." and i > 0 and doc[i - 1].lower_ in _ABBREV_BEFORE_DOT:
                 continue
             if text == "." and i > 0 and len(doc[i - 1].text) == 1 and doc[i - 1].is_upper and not doc[i - 1].whitespace_:
