@@ -21,6 +21,7 @@ _POOR = re.compile(
     re.I,
 )
 MAX_EVIDENCE = 6
+_REVIEWED_TODAY = re.compile(r"\b(?:today|reviewed|reaffirmed|revisited|re-?discussed|confirmed|updated|restated)\b", re.I)
 _NEW_WORDS = re.compile(r"\b(?:new|next|updated|post|reset|after)\b", re.I)
 Span = dict[str, Any]
 
@@ -180,7 +181,11 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
         els["change_reason"] = _result("met" if ev else "missing", ev + ev_change if ev else [], _discounted(spans, "REASON") + ([] if ev else changes))
 
     # --- 4. reassessment ---------------------------------------------------------------------
-    goals = _live(spans, "GOALS")
+    # goals from an older care plan count when the note says they were reviewed today
+    goals = _live(spans, "GOALS") + [
+        g for g in _discounted(spans, "GOALS")
+        if set(g["discounted_by"]) <= {"HISTORICAL", "COPIED_FORWARD"} and _REVIEWED_TODAY.search(_sentence_text(pump, text, g["sent"]))
+    ]
     goal_sents = {g["sent"] for g in goals}
     # "goal: keep working full-time" states an aim, not the patient's condition
     cond = [c for c in _live(spans, "CONDITION") if c["sent"] not in goal_sents]
