@@ -1,0 +1,40 @@
+"""The literal prefilter never hides a match: wherever a rule's regex matches
+a gold note or a phrase-bank fragment, one of its required literals occurs."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from auditor import rules
+from auditor.components.prefilter import required_literals
+
+ROOT = Path(__file__).resolve().parents[1] / "annotations"
+
+
+def _texts() -> list[str]:
+    out = [json.loads(line)["text"] for line in open(ROOT / "gold.jsonl", encoding="utf-8")]
+    for bank in ROOT.glob("phrasebank*.jsonl"):
+        out += [json.loads(line)["text"] for line in open(bank, encoding="utf-8")]
+    return out
+
+
+def test_required_literals_pick_the_most_selective_part():
+    assert required_literals(r"\bpump\s+refilled\b") == frozenset({"refilled"})
+    assert required_literals(r"\b(?:alpha|beta)\s+gamma") == frozenset({"gamma"})
+    assert required_literals(r"\b(?:alpha|betas)\s+\d") == frozenset({"alpha", "betas"})
+    assert required_literals(r"\d+\s*ml") is None  # too short to filter on
+    assert required_literals(r"(?:refill)?\s*done") == frozenset({"done"})  # optional parts require nothing
+
+
+def test_prefilter_never_hides_a_match_of_any_target_rule():
+    texts = _texts()
+    lowered = [t.lower() for t in texts]
+    for rule in rules.target_rules():
+        lits = required_literals(rule["pattern"])
+        if lits is None:
+            continue
+        pat = re.compile(rule["pattern"], re.IGNORECASE)
+        for text, low in zip(texts, lowered):
+            if pat.search(text):
+                assert any(lit in low for lit in lits), f"{rule['id']} matched but its literals {sorted(lits)} are absent"
