@@ -68,6 +68,7 @@ def _result(status: str, evidence: list[dict[str, Any]] = (), discounted: list[S
 
 _GOOD = re.compile(r"\b(?:controlled|well|good|relief|better|improved|resolved|none|no|minimal|rare|manageable|tolerable|stable)\b", re.I)
 _SCORE = re.compile(r"(\d+)(?:\s*-\s*(\d+))?\s*/\s*10")
+REASON_REACH = 1  # sentences (lines) a reason may sit from the change it explains
 POOR_PAIN_SCORE = 6  # a pain score at or above this at the old dose implies inadequate relief
 # a sentence with another action in it gives the reason for that action, not for the change
 _OTHER_ACTION = re.compile(r"\b(?:referr?ed|refer|ordered|scheduled|prescribed|recommended|sent|consulted|refilled|refill|follow[-\s]?up|rtc|return)\b", re.I)
@@ -95,7 +96,7 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
     """A reason counts in the change's sentence, or a neighbouring one that is about nothing else."""
     if "anywhere" in r["flags"] or r["sent"] in change_sents:
         return True
-    if not any(abs(r["sent"] - s) == 1 for s in change_sents):
+    if not any(0 < abs(r["sent"] - s) <= REASON_REACH for s in change_sents):
         return False
     return not _OTHER_ACTION.search(_sentence_text(pump, text, r["sent"]))
 
