@@ -14,6 +14,8 @@ from spacy.language import Language
 from auditor.decide import decide
 from auditor.elements import ELEMENTS
 
+# ConText compares every modifier with every target: past this size one note could stall a run
+MAX_NOTE_CHARS = 200_000
 META_COLUMNS = ("patient_id", "service_date", "author", "author_role", "payer", "billed_codes")
 
 
@@ -40,6 +42,8 @@ def _text_error(text: Any) -> str | None:
         return f"text is a {type(text).__name__}, not a string"
     if not text.strip():
         return "empty text"
+    if len(text) > MAX_NOTE_CHARS:
+        return f"note too long ({len(text):,} characters; the auditor reads at most {MAX_NOTE_CHARS:,})"
     return None
 
 
@@ -105,7 +109,7 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
         try:
             out[i] = build_record(nid, pump, meta, _as_text(row["text"]))
         except Exception as exc:  # noqa: BLE001
-            out[i] = error_record(nid, f"decision failed: {type(exc).__name__}: {str(exc)[:120]}")
+            out[i] = error_record(nid, f"decision failed: {type(exc).__name__}")  # no message: it may quote the note
     records = [r for r in out if r is not None]
     from auditor.checks import apply_checks
 

@@ -92,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, UsageError) as exc:
         _err(f"auditor {args.command}: {exc}")
         return USAGE_ERROR
+    except OSError as exc:  # an unwritable output, a full disk: one line, no traceback
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _err(f"auditor {args.command}: {where}{exc.strerror or type(exc).__name__}")
+        return USAGE_ERROR
     except KeyboardInterrupt:
         _err("auditor: interrupted" + ("; resume with --resume" if getattr(args, "out", "-").endswith(".jsonl") else ""))
         return 130
@@ -257,9 +261,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 # --------------------------------------------------------------------------- tipsheet
 
@@ -288,3 +289,7 @@ def cmd_tipsheet(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.write_text(render_html(text) if out.suffix.lower() == ".html" else text, encoding="utf-8")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

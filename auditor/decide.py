@@ -15,12 +15,13 @@ PRACTITIONER = frozenset({"NP", "PA", "CNS"})
 STAFF = frozenset({"RN", "LPN", "MA"})
 NON_PHYSICIAN = PRACTITIONER | STAFF
 _POOR = re.compile(
-    r"\b(?:no|not|worse\w*|increas\w*|inadequate|insufficient|poor\w*|minimal|little|partial|wearing|wears|fading|"
-    r"waning|more|frequent|breakthrough|uncontrolled|suboptimal|escalat\w*|flare\w*|returned|creeping|persistent|"
-    r"despite|unchanged|same|slip\w*|losing|lost|less\s+(?:relief|effective|control))\b",
+    r"\b(?:no|not|worse\w*|inadequate|insufficient|poor\w*|minimal|little|partial|wearing|wears|fading|"
+    r"waning|frequent|breakthrough|uncontrolled|suboptimal|escalat\w*|flare\w*|creeping|persistent|"
+    r"despite|slip\w*|losing|lost|less\s+(?:relief|effective|control))\b",
     re.I,
 )
 MAX_EVIDENCE = 6
+_BEFORE_WORDS = re.compile(r"\b(?:before|prior\s+to|pre[-\s]?(?:re)?fill|pre[-\s]?access)\b", re.I)
 _REVIEWED_TODAY = re.compile(r"\b(?:today|reviewed|reaffirmed|revisited|re-?discussed|confirmed|updated|restated)\b", re.I)
 _NEW_WORDS = re.compile(r"\b(?:new|next|updated|post|reset|after)\b", re.I)
 Span = dict[str, Any]
@@ -58,7 +59,7 @@ def _ev(s: Span, part: str | None = None) -> dict[str, Any]:
 
 def _almost(s: Span) -> dict[str, Any]:
     e = _ev(s)
-    e["discounted_by"] = list(s["discounted_by"])
+    e["discounted_by"] = list(dict.fromkeys(s["discounted_by"]))
     return e
 
 
@@ -75,6 +76,9 @@ _OTHER_ACTION = re.compile(r"\b(?:referr?ed|refer|ordered|scheduled|prescribed|r
 
 
 def _is_poor(s: Span) -> bool:
+    """Does this response span document a problem at the dose (an implied reason for a change)?"""
+    if any(m["cat"] == "NEGATED_EXISTENCE" for m in s.get("mods", [])):
+        return False  # "no side effects on the current dose" is not a problem
     pol = s.get("polarity") or ""
     if pol == "symptom":  # a symptom at the dose is a problem unless it is said to be controlled
         return not _GOOD.search(s["text"])
@@ -101,9 +105,24 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
     return not _OTHER_ACTION.search(_sentence_text(pump, text, r["sent"]))
 
 
+_ROLE_SYNONYMS = {
+    "MD": "MD", "DO": "DO", "PHYSICIAN": "MD", "DR": "MD", "NP": "NP", "APRN": "NP", "FNP": "NP", "CRNP": "NP",
+    "DNP": "NP", "NPC": "NP", "PA": "PA", "PAC": "PA", "CNS": "CNS", "RN": "RN", "BSN": "RN", "LPN": "LPN",
+    "LVN": "LPN", "MA": "MA", "CMA": "MA", "RMA": "MA",
+}
+
+
+def normalise_role(value: Any) -> str | None:
+    """'M.D.', 'md', 'PA-C', 'APRN' -> the contract's roles; None when empty or unknown."""
+    if value is None:
+        return None
+    key = re.sub(r"[^A-Za-z]", "", str(value)).upper()
+    return _ROLE_SYNONYMS.get(key) if key else None
+
+
 def performer(facts: Mapping[str, Any], author_role: str | None) -> tuple[str | None, str]:
     """The performer's role and where it was read: the note's statement, its signature, then the column."""
-    column = (author_role or "").strip().upper() or None
+    column = normalise_role(author_role)
     role = facts.get("performer_role")
     signer = facts.get("signer_role")
     if role and role != "SIGNER":
@@ -140,7 +159,10 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     first_fill = min(fills) if fills else None
     moved = [
         s for s in before
-        if s.get("sect") == "post_refill" or (first_fill is not None and "positional" in s["flags"] and s["start"] >= first_fill)
+        if s.get("sect") == "post_refill" or (
+            first_fill is not None and "positional" in s["flags"] and s["start"] >= first_fill
+            and not _BEFORE_WORDS.search(_sentence_text(pump, text, s["sent"]))
+        )
     ]
     # an alarm date read off the pump before the drug went in is the state before
     earlier = [
@@ -179,7 +201,8 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
         implied = [s for s in resp if _is_poor(s)]
         ev = [_ev(s) for s in _merge(reasons + implied)]
         ev_change = [_ev(s) for s in _merge(changes)][:2]
-        els["change_reason"] = _result("met" if ev else "missing", ev + ev_change if ev else [], _discounted(spans, "REASON") + ([] if ev else changes))
+        unexplained = [] if ev else [{**c, "discounted_by": ["NO_REASON"]} for c in changes]
+        els["change_reason"] = _result("met" if ev else "missing", ev + ev_change if ev else [], _discounted(spans, "REASON") + unexplained)
 
     # --- 4. reassessment ---------------------------------------------------------------------
     # goals from an older care plan count when the note says they were reviewed today
@@ -192,7 +215,7 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     cond = [c for c in _live(spans, "CONDITION") if c["sent"] not in goal_sents]
     ev = [_ev(s, "condition") for s in _merge(cond)] + [_ev(s, "goals") for s in _merge(goals)]
     status = "met" if cond and goals else "partial" if (cond or goals) else "missing"
-    els["reassessment"] = _result(status, ev, _discounted(spans, "CONDITION", "GOALS"))
+    els["reassessment"] = _result(status, ev, [d for d in _discounted(spans, "CONDITION", "GOALS") if d not in goals])
 
     # --- 5. incident-to -------------------------------------------------------------------------
     role, source = performer(facts, meta.get("author_role"))

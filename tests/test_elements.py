@@ -198,3 +198,54 @@ def test_long_note_with_many_tokens_is_audited_quickly(nlp):
     rec = audit_note(text, nlp=nlp)
     assert rec["error"] is None
     assert time.time() - start < 20  # was 36 s when sentence starts were set token by token
+
+
+# --- cases from review ------------------------------------------------------------------------
+def test_change_while_doing_well_with_no_side_effects_has_no_reason(nlp):
+    text = "Patient doing well, good relief, no side effects on current dose.\n" + REFILL + "Daily dose increased from 2.0 to 2.2 mg/day."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["elements"]["change_reason"]["status"] == "missing"
+    assert all(d["discounted_by"] for d in rec["elements"]["change_reason"]["discounted"])
+
+
+@pytest.mark.parametrize("role,expected", [("M.D.", "not_applicable"), ("md", "not_applicable"), ("APRN", "missing"), ("PA-C", "missing")])
+def test_author_role_spellings_are_normalised(nlp, role, expected):
+    rec = audit_note(REFILL + "Tolerated well.", nlp=nlp, author_role=role)
+    assert rec["elements"]["incident_to"]["status"] == expected
+
+
+def test_electronic_signature_line_names_the_performer(nlp):
+    text = REFILL + "Electronically signed by Ann Lee, NP on 01/02/2026"
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["performer_role"] == "NP"
+    assert rec["elements"]["incident_to"]["status"] == "missing"
+
+
+def test_goals_from_an_old_care_plan_count_only_when_reviewed_today(nlp):
+    old = audit_note("Goals per care plan of 2024: independent ambulation.", nlp=nlp)
+    assert old["elements"]["reassessment"]["status"] == "missing"
+    today = audit_note("Goals from the 2023 care plan reviewed and reaffirmed today: independent ambulation.", nlp=nlp)
+    assert today["elements"]["reassessment"]["status"] == "partial"
+
+
+def test_a_reading_said_to_be_before_the_refill_is_never_labelled_after(nlp):
+    text = "Refilled with 20 mL. Reservoir 2 mL before refill; new reservoir volume 20 mL."
+    ev = audit_note(text, nlp=nlp)["elements"]["pump_status"]["evidence"]
+    before = [e for e in ev if e["part"] == "before"]
+    after = [e for e in ev if e["part"] == "after"]
+    assert before and after
+    assert not any("before refill" in e["text"] for e in after)
+    assert not any(a["start"] < b["end"] and b["start"] < a["end"] for a in before for b in after)
+
+
+def test_no_span_is_both_evidence_and_discounted(nlp):
+    text = "Goals from the 2023 care plan reviewed and reaffirmed today: walk daily.\nInterval hx: no falls."
+    for el in audit_note(text, nlp=nlp)["elements"].values():
+        ev = {(e["start"], e["end"]) for e in el["evidence"]}
+        assert not ev & {(d["start"], d["end"]) for d in el["discounted"]}
+
+
+def test_too_long_note_gets_an_error_record():
+    from auditor.audit import MAX_NOTE_CHARS, _text_error
+
+    assert _text_error("x" * (MAX_NOTE_CHARS + 1)).startswith("note too long")

@@ -52,3 +52,4 @@ def test_tipsheet_refuses_existing_output_and_bad_extension(tmp_path, cli, sampl
 def test_examples_come_from_the_phrase_banks():
     ex = examples("drug_cost")
     assert ex and all(isinstance(x, str) and x for x in ex)
+

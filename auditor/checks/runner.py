@@ -42,10 +42,25 @@ def apply_checks(records: list[dict[str, Any]], rows: Sequence[Mapping[str, Any]
             continue
         meta = {c: _clean(row.get(c)) for c in META_COLUMNS}
         text = _as_text(row["text"])
-        v = Visit(text=text, record=rec, meta=meta)
-        rec["facts"]["claim_summary"] = summarise(v)
-        rec["findings"] = list(rec.get("findings") or []) + note_findings(rec, meta, text)
+        try:
+            v = Visit(text=text, record=rec, meta=meta)
+            rec["facts"]["claim_summary"] = summarise(v)
+            rec["findings"] = list(rec.get("findings") or []) + note_findings(rec, meta, text)
+        except Exception as exc:  # noqa: BLE001  one note's checks must not sink its chunk
+            _fail(rec, f"checks failed: {type(exc).__name__}")
     if intervals:
-        for i, found in run_intervals(interval_summaries(records)).items():
+        try:
+            found_by_index = run_intervals(interval_summaries(records))
+        except Exception as exc:  # noqa: BLE001
+            for rec in records:
+                if not rec.get("error"):
+                    rec["findings"] = list(rec.get("findings") or [])
+            raise RuntimeError(f"refill-interval checks failed: {type(exc).__name__}") from None
+        for i, found in found_by_index.items():
             records[i]["findings"].extend(found)
     return records
+
+
+def _fail(rec: dict[str, Any], message: str) -> None:
+    """Turn a record into an error record in place (no score, no statuses), keeping its id and input."""
+    rec.update({"score": None, "elements": None, "findings": [], "facts": {}, "error": message})

@@ -104,7 +104,7 @@ def pump_evidence(doc: Doc) -> Doc:
             "sect": sect,
             "sent": sent,
             "mods": mods,
-            "discounted_by": disc.discounting(span.label_, mod_cats, bool(meta.get("future_ok"))),
+            "discounted_by": list(dict.fromkeys(disc.discounting(span.label_, mod_cats, bool(meta.get("future_ok"))))),
             "polarity": meta.get("polarity", ""),
             "virtual": bool(meta.get("virtual")),
             "flags": sorted(k for k, v in meta.items() if v is True and k != "virtual"),

@@ -57,7 +57,7 @@ class _Patterns:
         self.supervisor = c(vocab["supervisor_pattern"])
         # cheap test before the signature pattern: does the line end in a credential?
         creds = sorted({alt for alts in vocab["roles"].values() for alt in alts if "\\s" not in alt and " " not in alt}, key=len, reverse=True)
-        self.credential_at_end = c(r"(?<![\w-])(?:" + "|".join(creds) + r")(?![\w-])[\s,.)]*(?:\(.*\))?\s*(?:\d{1,2}/\d{1,2}/\d{2,4}.*)?$")
+        self.credential_at_end = c(r"(?<![\w-])(?:" + "|".join(creds) + r")(?![\w-])[\s,.)]*(?:\(.*\))?\s*(?:(?:on\s+|at\s+|@\s*)?\d{1,2}[/:]\d{1,2}.*)?$")
 
 
 @lru_cache(maxsize=1)
