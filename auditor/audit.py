@@ -110,6 +110,11 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
             out[i] = build_record(nid, pump, meta, _as_text(row["text"]))
         except Exception as exc:  # noqa: BLE001
             out[i] = error_record(nid, f"decision failed: {type(exc).__name__}")  # no message: it may quote the note
+    for i, rec in enumerate(out):  # error records keep the note's input columns, like the others
+        if rec is not None and rec.get("error") and "input" not in rec:
+            meta = {c: _clean(rows[i].get(c)) for c in META_COLUMNS if _clean(rows[i].get(c)) is not None}
+            if meta:
+                rec["input"] = meta
     records = [r for r in out if r is not None]
     from auditor.checks import apply_checks
 

@@ -328,6 +328,9 @@ def run_cli(inputs: list[str], out: str, id_col: str = "note_id", text_col: str 
     except SparkInputError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001  a Py4J or worker failure: one line, never a traceback with data in it
+        print(f"auditor: spark run failed ({type(exc).__name__}); see the Spark logs", file=sys.stderr)
+        return 2
     print(f"auditor: {n} notes audited with spark -> {out}", file=sys.stderr)
     return 0
 
