@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from auditor.elements import ELEMENTS, TIPS, TITLES
+from auditor.gold import read_jsonl
 
 DEFICIENT = ("missing", "partial")
 # phrase-bank concepts whose positive fragments illustrate each element
@@ -29,13 +30,8 @@ BANKS = Path(__file__).resolve().parents[2] / "annotations"
 
 
 def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    raise ValueError(f"{path}: line {n} is not JSON") from None
+    """The records of an audit's JSONL output (a bad line raises ValueError naming it)."""
+    return read_jsonl(path)
 
 
 def summarise(records: Iterable[Mapping[str, Any]], by: str = "author") -> dict[str, Any]:
