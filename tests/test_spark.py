@@ -6,12 +6,15 @@ once, so the module costs roughly: JVM start ~5 s, worker builds ~3 s, audits.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 pyspark = pytest.importorskip("pyspark")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs a Java runtime (Debian's default-jre-headless; .ci/run installs it)", allow_module_level=True)
 
 from auditor.audit import audit_rows  # noqa: E402
 from auditor.engines import spark as engine  # noqa: E402
