@@ -13,7 +13,6 @@ from auditor.elements import ELEMENTS, score
 PHYSICIAN = frozenset({"MD", "DO"})
 PRACTITIONER = frozenset({"NP", "PA", "CNS"})
 STAFF = frozenset({"RN", "LPN", "MA"})
-NON_PHYSICIAN = PRACTITIONER | STAFF
 _POOR = re.compile(
     r"\b(?:no|not|worse\w*|inadequate|insufficient|poor\w*|minimal|little|partial|wearing|wears|fading|"
     r"waning|frequent|breakthrough|uncontrolled|suboptimal|escalat\w*|flare\w*|creeping|persistent|"
@@ -24,6 +23,12 @@ MAX_EVIDENCE = 6
 _BEFORE_WORDS = re.compile(r"\b(?:before|prior\s+to|pre[-\s]?(?:re)?fill|pre[-\s]?access)\b", re.I)
 _REVIEWED_TODAY = re.compile(r"\b(?:today|reviewed|reaffirmed|revisited|re-?discussed|confirmed|updated|restated)\b", re.I)
 _NEW_WORDS = re.compile(r"\b(?:new|next|updated|post|reset|after)\b", re.I)
+_GOOD = re.compile(r"\b(?:controlled|well|good|relief|better|improved|resolved|none|no|minimal|rare|manageable|tolerable|stable)\b", re.I)
+_SCORE = re.compile(r"(\d+)(?:\s*-\s*(\d+))?\s*/\s*10")
+REASON_REACH = 1  # sentences (lines) a reason may sit from the change it explains
+POOR_PAIN_SCORE = 6  # a pain score at or above this at the old dose implies inadequate relief
+# a sentence with another action in it gives the reason for that action, not for the change
+_OTHER_ACTION = re.compile(r"\b(?:referr?ed|refer|ordered|scheduled|prescribed|recommended|sent|consulted|refilled|refill|follow[-\s]?up|rtc|return)\b", re.I)
 Span = dict[str, Any]
 
 
@@ -67,12 +72,6 @@ def _result(status: str, evidence: list[dict[str, Any]] = (), discounted: list[S
     return {"status": status, "evidence": list(evidence), "discounted": [_almost(s) for s in _merge(list(discounted))]}
 
 
-_GOOD = re.compile(r"\b(?:controlled|well|good|relief|better|improved|resolved|none|no|minimal|rare|manageable|tolerable|stable)\b", re.I)
-_SCORE = re.compile(r"(\d+)(?:\s*-\s*(\d+))?\s*/\s*10")
-REASON_REACH = 1  # sentences (lines) a reason may sit from the change it explains
-POOR_PAIN_SCORE = 6  # a pain score at or above this at the old dose implies inadequate relief
-# a sentence with another action in it gives the reason for that action, not for the change
-_OTHER_ACTION = re.compile(r"\b(?:referr?ed|refer|ordered|scheduled|prescribed|recommended|sent|consulted|refilled|refill|follow[-\s]?up|rtc|return)\b", re.I)
 
 
 def _is_poor(s: Span) -> bool:

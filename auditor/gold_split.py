@@ -9,7 +9,6 @@ import hashlib
 import json
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 from auditor.gold import normalise, read_jsonl
 

@@ -17,10 +17,9 @@ from typing import Any, Mapping
 from auditor.checks import tables
 from auditor.checks.claims import ClaimLine, parse_claim
 
+from auditor.decide import PHYSICIAN, PRACTITIONER, STAFF  # noqa: F401  the guideline's role sets, defined once
+
 Span = dict[str, Any]
-STAFF = frozenset({"RN", "LPN", "MA"})
-PRACTITIONER = frozenset({"NP", "PA", "CNS"})
-PHYSICIAN = frozenset({"MD", "DO"})
 
 
 def _num(s: str) -> float:

@@ -78,7 +78,7 @@ def examples(element: str, k: int = 3, banks: Path = BANKS) -> list[str]:
 
 
 def render_markdown(summary: Mapping[str, Any], min_notes: int = 5) -> str:
-    lines = [f"# Documentation tip sheet", "",
+    lines = ["# Documentation tip sheet", "",
              f"{summary['notes']} audited notes ({summary['errors']} not audited). "
              "Deficient = the element applies and is missing or partial.", "",
              "## Missed most", "", "| element | applies | deficient | rate |", "|---|---|---|---|"]
