@@ -1,0 +1,200 @@
+"""One pass over a note that says which regex rules can match it.
+
+Python's `re` scans a note once per rule; with ~400 target rules that was
+two thirds of an audit's time, and most rules match nothing in a given note.
+Hyperscan compiles every rule into one automaton and reports, in a single
+pass, the rules that match; only those then run in Python's `re`, so the
+spans are exactly what `re` finds.
+
+The automaton is a *superset* of each rule, never a subset:
+- lookarounds are removed (they only ever forbid a match);
+- bounded repeats `{m,n}` become `{m,}` (much smaller automata, same
+  guarantee);
+- a rule Hyperscan cannot compile is always run.
+Hyperscan reads bytes, and its `\\s`, `\\w` and case folding agree with
+Python's only on plain ASCII, so a note with any other character (or an
+unusual control character) runs every rule, as before. Without Hyperscan
+(it ships wheels for x86-64 only) `candidates()` returns None and callers
+fall back to their literal prefilter. tests/test_triage.py checks that no
+rule that matches is ever left out.
+
+Compiling the ~400 target rules takes seconds, so the compiled database is
+cached on disk (PUMP_AUDITOR_CACHE, else ~/.cache/pump-auditor), keyed by a
+hash of the expressions, flags and Hyperscan version; a cache that cannot
+be read or written is ignored.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+try:
+    import hyperscan
+except ImportError:  # pragma: no cover - other CPU architectures
+    hyperscan = None
+
+CACHE_ENV = "PUMP_AUDITOR_CACHE"
+_UNSAFE = re.compile(r"[^\t\n\r\x20-\x7e]")
+_BOUNDED = re.compile(r"(?<!\\)\{(\d+),(\d+)\}")
+_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
+
+
+def available() -> bool:
+    return hyperscan is not None
+
+
+def _skip_class(p: str, i: int) -> int:
+    """Index just after the character class that starts at p[i] == '['."""
+    i += 1
+    if i < len(p) and p[i] == "^":
+        i += 1
+    if i < len(p) and p[i] == "]":
+        i += 1
+    while i < len(p) and p[i] != "]":
+        i += 2 if p[i] == "\\" else 1
+    return i + 1
+
+
+def _skip_group(p: str, i: int) -> int:
+    """Index just after the group that opens at p[i] == '('."""
+    depth = 0
+    while i < len(p):
+        c = p[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _skip_class(p, i)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return i
+
+
+def loosen(pattern: str) -> str:
+    """A pattern that matches wherever `pattern` does: no lookarounds, open-ended bounded repeats."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        elif c == "[":
+            j = _skip_class(pattern, i)
+            out.append(pattern[i:j])
+            i = j
+        elif pattern.startswith(_LOOKAROUND, i):
+            i = _skip_group(pattern, i)
+        else:
+            out.append(c)
+            i += 1
+    return _BOUNDED.sub(lambda m: "{%s,}" % m.group(1) if int(m.group(2)) > 1 else m.group(0), "".join(out))
+
+
+def _flags(pattern: re.Pattern) -> Optional[int]:
+    if pattern.flags & re.VERBOSE:
+        return None
+    flags = hyperscan.HS_FLAG_SINGLEMATCH
+    if pattern.flags & re.IGNORECASE:
+        flags |= hyperscan.HS_FLAG_CASELESS
+    if pattern.flags & re.MULTILINE:
+        flags |= hyperscan.HS_FLAG_MULTILINE
+    if pattern.flags & re.DOTALL:
+        flags |= hyperscan.HS_FLAG_DOTALL
+    return flags
+
+
+def _compiles(expression: bytes, flags: int) -> bool:
+    try:
+        hyperscan.Database().compile(expressions=[expression], ids=[0], flags=[flags])
+        return True
+    except hyperscan.error:  # type: ignore[attr-defined]
+        return False
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "pump-auditor")
+
+
+def _cache_path(entries: list[tuple[str, Optional[int]]]) -> Path:
+    key = hashlib.sha256(json.dumps([getattr(hyperscan, "__version__", ""), entries]).encode()).hexdigest()[:32]
+    return cache_dir() / f"hs-{key}.db"
+
+
+def _read_cache(path: Path) -> Optional[tuple[frozenset[int], "hyperscan.Database"]]:
+    """(always-run positions, database) from the cache, or None if absent, unreadable or for another CPU."""
+    try:
+        header, _, blob = path.read_bytes().partition(b"\n")
+        always = frozenset(json.loads(header)["always"])
+        db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        db.scratch = hyperscan.Scratch(db)  # a loaded database has none
+        return always, db
+    except (OSError, ValueError, KeyError, hyperscan.error):  # type: ignore[attr-defined]
+        return None
+
+
+def _write_cache(path: Path, always: frozenset[int], db: "hyperscan.Database") -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(json.dumps({"always": sorted(always)}).encode() + b"\n" + hyperscan.dumpb(db))
+        os.replace(tmp, path)  # atomic: concurrent workers never read half a file
+    except OSError:
+        pass  # a read-only home is fine: compile again next time
+
+
+class Triage:
+    """Which of `patterns` (by position) can match a text, in one Hyperscan pass."""
+
+    def __init__(self, patterns: Sequence[re.Pattern]):
+        self.size = len(patterns)
+        self.always: frozenset[int] = frozenset(range(self.size))
+        self._db = None
+        if hyperscan is None or not patterns:
+            return
+        entries = [(loosen(p.pattern), _flags(p)) for p in patterns]
+        path = _cache_path(entries)
+        cached = _read_cache(path)
+        if cached is None:
+            always = frozenset(i for i, (expr, f) in enumerate(entries)
+                               if f is None or not _compiles(expr.encode("utf-8"), f))
+            keep = [i for i in range(self.size) if i not in always]
+            if not keep:
+                return
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(expressions=[entries[i][0].encode("utf-8") for i in keep], ids=keep,
+                       flags=[entries[i][1] for i in keep])
+            _write_cache(path, always, db)
+            cached = (always, db)
+        self.always, self._db = cached
+
+    @property
+    def active(self) -> bool:
+        return self._db is not None
+
+    def candidates(self, text: str) -> Optional[set[int]]:
+        """Positions of the patterns that may match `text`; None when every pattern must run."""
+        if self._db is None or _UNSAFE.search(text):
+            return None
+        found = set(self.always)
+        try:
+            self._db.scan(text.encode("ascii"), match_event_handler=_collect, context=found)
+        except hyperscan.error:  # e.g. scratch in use by another thread: run every rule
+            return None
+        return found
+
+
+def _collect(rule: int, _start: int, _end: int, _flags: int, found: set[int]) -> None:
+    found.add(rule)

@@ -1,0 +1,124 @@
+"""The Hyperscan triage never leaves out a rule that matches, the fast matcher
+finds exactly what medspaCy's own RegexMatcher finds, and the compiled
+database is cached on disk and survives a damaged cache."""
+from __future__ import annotations
+
+import json
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+from medspacy.common.medspacy_matcher import MedspacyMatcher
+
+from auditor.components import triage
+from auditor.components.fast_regex import FastRegexMatcher
+from auditor.components.triage import Triage, loosen
+
+ROOT = Path(__file__).resolve().parents[1] / "annotations"
+needs_hyperscan = pytest.mark.skipif(not triage.available(), reason="hyperscan has no wheel for this CPU")
+
+
+def _texts() -> list[str]:
+    out = [json.loads(line)["text"] for line in open(ROOT / "gold.jsonl", encoding="utf-8")]
+    for bank in sorted(ROOT.glob("phrasebank*.jsonl")):
+        out += [json.loads(line)["text"] for line in open(bank, encoding="utf-8")]
+    return out
+
+
+def _regex_matchers(nlp) -> dict[str, FastRegexMatcher]:
+    out = {}
+    for name, component in nlp.pipeline:
+        for value in vars(component).values():
+            if isinstance(value, MedspacyMatcher):
+                inner = getattr(value, "_MedspacyMatcher__regex_matcher")
+                if isinstance(inner, FastRegexMatcher):
+                    out[name] = inner
+    return out
+
+
+def test_loosen_drops_lookarounds_and_opens_bounded_repeats():
+    assert loosen(r"(?<!no\s)pain(?=\s+score)") == r"pain"
+    assert loosen(r"(?!(?:a|b)\))x") == "x"
+    assert loosen(r"(?:\S+\s+){0,5}?dose") == r"(?:\S+\s+){0,}?dose"
+    assert loosen(r"\d{1,2}\s*ml") == r"\d{1,}\s*ml"
+    assert loosen(r"a{0,1}") == "a{0,1}"  # nothing to gain
+    assert loosen(r"[(?=]\{1,3\}") == r"[(?=]\{1,3\}"  # a class and escaped braces are literal text
+
+
+def test_every_regex_component_is_accelerated(nlp):
+    assert set(_regex_matchers(nlp)) == {"pump_sectionizer", "pump_target_matcher", "pump_context"}
+
+
+@needs_hyperscan
+def test_triage_is_used_on_plain_ascii_and_not_on_other_text(nlp):
+    tri = _regex_matchers(nlp)["pump_target_matcher"]._prepared()[1]
+    assert tri.active
+    assert tri.candidates("Pump refilled with 20 mL, reservoir 20 mL after.") is not None
+    assert tri.candidates("Pump refilled with 20\u00a0mL.") is None  # non-ASCII: every rule runs
+    assert tri.candidates("Pump\x1crefilled") is None  # Python's \\s matches \\x1c, Hyperscan's does not
+
+
+@needs_hyperscan
+def test_triage_never_leaves_out_a_rule_that_matches(nlp):
+    texts = [t for t in _texts() if triage._UNSAFE.search(t) is None]
+    assert len(texts) > 3000
+    for name, matcher in _regex_matchers(nlp).items():
+        flat, tri = matcher._prepared()
+        for text in texts:
+            candidates = tri.candidates(text)
+            for index, (_, pattern, _) in enumerate(flat):
+                if index not in candidates and pattern.search(text):
+                    pytest.fail(f"{name}: pattern {index} ({pattern.pattern[:60]}) matches but triage left it out")
+
+
+def test_matches_are_the_same_with_and_without_triage(nlp, monkeypatch):
+    notes = _texts()[:80] + [
+        "Pump\u00a0refilled with 20\u2009mL. Reservoir volume before: 2 mL; after\u00a0: 20 mL. \u2022 Dose unchanged",
+        "ITB refill \u2013 pt tolerating, denies side effects; plan to increase 5% next visit.",
+    ]
+    docs = [nlp.make_doc(text) for text in notes]
+    matchers = _regex_matchers(nlp)
+    fast = {name: [m(doc) for doc in docs] for name, m in matchers.items()}
+    monkeypatch.setattr(Triage, "candidates", lambda self, text: None)  # literal prefilter only
+    for name, m in matchers.items():
+        assert [m(doc) for doc in docs] == fast[name], name
+
+
+@needs_hyperscan
+def test_compiled_database_is_cached_and_a_damaged_cache_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv(triage.CACHE_ENV, str(tmp_path))
+    patterns = [re.compile(p, re.IGNORECASE) for p in (r"\bpump\s+refill(?:ed)?\b", r"(?<!no )pain", r"(a)\1")]
+    first = Triage(patterns)
+    assert first.always == {2}  # a backreference: Hyperscan cannot, so it always runs
+    files = list(tmp_path.glob("hs-*.db"))
+    assert len(files) == 1
+
+    def no_compile(*_a, **_k):
+        raise AssertionError("compiled although cached")
+
+    monkeypatch.setattr(triage, "_compiles", no_compile)
+    cached = Triage(patterns)
+    assert cached.candidates("Pump refilled today") == {0, 2}
+    assert cached.candidates("severe pain") == {1, 2}
+
+    files[0].write_bytes(b"not a database")
+    monkeypatch.undo()
+    monkeypatch.setenv(triage.CACHE_ENV, str(tmp_path))
+    rebuilt = Triage(patterns)
+    assert rebuilt.candidates("pain") == {1, 2}
+
+
+@needs_hyperscan
+def test_unwritable_cache_still_gives_a_working_triage(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv(triage.CACHE_ENV, str(blocker / "sub"))  # a directory cannot be made under a file
+    assert Triage([re.compile("refill", re.IGNORECASE)]).candidates("REFILL") == {0}
+
+
+def test_pickled_fast_matcher_works_after_unpickling(nlp):
+    matcher = _regex_matchers(nlp)["pump_target_matcher"]
+    clone = pickle.loads(pickle.dumps(matcher))
+    doc = nlp.make_doc("Pump refilled with 20 mL of baclofen 500 mcg/mL.")
+    assert clone(doc) == matcher(doc)
