@@ -13,6 +13,7 @@ from medspacy.common.medspacy_matcher import MedspacyMatcher
 
 from auditor.components import triage
 from auditor.components.fast_regex import FastRegexMatcher
+from auditor.components.re2_twin import spans, twin
 from auditor.components.triage import Triage, loosen
 
 ROOT = Path(__file__).resolve().parents[1] / "annotations"
@@ -67,9 +68,34 @@ def test_triage_never_leaves_out_a_rule_that_matches(nlp):
         flat, tri = matcher._prepared()
         for text in texts:
             candidates = tri.candidates(text)
-            for index, (_, pattern, _) in enumerate(flat):
+            for index, (_, pattern, _, _) in enumerate(flat):
                 if index not in candidates and pattern.search(text):
                     pytest.fail(f"{name}: pattern {index} ({pattern.pattern[:60]}) matches but triage left it out")
+
+
+@needs_hyperscan
+def test_re2_twins_find_exactly_what_python_re_finds(nlp):
+    texts = [t for t in _texts() if triage._UNSAFE.search(t) is None]
+    twins = 0
+    for name, matcher in _regex_matchers(nlp).items():
+        flat, tri = matcher._prepared()
+        twins += sum(rule[3] is not None for rule in flat)
+        for text in texts:
+            data = text.encode("ascii")
+            for index in tri.candidates(text):
+                _, pattern, _, compiled = flat[index]
+                if compiled is not None:
+                    assert spans(compiled, data) == [m.span() for m in pattern.finditer(text)], \
+                        f"{name}: RE2 and re differ on pattern {index} ({pattern.pattern[:60]})"
+    assert twins > 300
+
+
+def test_rules_re2_reads_differently_get_no_twin():
+    assert twin(re.compile(r"dose\s*$", re.IGNORECASE)) is None  # $ before a final newline
+    assert twin(re.compile(r"(?:refill)?", re.IGNORECASE)) is None  # matches the empty string
+    assert twin(re.compile(r"(?<!no )pain", re.IGNORECASE)) is None  # lookbehind
+    assert twin(re.compile(r"(\w)\1", re.IGNORECASE)) is None  # backreference
+    assert twin(re.compile(r"\$\d+ paid", re.IGNORECASE)) is not None  # an escaped dollar sign is text
 
 
 def test_matches_are_the_same_with_and_without_triage(nlp, monkeypatch):

@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from auditor import rules
+from auditor.components.doc_text import doc_text
 from auditor.components.matchers import SPAN_GROUP
 
 if not Doc.has_extension("pump"):
@@ -65,7 +66,7 @@ def pump_evidence(doc: Doc) -> Doc:
     sec_starts, sec_cats = _section_index(doc) if Doc.has_extension("sections") else ([], [])
     sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
     spans: list[dict[str, Any]] = []
-    text = doc.text  # spaCy rebuilds doc.text from tokens on every access
+    text = doc_text(doc)
     for span in doc.spans.get(SPAN_GROUP, []):
         rule = span._.target_rule
         meta = (rule.metadata or {}) if rule is not None else {}

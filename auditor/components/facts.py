@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from auditor import rules
+from auditor.components.doc_text import doc_text
 
 if not Doc.has_extension("pump_facts"):
     Doc.set_extension("pump_facts", default=None)
@@ -202,5 +203,5 @@ def _performer(text: str) -> dict[str, Any]:
 
 @Language.component("pump_facts")
 def pump_facts(doc: Doc) -> Doc:
-    doc._.pump_facts = extract_facts(doc.text)
+    doc._.pump_facts = extract_facts(doc_text(doc))
     return doc

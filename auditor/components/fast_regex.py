@@ -5,7 +5,8 @@ medspaCy's RegexMatcher asks `doc.text_with_ws` once per pattern, and spaCy
 rebuilds that string from every token on each call: with ~150 regex target
 rules that was 70% of the audit's time (profiled on the gold notes). Which
 patterns run is decided by one Hyperscan pass (triage.py) or, where that
-cannot decide, by required literals (prefilter.py). Same rules, same spans
+cannot decide, by required literals (prefilter.py); on plain-ASCII notes
+the chosen rules run in RE2 where RE2 means the same (re2_twin.py). Same rules, same spans
 (expanded to token boundaries, as medspaCy resolves them), same order.
 """
 from __future__ import annotations
@@ -18,47 +19,58 @@ from medspacy.common.regex_matcher import RegexMatcher
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from auditor.components.doc_text import doc_text
 from auditor.components.fast_tokens import TriagedMatcher
 from auditor.components.prefilter import required_literals
+from auditor.components.re2_twin import spans, twin
 from auditor.components.triage import Triage
 
 _PREPARED = "_fast_regex_rules"
 
 
+Rule = tuple[int, re.Pattern, Optional[frozenset], Any]  # match_id, pattern, literals, RE2 twin
+
+
 class FastRegexMatcher(RegexMatcher):
-    def _prepared(self) -> tuple[list[tuple[int, re.Pattern, Optional[frozenset]]], Triage]:
-        """The rules flattened in medspaCy's order, with their literals and triage (built once)."""
+    def _prepared(self) -> tuple[list[Rule], Triage]:
+        """The rules flattened in medspaCy's order, with literals, RE2 twins and the triage (built once)."""
         count = sum(len(p) for p in self._patterns.values())
         cached = self.__dict__.get(_PREPARED)
         if cached is None or len(cached[0]) != count:  # rules added since: prepare again
-            flat = [(match_id, pattern, required_literals(pattern.pattern))
+            flat = [(match_id, pattern, required_literals(pattern.pattern), twin(pattern))
                     for match_id, patterns in self._patterns.items() for pattern in patterns]
-            cached = (flat, Triage([pattern for _, pattern, _ in flat]))
+            cached = (flat, Triage([rule[1] for rule in flat]))
             self.__dict__[_PREPARED] = cached
         return cached
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop(_PREPARED, None)  # Hyperscan databases do not pickle; rebuilt (from cache) on first use
+        state.pop(_PREPARED, None)  # Hyperscan and RE2 objects do not pickle; rebuilt (from cache) on first use
         return state
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
-        text = doc.text
+        text = doc_text(doc)
         flat, triage = self._prepared()
         candidates = triage.candidates(text)
-        lowered = text.lower() if candidates is None else ""
+        if candidates is None:
+            lowered, data = text.lower(), b""
+        else:
+            lowered, data = "", text.encode("ascii")  # triage ran: the text is plain ASCII
         matches: list[tuple[int, int, int]] = []
-        for index, (match_id, pattern, lits) in enumerate(flat):
+        for index, (match_id, pattern, lits, re2_twin) in enumerate(flat):
             if candidates is not None:
                 if index not in candidates:
                     continue
+                found = spans(re2_twin, data) if re2_twin is not None else [m.span() for m in pattern.finditer(text)]
             elif lits is not None and not any(lit in lowered for lit in lits):
                 continue  # no literal this pattern needs is in the note
+            else:
+                found = [m.span() for m in pattern.finditer(text)]
             on_match = self._callbacks[match_id]
-            for m in pattern.finditer(text):
-                if m.end() <= m.start():
+            for start, end in found:
+                if end <= start:
                     continue
-                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                span = doc.char_span(start, end, alignment_mode="expand")
                 if span is None or not len(span):
                     continue
                 matches.append((match_id, span.start, span.end))

@@ -1,13 +1,13 @@
 """A drop-in for the spaCy Matcher inside medspaCy components that runs only
-the token patterns whose required words occur in the doc.
+the token patterns whose required words all occur in the doc.
 
 medspaCy's default ConText rules are ~55 token patterns, mostly
 `{"LOWER": {"IN": [...]}}`. spaCy's Matcher tries every pattern at every
 token and evaluates each `IN` set through a Python predicate: 3.2 ms a note,
 more than the tokenizer. Most patterns need a word the note does not have
-("ruled", "aunt"). For each pattern we take the words one of which any match
-must contain (from a token that is neither optional nor negated); per doc
-we look up which patterns can match, and run a Matcher holding only those,
+("ruled", "aunt"). For each token of a pattern that is neither optional nor negated we
+take the words it can be; a doc lacking every word of any such token cannot
+match the pattern. Per doc we look up which patterns can match, and run a Matcher holding only those,
 in their original order. spaCy's Matcher emits matches in pattern order at
 each token, and a pattern that cannot match emits nothing, so the output is
 the same list, in the same order (tests/test_fast_tokens.py checks this on
@@ -16,7 +16,7 @@ the gold notes and phrase banks).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Optional
+from typing import Any
 
 from spacy.attrs import LOWER, ORTH
 from spacy.matcher import Matcher
@@ -27,25 +27,21 @@ _ATTRS = {"LOWER": LOWER, "ORTH": ORTH, "TEXT": ORTH}
 MAX_CACHED = 512
 
 
-def required_words(pattern: list[dict[str, Any]]) -> Optional[frozenset[str]]:
-    """Strings (LOWER or ORTH values) one of which every match of `pattern` has; None if none is certain."""
-    best: Optional[frozenset[str]] = None
+def required_words(pattern: list[dict[str, Any]]) -> tuple[frozenset[str], ...]:
+    """For each token every match must have (neither optional nor negated) whose LOWER or ORTH is
+    a string or an IN list: the strings it can be. A match needs one string from every set."""
+    out: list[frozenset[str]] = []
     for spec in pattern:
         if spec.get("OP") not in _REQUIRED_OPS:
             continue
         for attr in _ATTRS:
             value = spec.get(attr)
             if isinstance(value, str):
-                words = frozenset({value})
-            elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list):
-                words = frozenset(v for v in value["IN"] if isinstance(v, str))
-                if len(words) != len(value["IN"]):
-                    continue
-            else:
-                continue
-            if words and (best is None or len(words) < len(best)):
-                best = words
-    return best
+                out.append(frozenset({value}))
+            elif isinstance(value, dict) and set(value) == {"IN"} and isinstance(value["IN"], list) \
+                    and value["IN"] and all(isinstance(v, str) for v in value["IN"]):
+                out.append(frozenset(value["IN"]))
+    return tuple(dict.fromkeys(out))
 
 
 class TriagedMatcher:
@@ -58,13 +54,11 @@ class TriagedMatcher:
     def _prepare(self) -> None:
         strings = self.matcher.vocab.strings
         # one entry per pattern, in the order the Matcher holds them (keys in insertion order)
-        self._entries: list[tuple[int, list[dict[str, Any]], Optional[frozenset[int]]]] = []
+        self._entries: list[tuple[int, list[dict[str, Any]], tuple[frozenset[int], ...]]] = []
         for key, patterns in self.matcher._patterns.items():
             for pattern in patterns:
-                words = required_words(pattern)
-                hashes = frozenset(strings.add(w) for w in words) if words is not None else None
-                self._entries.append((key, pattern, hashes))
-        self._always = tuple(i for i, (_, _, h) in enumerate(self._entries) if h is None)
+                needs = tuple(frozenset(strings.add(w) for w in words) for words in required_words(pattern))
+                self._entries.append((key, pattern, needs))
         self._cache: OrderedDict[tuple[int, ...], Matcher] = OrderedDict()
 
     def add(self, key: Any, patterns: list[Any], **kwargs: Any) -> None:
@@ -107,7 +101,8 @@ class TriagedMatcher:
         if kwargs or not isinstance(doc, Doc) or not self._entries:
             return self.matcher(doc, **kwargs)
         present = set(doc.to_array([LOWER, ORTH]).ravel().tolist())
-        active = tuple(i for i, (_, _, h) in enumerate(self._entries) if h is None or not h.isdisjoint(present))
+        active = tuple(i for i, (_, _, needs) in enumerate(self._entries)
+                       if all(not words.isdisjoint(present) for words in needs))
         if len(active) == len(self._entries):
             return self.matcher(doc)
         if not active:
