@@ -98,6 +98,32 @@ def test_rules_re2_reads_differently_get_no_twin():
     assert twin(re.compile(r"\$\d+ paid", re.IGNORECASE)) is not None  # an escaped dollar sign is text
 
 
+@needs_hyperscan
+def test_facts_and_checks_gates_never_hide_a_match():
+    from auditor.checks import tables
+    from auditor.components import facts
+
+    texts = [t for t in _texts() if triage._UNSAFE.search(t) is None]
+    for gate, table in ((facts.patterns().gate, None), (tables.pattern_gate(), tables.patterns())):
+        known = [p for p in triage.flatten_patterns(table)] if table is not None else list(gate._keep)
+        assert len(known) >= 15
+        for text in texts:
+            view = gate.view(text)
+            for pattern in known:
+                if view.search(pattern) is None:
+                    assert pattern.search(text) is None, f"gate hid a match of {pattern.pattern[:60]}"
+
+
+def test_a_gate_runs_patterns_it_does_not_know_and_every_pattern_on_non_ascii():
+    known = re.compile(r"\brefill\b", re.IGNORECASE)
+    stranger = re.compile(r"\bpump\b", re.IGNORECASE)
+    gate = triage.PatternGate([known])
+    view = gate.view("pump checked")
+    assert view.search(stranger) is not None
+    assert list(view.finditer(known)) == []
+    assert gate.view("refill\u00a0done").search(known) is not None
+
+
 def test_matches_are_the_same_with_and_without_triage(nlp, monkeypatch):
     notes = _texts()[:80] + [
         "Pump\u00a0refilled with 20\u2009mL. Reservoir volume before: 2 mL; after\u00a0: 20 mL. \u2022 Dose unchanged",

@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from auditor import rules
+from auditor.components.triage import PatternGate, flatten_patterns
 from auditor.rules import RuleError
 
 SEVERITIES = frozenset({"error", "warning"})
@@ -127,6 +128,12 @@ def patterns() -> dict[str, Any]:
         else:
             raise RuleError(f"{where}: must be a regex or a list of regexes")
     return out
+
+
+@lru_cache(maxsize=1)
+def pattern_gate() -> PatternGate:
+    """One Hyperscan pass per note says which of the checks' patterns can match it."""
+    return PatternGate(flatten_patterns(patterns()))
 
 
 def load_all() -> None:

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from auditor.checks import tables
 from auditor.checks.claims import ClaimLine, parse_claim
+from auditor.components.triage import GatedText
 
 from auditor.decide import PHYSICIAN, PRACTITIONER, STAFF  # noqa: F401  the guideline's role sets, defined once
 
@@ -95,6 +96,11 @@ class Visit:
     def pat(self) -> dict[str, Any]:
         return tables.patterns()
 
+    @cached_property
+    def g(self) -> GatedText:
+        """The note seen through the checks' pattern gate: `self.g.finditer(p)` skips what cannot match."""
+        return tables.pattern_gate().view(self.text)
+
     def _guarded(self, m: re.Match[str]) -> bool:
         """True when the match sits in planned/conditional wording ('will consider increasing')."""
         line_start = max(self.text.rfind("\n", 0, m.start()), self.text.rfind("~", 0, m.start())) + 1
@@ -103,7 +109,7 @@ class Visit:
         return any(g.search(before) for g in self.pat["future_guard"])
 
     def _first(self, key: str, guard: bool = False) -> re.Match[str] | None:
-        hits = [m for p in self.pat[key] for m in p.finditer(self.text) if not (guard and self._guarded(m))]
+        hits = [m for p in self.pat[key] for m in self.g.finditer(p) if not (guard and self._guarded(m))]
         return min(hits, key=lambda m: m.start()) if hits else None
 
     def _line_of(self, pos: int) -> str:
@@ -128,7 +134,7 @@ class Visit:
 
     @cached_property
     def change_spans(self) -> list[Span]:
-        hits = [m for p in self.pat["regimen_change"] for m in p.finditer(self.text) if not self._guarded(m)]
+        hits = [m for p in self.pat["regimen_change"] for m in self.g.finditer(p) if not self._guarded(m)]
         return [_span(m) for m in sorted(hits, key=lambda m: m.start())]
 
     @cached_property
@@ -151,7 +157,7 @@ class Visit:
         from auditor.components.facts import role_of
 
         for p in self.pat["performer_staff"]:
-            for m in p.finditer(self.text):
+            for m in self.g.finditer(p):
                 who = re.split(r"\b(?:with|assist\w*|and|while|under|per)\b", m.group("who"), maxsplit=1, flags=re.I)[0]
                 role = role_of(who)
                 if role:
@@ -163,7 +169,7 @@ class Visit:
     def outside_supply(self) -> Span | None:
         """Evidence that an outside pharmacy or the patient supplied the drug (unchecked boxes ignored)."""
         for p in self.pat["outside_supply"]:
-            for m in p.finditer(self.text):
+            for m in self.g.finditer(p):
                 if self.pat["unchecked_box"].search(self._line_of(m.start())):
                     continue
                 if self._guarded(m):
@@ -187,7 +193,7 @@ class Visit:
     @cached_property
     def compounded(self) -> Span | None:
         """An admixture (two drugs in the pump) or compounding stated."""
-        m = self.pat["compounded"].search(self.text)
+        m = self.g.search(self.pat["compounded"])
         if m:
             return _span(m)
         drugs = self.facts.get("drugs") or []
@@ -206,7 +212,7 @@ class Visit:
         for p in self.pat["fill"]:  # in priority order: verb-first wording wins
             if best:
                 break
-            for m in p.finditer(self.text):
+            for m in self.g.finditer(p):
                 if self._guarded(m):
                     continue
                 tail = m.group("tail") or ""
@@ -255,7 +261,7 @@ class Visit:
     def waste(self) -> tuple[float, Span] | None:
         """A discarded drug amount (not the residual aspirated from the pump)."""
         for p in self.pat["waste_documented"]:
-            for m in p.finditer(self.text):
+            for m in self.g.finditer(p):
                 line_start = self.text.rfind("\n", 0, m.start()) + 1
                 if self.pat["waste_residual_context"].search(self.text[line_start:m.start() + len(m.group(0))]):
                     continue
@@ -266,7 +272,7 @@ class Visit:
     def _value(self, key: str, skip_expected: bool = False) -> tuple[float, Span] | None:
         hits = []
         for p in self.pat[key]:
-            for m in p.finditer(self.text):
+            for m in self.g.finditer(p):
                 if skip_expected and self.pat["expected_context"].search(self.text[max(0, m.start() - 25):m.start() + 15].split(m.group("val"))[0]):
                     continue
                 hits.append(m)

@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 
 from auditor import rules
 from auditor.components.doc_text import doc_text
+from auditor.components.triage import GatedText, PatternGate, flatten_patterns
 
 if not Doc.has_extension("pump_facts"):
     Doc.set_extension("pump_facts", default=None)
@@ -59,6 +60,12 @@ class _Patterns:
         # cheap test before the signature pattern: does the line end in a credential?
         creds = sorted({alt for alts in vocab["roles"].values() for alt in alts if "\\s" not in alt and " " not in alt}, key=len, reverse=True)
         self.credential_at_end = c(r"(?<![\w-])(?:" + "|".join(creds) + r")(?![\w-])[\s,.)]*(?:\(.*\))?\s*(?:(?:on\s+|at\s+|@\s*)?\d{1,2}[/:]\d{1,2}.*)?$")
+        # one Hyperscan pass says which of the whole-note patterns below can match a note
+        self.gate = PatternGate(flatten_patterns([
+            self.drug_conc, self.conc_drug, self.drug_name, self.daily_dose, self.from_to, self.rate, self.expected,
+            self.actual, self.instilled, self.reservoir, self.alarm, self.next_refill, self.wasted, self.invoice,
+            self.pump_kind, self.pump_model, self.compounded, self.performer, self.supervisor,
+        ]))
 
 
 @lru_cache(maxsize=1)
@@ -95,11 +102,12 @@ def _first_val(m: re.Match[str], *groups: str) -> tuple[float, str] | None:
 def extract_facts(text: str) -> dict[str, Any]:
     """Facts stated in the note, each with where it was read."""
     p = patterns()
+    g = p.gate.view(text)
     facts: dict[str, Any] = {}
     drugs: list[dict[str, Any]] = []
     seen: set[tuple[str, float]] = set()
     for pat in (p.drug_conc, p.conc_drug):
-        for m in pat.finditer(text):
+        for m in g.finditer(pat):
             canon = p.drug_of.get(m.group("drug").lower(), m.group("drug").lower())
             unit = "mcg/mL" if m.group("unit").lower() in ("mcg", "ug", "µg") or m.group("unit").lower().startswith("micro") else "mg/mL"
             key = (canon, _num(m.group("val")))
@@ -107,13 +115,13 @@ def extract_facts(text: str) -> dict[str, Any]:
                 continue
             seen.add(key)
             drugs.append({"drug": canon, "concentration": _num(m.group("val")), "unit": unit, **_span(m)})
-    named = sorted({p.drug_of.get(m.group("drug").lower()) for m in p.drug_name.finditer(text)} - {None})
+    named = sorted({p.drug_of.get(m.group("drug").lower()) for m in g.finditer(p.drug_name)} - {None})
     facts["drugs"] = drugs
     facts["drug_names"] = named
-    facts["compounded"] = bool(p.compounded.search(text)) or len({d["drug"] for d in drugs}) > 1
-    doses = [{"value": _num(m.group("val")), "unit": m.group("unit").lower().replace("ug", "mcg").replace("µg", "mcg") + "/day", **_span(m)} for m in p.daily_dose.finditer(text)]
+    facts["compounded"] = bool(g.search(p.compounded)) or len({d["drug"] for d in drugs}) > 1
+    doses = [{"value": _num(m.group("val")), "unit": m.group("unit").lower().replace("ug", "mcg").replace("µg", "mcg") + "/day", **_span(m)} for m in g.finditer(p.daily_dose)]
     facts["daily_doses"] = doses
-    ft = p.from_to.search(text)
+    ft = g.search(p.from_to)
     if ft:
         facts["dose_before"] = _num(ft.group("a"))
         facts["dose_after"] = _num(ft.group("b"))
@@ -121,62 +129,63 @@ def extract_facts(text: str) -> dict[str, Any]:
     elif doses:
         facts["dose_before"] = facts["dose_after"] = doses[0]["value"]
         facts["dose_unit"] = doses[0]["unit"]
-    rate = p.rate.search(text)
+    rate = g.search(p.rate)
     if rate:
         per = rate.group("per").lower()
         val = _num(rate.group("val"))
         facts["rate_ml_per_day"] = round(val * 24, 4) if per in ("hr", "h", "hour") else val
-    exp = p.expected.search(text)
+    exp = g.search(p.expected)
     if exp:
         facts["residual_expected_ml"] = _num(exp.group("val") or exp.group("val2"))
-    for m in p.actual.finditer(text):
+    for m in g.finditer(p.actual):
         if exp and m.start() < exp.end() and exp.start() < m.end():
             continue  # the expected volume is not the actual one
         v = _first_val(m, "val", "val2")
         if v:
             facts["residual_actual_ml"] = v[0]
             break
-    for m in p.instilled.finditer(text):
+    for m in g.finditer(p.instilled):
         v = _first_val(m, "val", "val2", "val3")
         if v:
             facts["volume_instilled_ml"] = v[0]
             break
-    res = p.reservoir.search(text)
+    res = g.search(p.reservoir)
     if res:
         facts["reservoir_ml"] = _num(res.group("m") or res.group("val") or res.group("val2"))
-    alarm = p.alarm.search(text)
+    alarm = g.search(p.alarm)
     if alarm:
         facts["alarm_date"] = alarm.group("d")
-    nxt = p.next_refill.search(text)
+    nxt = g.search(p.next_refill)
     if nxt:
         facts["next_refill_date"] = nxt.group("d")
-    w = p.wasted.search(text)
+    w = g.search(p.wasted)
     if w:
         v = _first_val(w, "val", "val2")
         if v:
             facts["wasted_amount"] = v[0]
             facts["wasted_unit"] = (w.group("unit") or w.group("unit2") or "").lower()
-    inv = p.invoice.search(text)
+    inv = g.search(p.invoice)
     if inv:
         facts["invoice_ref"] = inv.group("ref")
-    model = p.pump_model.search(text)
+    model = g.search(p.pump_model)
     if model:
         facts["pump_model"] = model.group(0)
-    kinds = [k for k, pat in p.pump_kind.items() if pat.search(text)]
+    kinds = [k for k, pat in p.pump_kind.items() if g.search(pat)]
     facts["pump_type"] = kinds[0] if len(kinds) == 1 else ("programmable" if "programmable" in kinds else None)
-    facts.update(_performer(text))
-    sup = p.supervisor.search(text)
+    facts.update(_performer(text, g))
+    sup = g.search(p.supervisor)
     if sup:
         facts["supervising_physician"] = sup.group("name").strip()
     return facts
 
 
-def _performer(text: str) -> dict[str, Any]:
+def _performer(text: str, g: GatedText | None = None) -> dict[str, Any]:
     """Who did the service, read from the note: explicit statement first, then the signature."""
     p = patterns()
+    g = g or p.gate.view(text)
     out: dict[str, Any] = {}
     for pat in p.performer:
-        for m in pat.finditer(text):
+        for m in g.finditer(pat):
             who = m.group("who")
             role = role_of(who)
             if role is None and who.lower().startswith(("performed", "refilled", "accessed", "did", "completed", "interrogated")):

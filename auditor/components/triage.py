@@ -31,7 +31,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 try:
     import hyperscan
@@ -198,3 +198,52 @@ class Triage:
 
 def _collect(rule: int, _start: int, _end: int, _flags: int, found: set[int]) -> None:
     found.add(rule)
+
+
+class PatternGate:
+    """A Triage for a fixed family of patterns (a facts table, the checks' tables), used by identity:
+    `gate.view(text).finditer(p)` is `p.finditer(text)`, or nothing when `p` cannot match `text`."""
+
+    def __init__(self, patterns: Iterable[re.Pattern]):
+        unique = list({id(p): p for p in patterns}.values())
+        self._position = {id(p): i for i, p in enumerate(unique)}
+        self._triage = Triage(unique)
+        self._keep = unique  # the ids above stay valid while the patterns live
+
+    def view(self, text: str) -> "GatedText":
+        return GatedText(text, self._triage.candidates(text), self._position)
+
+
+class GatedText:
+    """One text seen through a PatternGate; patterns the gate does not know always run."""
+
+    __slots__ = ("text", "_candidates", "_position")
+
+    def __init__(self, text: str, candidates: Optional[set[int]], position: dict[int, int]):
+        self.text = text
+        self._candidates = candidates
+        self._position = position
+
+    def _may_match(self, pattern: re.Pattern) -> bool:
+        if self._candidates is None:
+            return True
+        index = self._position.get(id(pattern))
+        return index is None or index in self._candidates
+
+    def finditer(self, pattern: re.Pattern) -> Iterator[re.Match[str]]:
+        return pattern.finditer(self.text) if self._may_match(pattern) else iter(())
+
+    def search(self, pattern: re.Pattern) -> Optional[re.Match[str]]:
+        return pattern.search(self.text) if self._may_match(pattern) else None
+
+
+def flatten_patterns(table: Any) -> Iterator[re.Pattern]:
+    """Every compiled pattern in a nest of dicts, lists and tuples (a facts or checks table)."""
+    if isinstance(table, re.Pattern):
+        yield table
+    elif isinstance(table, dict):
+        for value in table.values():
+            yield from flatten_patterns(value)
+    elif isinstance(table, (list, tuple)):
+        for value in table:
+            yield from flatten_patterns(value)
