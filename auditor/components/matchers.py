@@ -5,12 +5,13 @@ resource paths)."""
 
 from typing import Any, Dict
 
-from medspacy.context import ConText, ConTextRule
+from medspacy.context import ConTextRule
 from medspacy.section_detection import Sectionizer, SectionRule
 from medspacy.target_matcher import TargetMatcher, TargetRule
 from spacy.language import Language
 
 from auditor import rules
+from auditor.components.fast_context import PumpConText
 from auditor.components.fast_regex import accelerate
 
 SPAN_GROUP = "pump_spans"
@@ -43,8 +44,8 @@ def _context_rule(r: Dict[str, Any]) -> ConTextRule:
 
 
 @Language.factory("pump_context", default_config={"max_scope": 10, "use_medspacy_defaults": True})
-def make_context(nlp: Language, name: str, max_scope: int, use_medspacy_defaults: bool) -> ConText:
-    ctx = ConText(nlp, name=name, rules="default" if use_medspacy_defaults else None, max_scope=max_scope,
+def make_context(nlp: Language, name: str, max_scope: int, use_medspacy_defaults: bool) -> PumpConText:
+    ctx = PumpConText(nlp, name=name, rules="default" if use_medspacy_defaults else None, max_scope=max_scope,
                   input_span_type="group", span_group_name=SPAN_GROUP, span_attrs=None)
     ctx.add([_context_rule(r) for r in rules.context_rules()])
     return accelerate(ctx)
