@@ -42,9 +42,9 @@ def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50, interv
 
 def _init_worker() -> None:
     global _WORKER_NLP
-    from auditor.pipeline import build
+    from auditor.pipeline import build, settle
 
-    _WORKER_NLP = build()
+    _WORKER_NLP = settle(build())
 
 
 def _worker_audit(rows: list[Row], batch_size: int, intervals: bool) -> list[Record]:

@@ -95,10 +95,10 @@ def _run_medspacy(rows: list[dict[str, Any]], batch_size: int, chunk: int) -> di
 
 def _run_auditor(rows: list[dict[str, Any]], batch_size: int, chunk: int) -> dict[str, float]:
     from auditor.audit import audit_rows
-    from auditor.pipeline import build
+    from auditor.pipeline import build, settle
 
     t0 = time.perf_counter()
-    nlp = build()
+    nlp = settle(build())
     setup = time.perf_counter() - t0
     t0 = time.perf_counter()
     n = sum(len(audit_rows(nlp, c, batch_size=batch_size)) for c in chunked(rows, chunk))
@@ -112,9 +112,9 @@ _WORKER_NLP: Any = None
 def _worker_init(ready: Any) -> None:
     """Pool initializer: build the pipeline once per worker, then wait until all are ready."""
     global _WORKER_NLP
-    from auditor.pipeline import build
+    from auditor.pipeline import build, settle
 
-    _WORKER_NLP = build()
+    _WORKER_NLP = settle(build())
     ready.wait()
 
 
@@ -164,10 +164,10 @@ def run_config(name: str, notes_path: str, batch_size: int, chunk: int) -> dict[
 def memory_check(sizes: list[int], chunk: int, batch_size: int, seed: int) -> Iterator[dict[str, Any]]:
     """Stream generated notes through audit_rows in chunks; yield peak RSS as each size is reached."""
     from auditor.audit import audit_rows
-    from auditor.pipeline import build
+    from auditor.pipeline import build, settle
     from bench.generate import generate
 
-    nlp = build()
+    nlp = settle(build())
     after_build = peak_rss_mb()
     todo = sorted(set(sizes))
     done = 0

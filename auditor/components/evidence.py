@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from auditor import rules
 from auditor.components.doc_text import doc_text
+from auditor.components.sentences import sentence_bounds
 from auditor.components.matchers import SPAN_GROUP
 
 if not Doc.has_extension("pump"):
@@ -64,7 +65,7 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
 def pump_evidence(doc: Doc) -> Doc:
     disc = discounts()
     sec_starts, sec_cats = _section_index(doc) if Doc.has_extension("sections") else ([], [])
-    sent_starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+    sent_starts, sentences = sentence_bounds(doc)
     spans: list[dict[str, Any]] = []
     text = doc_text(doc)
     for span in doc.spans.get(SPAN_GROUP, []):
@@ -112,7 +113,6 @@ def pump_evidence(doc: Doc) -> Doc:
         })
     spans.sort(key=lambda s: (s["start"], s["end"]))
     facts = doc._.pump_facts if Doc.has_extension("pump_facts") else None
-    sentences = [[s.start_char, s.end_char] for s in doc.sents] if doc.has_annotation("SENT_START") else []
     result = {"spans": spans, "facts": facts or {}, "sentences": sentences}
     doc.user_data.clear()
     doc.spans.clear()

@@ -8,7 +8,7 @@ sentence, as does terminal punctuation. This replaces PyRuSH, which costs
 from __future__ import annotations
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -44,3 +44,18 @@ def pump_sentences(doc: Doc) -> Doc:
     flags = numpy.fromiter((1 if st else -1 for st in starts), dtype=numpy.int64, count=n)
     doc.from_array([SENT_START], flags.astype(numpy.uint64).reshape(-1, 1))
     return doc
+
+
+def sentence_bounds(doc: Doc) -> tuple[list[int], list[list[int]]]:
+    """Sentence start tokens and [start_char, end_char] per sentence, as `doc.sents` gives them,
+    read from arrays: iterating `doc.sents` builds a Token object per token (0.2 ms a note)."""
+    n = len(doc)
+    if not doc.has_annotation("SENT_START"):
+        return [0], []
+    if n == 0:
+        return [], []
+    arr = doc.to_array([SENT_START, IDX, LENGTH]).astype(numpy.int64)
+    starts = [0] + [int(i) for i in numpy.flatnonzero(arr[1:, 0] == 1) + 1]
+    ends = starts[1:] + [n]
+    chars = [[int(arr[s, 1]), int(arr[e - 1, 1] + arr[e - 1, 2])] for s, e in zip(starts, ends)]
+    return starts, chars

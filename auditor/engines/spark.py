@@ -96,9 +96,9 @@ def _worker_nlp() -> Any:
     """The pipeline of this Python worker, built on first use and kept for the worker's life."""
     global _NLP, BUILDS
     if _NLP is None:
-        from auditor.pipeline import build
+        from auditor.pipeline import build, settle
 
-        _NLP = build()
+        _NLP = settle(build())
         BUILDS += 1
     return _NLP
 
