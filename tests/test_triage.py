@@ -174,3 +174,12 @@ def test_pickled_fast_matcher_works_after_unpickling(nlp):
     clone = pickle.loads(pickle.dumps(matcher))
     doc = nlp.make_doc("Pump refilled with 20 mL of baclofen 500 mcg/mL.")
     assert clone(doc) == matcher(doc)
+
+
+def test_rules_added_after_first_use_are_matched(nlp):
+    matcher = FastRegexMatcher(nlp.vocab)
+    matcher.add("FIRST", [r"\bpump\b"])
+    doc = nlp.make_doc("pump refill done")
+    assert [nlp.vocab.strings[k] for k, _, _ in matcher(doc)] == ["FIRST"]
+    matcher.add("SECOND", [r"\brefill\b"])
+    assert sorted(nlp.vocab.strings[k] for k, _, _ in matcher(doc)) == ["FIRST", "SECOND"]

@@ -34,14 +34,17 @@ Rule = tuple[int, re.Pattern, Optional[frozenset], Any]  # match_id, pattern, li
 class FastRegexMatcher(RegexMatcher):
     def _prepared(self) -> tuple[list[Rule], Triage]:
         """The rules flattened in medspaCy's order, with literals, RE2 twins and the triage (built once)."""
-        count = sum(len(p) for p in self._patterns.values())
         cached = self.__dict__.get(_PREPARED)
-        if cached is None or len(cached[0]) != count:  # rules added since: prepare again
+        if cached is None:
             flat = [(match_id, pattern, required_literals(pattern.pattern), twin(pattern))
                     for match_id, patterns in self._patterns.items() for pattern in patterns]
             cached = (flat, Triage([rule[1] for rule in flat]))
             self.__dict__[_PREPARED] = cached
         return cached
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        super().add(*args, **kwargs)
+        self.__dict__.pop(_PREPARED, None)  # prepared again on next use
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
