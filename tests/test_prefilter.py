@@ -38,3 +38,13 @@ def test_prefilter_never_hides_a_match_of_any_target_rule():
         for text, low in zip(texts, lowered):
             if pat.search(text):
                 assert any(lit in low for lit in lits), f"{rule['id']} matched but its literals {sorted(lits)} are absent"
+
+
+def test_literals_are_found_through_the_letters_ignorecase_folds():
+    from auditor.components.prefilter import lowered_for_literals
+
+    pattern = re.compile(r"\baspirated\s+\d+", re.IGNORECASE)
+    for text in ("asp\u0131rated 9 mL", "ASP\u0130RATED 9 mL", "a\u017fpirated 9", "\u212aept"):
+        lits = required_literals(pattern.pattern) if "9" in text else frozenset({"kept"})
+        assert any(lit in lowered_for_literals(text) for lit in lits), text
+    assert pattern.search("asp\u0131rated 9 mL")  # re itself matches the dotless i: the prefilter must not hide it

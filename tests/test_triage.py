@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import random
 import re
 from pathlib import Path
 
@@ -25,6 +26,21 @@ def _texts() -> list[str]:
     for bank in sorted(ROOT.glob("phrasebank*.jsonl")):
         out += [json.loads(line)["text"] for line in open(bank, encoding="utf-8")]
     return out
+
+
+def perturbed(text: str, seed: int) -> str:
+    """The text as an EHR export might carry it: no-break and thin spaces, bullets, en dashes, curly
+    quotes, accents, the Kelvin sign and long s (IGNORECASE equals of k and s), Arabic-Indic digits
+    (Python's \\d), control characters Python's \\s takes."""
+    rnd = random.Random(seed)
+    swaps = {" ": ("\u00a0", "\u2009", "\u3000"), "k": ("\u212a",), "s": ("\u017f",), "i": ("\u0131",),
+             "-": ("\u2013",), "'": ("\u2019",), "e": ("\u00e9",), "\n": ("\n\u2022 ",), "3": ("\u0663",)}
+    out = []
+    for ch in text:
+        out.append(rnd.choice(swaps[ch]) if ch in swaps and rnd.random() < 0.2 else ch)
+        if rnd.random() < 0.005:
+            out.append(rnd.choice(("\u00b0", "\u00b5", "\x1c", "\u2028", "\x0b", "\U0001f600")))
+    return "".join(out)
 
 
 def _regex_matchers(nlp) -> dict[str, FastRegexMatcher]:
@@ -56,8 +72,11 @@ def test_triage_is_used_on_plain_ascii_and_not_on_other_text(nlp):
     tri = _regex_matchers(nlp)["pump_target_matcher"]._prepared()[1]
     assert tri.active
     assert tri.candidates("Pump refilled with 20 mL, reservoir 20 mL after.") is not None
-    assert tri.candidates("Pump refilled with 20\u00a0mL.") is None  # non-ASCII: every rule runs
-    assert tri.candidates("Pump\x1crefilled") is None  # Python's \\s matches \\x1c, Hyperscan's does not
+    assert triage.plain_ascii("Pump refilled with 20 mL.")
+    assert not triage.plain_ascii("Pump refilled with 20\u00a0mL.")  # scanned with the widened database
+    assert not triage.plain_ascii("Pump\x1crefilled")  # Python's \\s matches \\x1c, Hyperscan's does not
+    plain = tri.candidates("Pump refilled with 20 mL.")
+    assert plain <= tri.candidates("Pump\u00a0refilled with 20\u2009mL\u2022")
 
 
 @needs_hyperscan
@@ -71,6 +90,20 @@ def test_triage_never_leaves_out_a_rule_that_matches(nlp):
             for index, (_, pattern, _, _) in enumerate(flat):
                 if index not in candidates and pattern.search(text):
                     pytest.fail(f"{name}: pattern {index} ({pattern.pattern[:60]}) matches but triage left it out")
+
+
+@needs_hyperscan
+def test_widened_triage_never_leaves_out_a_rule_on_non_ascii_text(nlp):
+    texts = [perturbed(t, i) for i, t in enumerate(_texts()[::3])]
+    assert sum(not triage.plain_ascii(t) for t in texts) > 1000
+    for name, matcher in _regex_matchers(nlp).items():
+        flat, tri = matcher._prepared()
+        for text in texts:
+            candidates = tri.candidates(text)
+            assert candidates is not None
+            for index, (_, pattern, _, _) in enumerate(flat):
+                if index not in candidates and pattern.search(text):
+                    pytest.fail(f"{name}: pattern {index} ({pattern.pattern[:60]}) matches {text[:80]!r} but was left out")
 
 
 @needs_hyperscan
@@ -104,6 +137,7 @@ def test_facts_and_checks_gates_never_hide_a_match():
     from auditor.components import facts
 
     texts = [t for t in _texts() if triage._UNSAFE.search(t) is None]
+    texts += [perturbed(t, i) for i, t in enumerate(texts[::4])]
     for gate, table in ((facts.patterns().gate, None), (tables.pattern_gate(), tables.patterns())):
         known = [p for p in triage.flatten_patterns(table)] if table is not None else list(gate._keep)
         assert len(known) >= 15
@@ -144,7 +178,7 @@ def test_compiled_database_is_cached_and_a_damaged_cache_is_rebuilt(tmp_path, mo
     first = Triage(patterns)
     assert first.always == {2}  # a backreference: Hyperscan cannot, so it always runs
     files = list(tmp_path.glob("hs-*.db"))
-    assert len(files) == 1
+    assert len(files) == 2  # the plain-ASCII and the widened database
 
     def no_compile(*_a, **_k):
         raise AssertionError("compiled although cached")
@@ -154,7 +188,8 @@ def test_compiled_database_is_cached_and_a_damaged_cache_is_rebuilt(tmp_path, mo
     assert cached.candidates("Pump refilled today") == {0, 2}
     assert cached.candidates("severe pain") == {1, 2}
 
-    files[0].write_bytes(b"not a database")
+    for f in files:
+        f.write_bytes(b"not a database")
     monkeypatch.undo()
     monkeypatch.setenv(triage.CACHE_ENV, str(tmp_path))
     rebuilt = Triage(patterns)

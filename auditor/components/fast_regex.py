@@ -21,9 +21,9 @@ from spacy.tokens import Doc
 
 from auditor.components.doc_text import doc_text
 from auditor.components.fast_tokens import TriagedMatcher
-from auditor.components.prefilter import required_literals
+from auditor.components.prefilter import lowered_for_literals, required_literals
 from auditor.components.re2_twin import spans, twin
-from auditor.components.triage import Triage
+from auditor.components.triage import Triage, plain_ascii
 
 _PREPARED = "_fast_regex_rules"
 
@@ -55,16 +55,17 @@ class FastRegexMatcher(RegexMatcher):
         text = doc_text(doc)
         flat, triage = self._prepared()
         candidates = triage.candidates(text)
-        if candidates is None:
-            lowered, data = text.lower(), b""
-        else:
-            lowered, data = "", text.encode("ascii")  # triage ran: the text is plain ASCII
+        lowered = lowered_for_literals(text) if candidates is None else ""
+        data = text.encode("ascii") if candidates is not None and plain_ascii(text) else None
         matches: list[tuple[int, int, int]] = []
         for index, (match_id, pattern, lits, re2_twin) in enumerate(flat):
             if candidates is not None:
                 if index not in candidates:
                     continue
-                found = spans(re2_twin, data) if re2_twin is not None else [m.span() for m in pattern.finditer(text)]
+                if re2_twin is not None and data is not None:
+                    found = spans(re2_twin, data)
+                else:
+                    found = [m.span() for m in pattern.finditer(text)]
             elif lits is not None and not any(lit in lowered for lit in lits):
                 continue  # no literal this pattern needs is in the note
             else:

@@ -19,6 +19,8 @@ except ImportError:  # pragma: no cover
     import sre_parse  # type: ignore[no-redef]
 
 MIN_LEN = 3
+# Non-ASCII characters Python's IGNORECASE equates with an ASCII letter; lower() leaves them alone
+_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 MAX_ALTERNATIVES = 64
 Lits = Optional[frozenset]  # None: no requirement can be derived
 
@@ -86,3 +88,9 @@ def required_literals(pattern: str) -> Lits:
     if lits and min(map(len, lits)) >= MIN_LEN:
         return lits
     return None
+
+
+def lowered_for_literals(text: str) -> str:
+    """The text to look for required literals in: lowercased, with the four non-ASCII letters that
+    IGNORECASE matches to i, s and k folded first ('aspırated' matches r'aspirated' under re.I)."""
+    return text.translate(_FOLD).lower()

@@ -13,7 +13,8 @@ The automaton is a *superset* of each rule, never a subset:
 - a rule Hyperscan cannot compile is always run.
 Hyperscan reads bytes, and its `\\s`, `\\w` and case folding agree with
 Python's only on plain ASCII, so a note with any other character (or an
-unusual control character) runs every rule, as before. Without Hyperscan
+unusual control character) is scanned, as UTF-8, with a second database of
+*widened* patterns built from Python's parse tree (widen.py). Without Hyperscan
 (it ships wheels for x86-64 only) `candidates()` returns None and callers
 fall back to their literal prefilter. tests/test_triage.py checks that no
 rule that matches is ever left out.
@@ -32,6 +33,8 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
+
+from auditor.components.widen import widen
 
 try:
     import hyperscan
@@ -123,11 +126,22 @@ def _compiles(expression: bytes, flags: int) -> bool:
         return False
 
 
+def _wide_flags(pattern: re.Pattern) -> Optional[int]:
+    if pattern.flags & re.VERBOSE:
+        return None
+    flags = hyperscan.HS_FLAG_SINGLEMATCH
+    if pattern.flags & re.IGNORECASE:
+        flags |= hyperscan.HS_FLAG_CASELESS
+    if pattern.flags & re.DOTALL:
+        flags |= hyperscan.HS_FLAG_DOTALL
+    return flags
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "pump-auditor")
 
 
-def _cache_path(entries: list[tuple[str, Optional[int]]]) -> Path:
+def _cache_path(entries: list[tuple[Optional[str], Optional[int]]]) -> Path:
     key = hashlib.sha256(json.dumps([getattr(hyperscan, "__version__", ""), entries]).encode()).hexdigest()[:32]
     return cache_dir() / f"hs-{key}.db"
 
@@ -155,22 +169,18 @@ def _write_cache(path: Path, always: frozenset[int], db: "hyperscan.Database") -
         pass  # a read-only home is fine: compile again next time
 
 
-class Triage:
-    """Which of `patterns` (by position) can match a text, in one Hyperscan pass."""
+class _Database:
+    """One compiled Hyperscan database over a list of (expression or None, flags or None)."""
 
-    def __init__(self, patterns: Sequence[re.Pattern]):
-        self.size = len(patterns)
-        self.always: frozenset[int] = frozenset(range(self.size))
-        self._db = None
-        if hyperscan is None or not patterns:
-            return
-        entries = [(loosen(p.pattern), _flags(p)) for p in patterns]
+    def __init__(self, entries: list[tuple[Optional[str], Optional[int]]]):
+        self.db = None
+        self.always: frozenset[int] = frozenset(range(len(entries)))
         path = _cache_path(entries)
         cached = _read_cache(path)
         if cached is None:
             always = frozenset(i for i, (expr, f) in enumerate(entries)
-                               if f is None or not _compiles(expr.encode("utf-8"), f))
-            keep = [i for i in range(self.size) if i not in always]
+                               if expr is None or f is None or not _compiles(expr.encode("utf-8"), f))
+            keep = [i for i in range(len(entries)) if i not in always]
             if not keep:
                 return
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
@@ -178,22 +188,59 @@ class Triage:
                        flags=[entries[i][1] for i in keep])
             _write_cache(path, always, db)
             cached = (always, db)
-        self.always, self._db = cached
+        self.always, self.db = cached
 
-    @property
-    def active(self) -> bool:
-        return self._db is not None
-
-    def candidates(self, text: str) -> Optional[set[int]]:
-        """Positions of the patterns that may match `text`; None when every pattern must run."""
-        if self._db is None or _UNSAFE.search(text):
+    def scan(self, data: bytes) -> Optional[set[int]]:
+        if self.db is None:
             return None
         found = set(self.always)
         try:
-            self._db.scan(text.encode("ascii"), match_event_handler=_collect, context=found)
+            self.db.scan(data, match_event_handler=_collect, context=found)
         except hyperscan.error:  # e.g. scratch in use by another thread: run every rule
             return None
         return found
+
+
+def plain_ascii(text: str) -> bool:
+    """Printable ASCII, tab, CR and LF only: where Hyperscan, RE2 and Python agree on every class."""
+    return _UNSAFE.search(text) is None
+
+
+class Triage:
+    """Which of `patterns` (by position) can match a text, in one Hyperscan pass.
+
+    Plain-ASCII notes use a database of loosened patterns (close to the rules);
+    other notes use a database of widened patterns (widen.py) over their UTF-8."""
+
+    def __init__(self, patterns: Sequence[re.Pattern]):
+        self.size = len(patterns)
+        self._ascii: Optional[_Database] = None
+        self._wide: Optional[_Database] = None
+        if hyperscan is None or not patterns:
+            return
+        self._ascii = _Database([(loosen(p.pattern), _flags(p)) for p in patterns])
+        self._wide = _Database([(widen(p), _wide_flags(p)) for p in patterns])
+
+    @property
+    def always(self) -> frozenset[int]:
+        """Rules the plain-ASCII database cannot express (they always run)."""
+        return self._ascii.always if self._ascii is not None else frozenset(range(self.size))
+
+    @property
+    def active(self) -> bool:
+        return self._ascii is not None and self._ascii.db is not None
+
+    def candidates(self, text: str) -> Optional[set[int]]:
+        """Positions of the patterns that may match `text`; None when every pattern must run."""
+        if self._ascii is None or self._wide is None:
+            return None
+        if plain_ascii(text):
+            return self._ascii.scan(text.encode("ascii"))
+        try:
+            data = text.encode("utf-8", "surrogatepass")
+        except UnicodeError:
+            return None
+        return self._wide.scan(data)
 
 
 def _collect(rule: int, _start: int, _end: int, _flags: int, found: set[int]) -> None:

@@ -1,0 +1,188 @@
+"""A Hyperscan expression that matches, in a note's UTF-8 bytes, wherever a
+Python regex matches the note's characters: the triage for notes that are
+not plain ASCII.
+
+Hyperscan reads bytes and Python reads characters: a non-ASCII character is
+2-4 bytes, Python's `\\s`, `\\w`, `\\d` and `\\b` know Unicode, and under
+IGNORECASE 'k' also matches the Kelvin sign and 's' the long s. The
+expression is rebuilt from Python's own parse tree so that each piece
+matches at least what Python's piece matches:
+- anything that can match a non-ASCII character (a class, `.`, a negated
+  class, a category) may also take a run of non-ASCII bytes;
+- an ASCII letter under IGNORECASE also takes the UTF-8 of its non-ASCII
+  case partners; a non-ASCII literal takes any run of non-ASCII bytes (and
+  its ASCII case partners);
+- anchors, word boundaries and lookarounds are dropped (they only forbid);
+  bounded repeats are opened; a backreference, a conditional or a scoped
+  flag gives up (None: the rule always runs).
+Every widening only adds matches, so the triage stays a superset.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Optional
+
+try:  # Python 3.11+
+    from re import _constants as C  # type: ignore[attr-defined]
+    from re import _parser as P  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as C  # type: ignore[no-redef]
+    import sre_parse as P  # type: ignore[no-redef]
+
+NONASCII = r"[\x80-\xff]+"
+# Python's \s on ASCII also covers \x1c-\x1f; Hyperscan's does not
+_CATEGORY = {
+    C.CATEGORY_SPACE: r"\t\n\x0b\x0c\r\x1c-\x1f\x20",
+    C.CATEGORY_DIGIT: r"0-9",
+    C.CATEGORY_WORD: r"0-9A-Za-z_",
+}
+_NOT_CATEGORY = {C.CATEGORY_NOT_SPACE: C.CATEGORY_SPACE, C.CATEGORY_NOT_DIGIT: C.CATEGORY_DIGIT,
+                 C.CATEGORY_NOT_WORD: C.CATEGORY_WORD}
+
+
+class GiveUp(Exception):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _ascii_partners() -> dict[str, tuple[str, ...]]:
+    """ASCII letter -> non-ASCII characters Python's IGNORECASE treats as the same letter."""
+    every = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c <= 0xDFFF)
+    out: dict[str, list[str]] = {}
+    for ch in set(re.findall("[a-z]", every, re.IGNORECASE)):
+        for letter in "abcdefghijklmnopqrstuvwxyz":
+            if re.fullmatch(letter, ch, re.IGNORECASE):
+                out.setdefault(letter, []).append(ch)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def _byte(c: int) -> str:
+    return "\\x%02x" % c
+
+
+def _utf8(ch: str) -> str:
+    return "".join(_byte(b) for b in ch.encode("utf-8"))
+
+
+def _ascii_case_partners(ch: str) -> list[int]:
+    return [c for c in range(128) if re.fullmatch(re.escape(ch), chr(c), re.IGNORECASE)]
+
+
+class _Emitter:
+    def __init__(self, flags: int):
+        self.caseless = bool(flags & re.IGNORECASE)
+
+    def literal(self, code: int) -> str:
+        if code < 128:
+            alts = [_byte(code)]
+            if self.caseless and chr(code).isalpha():
+                alts += [_utf8(p) for p in _ascii_partners().get(chr(code).lower(), ())]
+            return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        alts = [NONASCII]
+        if self.caseless:
+            alts += [_byte(c) for c in _ascii_case_partners(chr(code))]
+        return "(?:" + "|".join(alts) + ")"
+
+    def klass(self, items: list[tuple[Any, Any]]) -> str:
+        negate = bool(items) and items[0][0] is C.NEGATE
+        if negate:
+            items = items[1:]
+        parts: list[str] = []
+        wide = negate  # a negated class matches almost every non-ASCII character
+        for op, av in items:
+            if op is C.LITERAL:
+                if av < 128:
+                    parts.append(_byte(av))
+                    if self.caseless and chr(av).isalpha() and chr(av).lower() in _ascii_partners():
+                        wide = True
+                elif not negate:  # a non-ASCII member: any non-ASCII run, and its ASCII partners
+                    wide = True
+                    if self.caseless:
+                        parts += [_byte(c) for c in _ascii_case_partners(chr(av))]
+            elif op is C.RANGE:
+                lo, hi = av
+                if hi >= 128 and not negate:
+                    wide = True
+                if lo < 128:
+                    parts.append(_byte(lo) + "-" + _byte(min(hi, 127)))
+                    if self.caseless and any(chr(c).lower() in _ascii_partners() for c in range(lo, min(hi, 127) + 1)):
+                        wide = True
+                if not negate and self.caseless:
+                    for c in range(max(lo, 128), min(hi, 0x2200) + 1):  # ASCII partners of non-ASCII members
+                        parts += [_byte(a) for a in _ascii_case_partners(chr(c))]
+            elif op is C.CATEGORY:
+                if av in _CATEGORY:
+                    parts.append(_CATEGORY[av])
+                    wide = True
+                elif av in _NOT_CATEGORY:
+                    if negate:
+                        raise GiveUp("negated class with a negated category")
+                    parts.append("^" + _CATEGORY[_NOT_CATEGORY[av]])  # marker, handled below
+                    wide = True
+                else:
+                    raise GiveUp(f"category {av}")
+            else:
+                raise GiveUp(f"class item {op}")
+        # a positive class with \S, \D or \W: emit each piece as its own alternative
+        plain = [p for p in parts if not p.startswith("^")]
+        inverted = [p[1:] for p in parts if p.startswith("^")]
+        alts: list[str] = []
+        if plain:
+            alts.append(("[^" if negate else "[") + "".join(plain) + "]")
+        elif negate:
+            alts.append(r"[\x00-\xff]")
+        alts += ["[^" + inv + "]" for inv in inverted]
+        if wide:
+            alts.append(NONASCII)
+        if not alts:
+            raise GiveUp("empty class")
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    def seq(self, items: Any) -> str:
+        return "".join(self.node(op, av) for op, av in items)
+
+    def node(self, op: Any, av: Any) -> str:
+        if op is C.LITERAL:
+            return self.literal(av)
+        if op is C.NOT_LITERAL:
+            return self.klass([(C.NEGATE, None), (C.LITERAL, av)])
+        if op is C.ANY:
+            return "(?:.|" + NONASCII + ")"
+        if op is C.IN:
+            return self.klass(list(av))
+        if op is C.CATEGORY:
+            return self.klass([(C.CATEGORY, av)])
+        if op is C.AT:
+            return ""  # anchors and word boundaries only forbid matches
+        if op in (C.ASSERT, C.ASSERT_NOT):
+            return ""
+        if op is C.BRANCH:
+            return "(?:" + "|".join(self.seq(b) for b in av[1]) + ")"
+        if op is C.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                raise GiveUp("scoped flags")
+            return "(?:" + self.seq(sub) + ")"
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op is getattr(C, "POSSESSIVE_REPEAT", None):
+            lo, hi, sub = av
+            body = "(?:" + self.seq(sub) + ")"
+            if hi == 0:
+                return ""
+            if hi == C.MAXREPEAT or hi > 1:
+                return body + ("{%d,}" % lo)
+            return body + ("?" if lo == 0 else "")
+        if op is getattr(C, "ATOMIC_GROUP", None):
+            return "(?:" + self.seq(av) + ")"
+        raise GiveUp(f"{op}")
+
+
+def widen(pattern: re.Pattern) -> Optional[str]:
+    """The byte-level superset expression of `pattern` for UTF-8 text, or None if it cannot be built."""
+    if pattern.flags & re.VERBOSE:
+        return None
+    try:
+        tree = P.parse(pattern.pattern, pattern.flags)
+        return _Emitter(tree.state.flags).seq(list(tree))
+    except (GiveUp, re.error, RecursionError):
+        return None
