@@ -39,3 +39,16 @@ def test_context_edges_match_medspacys_graph(nlp):
             [[(m.modifier_span, m.category) for m in t._.modifiers] for t in theirs.spans["pump_spans"]]
         linked += len(_edges(ours))
     assert linked > 500  # the comparison saw real modifiers
+
+
+def test_touching_includes_zero_length_spans_at_the_edges():
+    from auditor.components.fast_context import _touching
+
+    spans = [(9, 9), (0, 8), (3, 4), (12, 14)]  # (start, end) of targets, in their original order
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    starts = [spans[i][0] for i in order]
+    ends = [e for _, e in spans]
+    longest = max(e - s for s, e in spans)
+    assert _touching(starts, order, ends, longest, 3, 9) == [0, 1, 2]
+    assert _touching(starts, order, ends, longest, 0, 0) == [1]
+    assert _touching(starts, order, ends, longest, 14, 20) == [3]

@@ -54,3 +54,22 @@ def test_triaged_matcher_pickles_and_accepts_new_patterns(nlp):
     clone = pickle.loads(pickle.dumps(triaged))
     assert clone(doc) == triaged(doc) == triaged.matcher(doc)
     assert [nlp.vocab.strings[k] for k, _, _ in triaged(nlp.make_doc("Seen 3 times."))] == ["ANY_DIGIT"]
+
+
+def test_a_key_added_twice_falls_back_to_the_full_matcher_in_its_order(nlp):
+    triaged = TriagedMatcher(Matcher(nlp.vocab))
+    triaged.add("A", [[{"LOWER": "no"}]])
+    triaged.add("B", [[{"LOWER": "pain"}]])
+    triaged.add("A", [[{"LOWER": "pain"}]])
+    doc = nlp.make_doc("pain")
+    assert triaged(doc) == triaged.matcher(doc)
+
+
+def test_removed_patterns_stop_matching(nlp):
+    triaged = TriagedMatcher(Matcher(nlp.vocab))
+    triaged.add("PAIN", [[{"LOWER": "pain"}]])
+    triaged.add("NO", [[{"LOWER": "no"}]])
+    doc = nlp.make_doc("no pain")
+    assert len(triaged(doc)) == 2
+    triaged.remove("PAIN")
+    assert [nlp.vocab.strings[k] for k, _, _ in triaged(doc)] == ["NO"]

@@ -4,14 +4,14 @@ ConTextGraph.apply_modifiers asks every modifier about every target
 (`modifies`, a Python call with four checks): ~450 calls a note, though a
 modifier can only modify targets that touch its scope, which is one
 sentence. Here each modifier is asked only about the targets that start
-before its scope ends and end after it starts, found by bisection, in the
+at or before its scope's end and end at or after its start, found by bisection, in the
 targets' original order, so each modifier collects the same targets in the
 same order and the edges are unchanged. `modifies` still makes the
 decision. tests/test_fast_context.py compares the graphs with medspaCy's.
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from medspacy.context import ConText
@@ -22,9 +22,10 @@ from spacy.tokens import Doc
 
 
 def _touching(starts: list[int], order: list[int], ends: list[int], longest: int, lo: int, hi: int) -> list[int]:
-    """Indices (in original order) of targets with start < hi and end > lo: a superset of any overlap."""
+    """Indices (in original order) of targets with start <= hi and end >= lo: a superset of every
+    target tuple_overlaps can pair with [lo, hi), zero-length spans included."""
     first = bisect_left(starts, lo - longest)
-    hits = [order[k] for k in range(first, bisect_left(starts, hi)) if ends[order[k]] > lo]
+    hits = [order[k] for k in range(first, bisect_right(starts, hi)) if ends[order[k]] >= lo]
     hits.sort()
     return hits
 

@@ -15,6 +15,7 @@ the gold notes and phrase banks).
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -53,16 +54,25 @@ class TriagedMatcher:
 
     def _prepare(self) -> None:
         strings = self.matcher.vocab.strings
-        # one entry per pattern, in the order the Matcher holds them (keys in insertion order)
+        # One entry per pattern, in the order the Matcher holds them. The Matcher keeps patterns in
+        # the order they were added, but `_patterns` groups them by key: that order is only certain
+        # when every key holds one pattern (as medspaCy adds them). Otherwise every call runs the
+        # full Matcher.
         self._entries: list[tuple[int, list[dict[str, Any]], tuple[frozenset[int], ...]]] = []
+        self._exact = all(len(patterns) == 1 for patterns in self.matcher._patterns.values())
         for key, patterns in self.matcher._patterns.items():
             for pattern in patterns:
                 needs = tuple(frozenset(strings.add(w) for w in words) for words in required_words(pattern))
                 self._entries.append((key, pattern, needs))
         self._cache: OrderedDict[tuple[int, ...], Matcher] = OrderedDict()
+        self._lock = threading.Lock()  # the Streamlit app shares one pipeline between sessions
 
     def add(self, key: Any, patterns: list[Any], **kwargs: Any) -> None:
         self.matcher.add(key, patterns, **kwargs)
+        self._prepare()
+
+    def remove(self, key: Any) -> None:
+        self.matcher.remove(key)
         self._prepare()
 
     def __getattr__(self, name: str) -> Any:
@@ -82,23 +92,25 @@ class TriagedMatcher:
         self._prepare()
 
     def _matcher_for(self, active: tuple[int, ...]) -> Matcher:
-        sub = self._cache.get(active)
-        if sub is not None:
-            self._cache.move_to_end(active)
-            return sub
+        with self._lock:
+            sub = self._cache.get(active)
+            if sub is not None:
+                self._cache.move_to_end(active)
+                return sub
         sub = Matcher(self.matcher.vocab, validate=False)
         strings = self.matcher.vocab.strings
         for i in active:
             key, pattern, _ = self._entries[i]
             sub.add(strings[key], [pattern], on_match=self.matcher._callbacks.get(key),
                     greedy=self.matcher._filter.get(key))
-        self._cache[active] = sub
-        if len(self._cache) > MAX_CACHED:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[active] = sub
+            if len(self._cache) > MAX_CACHED:
+                self._cache.popitem(last=False)
         return sub
 
     def __call__(self, doc: Doc, **kwargs: Any) -> Any:
-        if kwargs or not isinstance(doc, Doc) or not self._entries:
+        if kwargs or not isinstance(doc, Doc) or not self._entries or not self._exact:
             return self.matcher(doc, **kwargs)
         present = set(doc.to_array([LOWER, ORTH]).ravel().tolist())
         active = tuple(i for i, (_, _, needs) in enumerate(self._entries)

@@ -91,6 +91,8 @@ def required_literals(pattern: str) -> Lits:
 
 
 def lowered_for_literals(text: str) -> str:
-    """The text to look for required literals in: lowercased, with the four non-ASCII letters that
-    IGNORECASE matches to i, s and k folded first ('aspırated' matches r'aspirated' under re.I)."""
-    return text.translate(_FOLD).lower()
+    """Text (a note or a literal) folded so that a literal found by re.IGNORECASE is also found by `in`:
+    the four letters IGNORECASE equates with i, s and k are mapped first (lower() leaves them alone),
+    then casefold() joins the other case-equivalent characters ('µ' micro and 'μ' mu).
+    Fold both the note and the literal."""
+    return text.translate(_FOLD).casefold()

@@ -9,7 +9,10 @@ when it
 - uses `$`: RE2's `$` is the very end, Python's is also before a final newline;
 - can match the empty string: the two step past empty matches differently;
 - uses a construct RE2 lacks (lookarounds, backreferences, `\\Z`, ...) or
-  the VERBOSE flag.
+  the VERBOSE flag;
+- is written in a way the two read differently: `{,n}` (RE2: literal text),
+  `[[:alpha:]]` (RE2: a POSIX class), a non-ASCII letter under IGNORECASE
+  (Python folds 'ı' to 'i', RE2 does not).
 Twins only ever see text the triage calls safe (printable ASCII, tab, CR,
 LF), where `\\s`, `\\w`, `\\b` and case folding mean the same in both.
 tests/test_triage.py checks that every twin finds exactly what `re` finds
@@ -35,7 +38,10 @@ _DOLLAR = re.compile(r"(?<!\\)(?:\\\\)*\$")
 
 def twin(pattern: re.Pattern) -> Optional[Any]:
     """A compiled RE2 pattern that finds the same spans as `pattern` on safe ASCII text, or None."""
-    if re2 is None or pattern.flags & re.VERBOSE or _DOLLAR.search(pattern.pattern):
+    text = pattern.pattern
+    if re2 is None or pattern.flags & re.VERBOSE or _DOLLAR.search(text) or "{," in text or "[:" in text:
+        return None
+    if pattern.flags & re.IGNORECASE and not text.isascii():
         return None
     try:
         if sre_parse.parse(pattern.pattern, pattern.flags).getwidth()[0] == 0:

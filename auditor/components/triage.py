@@ -6,15 +6,15 @@ Hyperscan compiles every rule into one automaton and reports, in a single
 pass, the rules that match; only those then run in Python's `re`, so the
 spans are exactly what `re` finds.
 
-The automaton is a *superset* of each rule, never a subset:
-- lookarounds are removed (they only ever forbid a match);
-- bounded repeats `{m,n}` become `{m,}` (much smaller automata, same
-  guarantee);
-- a rule Hyperscan cannot compile is always run.
-Hyperscan reads bytes, and its `\\s`, `\\w` and case folding agree with
-Python's only on plain ASCII, so a note with any other character (or an
-unusual control character) is scanned, as UTF-8, with a second database of
-*widened* patterns built from Python's parse tree (widen.py). Without Hyperscan
+The automaton is a *superset* of each rule, never a subset. Each rule is
+rebuilt from Python's own parse tree (widen.py): lookarounds are removed
+(they only ever forbid a match), bounded repeats `{m,n}` become `{m,}`
+(much smaller automata, same guarantee), and a rule Hyperscan cannot
+compile is always run. Hyperscan reads bytes, and its `\\s`, `\\w` and case
+folding agree with Python's only on plain ASCII, so a note with any other
+character (or an unusual control character) is scanned, as UTF-8, with a
+second database whose patterns also take runs of non-ASCII bytes wherever
+Python could match a non-ASCII character. Without Hyperscan
 (it ships wheels for x86-64 only) `candidates()` returns None and callers
 fall back to their literal prefilter. tests/test_triage.py checks that no
 rule that matches is ever left out.
@@ -31,6 +31,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
@@ -43,66 +44,10 @@ except ImportError:  # pragma: no cover - other CPU architectures
 
 CACHE_ENV = "PUMP_AUDITOR_CACHE"
 _UNSAFE = re.compile(r"[^\t\n\r\x20-\x7e]")
-_BOUNDED = re.compile(r"(?<!\\)\{(\d+),(\d+)\}")
-_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
 
 
 def available() -> bool:
     return hyperscan is not None
-
-
-def _skip_class(p: str, i: int) -> int:
-    """Index just after the character class that starts at p[i] == '['."""
-    i += 1
-    if i < len(p) and p[i] == "^":
-        i += 1
-    if i < len(p) and p[i] == "]":
-        i += 1
-    while i < len(p) and p[i] != "]":
-        i += 2 if p[i] == "\\" else 1
-    return i + 1
-
-
-def _skip_group(p: str, i: int) -> int:
-    """Index just after the group that opens at p[i] == '('."""
-    depth = 0
-    while i < len(p):
-        c = p[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = _skip_class(p, i)
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return i
-
-
-def loosen(pattern: str) -> str:
-    """A pattern that matches wherever `pattern` does: no lookarounds, open-ended bounded repeats."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            out.append(pattern[i:i + 2])
-            i += 2
-        elif c == "[":
-            j = _skip_class(pattern, i)
-            out.append(pattern[i:j])
-            i = j
-        elif pattern.startswith(_LOOKAROUND, i):
-            i = _skip_group(pattern, i)
-        else:
-            out.append(c)
-            i += 1
-    return _BOUNDED.sub(lambda m: "{%s,}" % m.group(1) if int(m.group(2)) > 1 else m.group(0), "".join(out))
 
 
 def _flags(pattern: re.Pattern) -> Optional[int]:
@@ -154,7 +99,7 @@ def _read_cache(path: Path) -> Optional[tuple[frozenset[int], "hyperscan.Databas
         db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
         db.scratch = hyperscan.Scratch(db)  # a loaded database has none
         return always, db
-    except (OSError, ValueError, KeyError, hyperscan.error):  # type: ignore[attr-defined]
+    except (OSError, ValueError, KeyError, TypeError, hyperscan.error):  # type: ignore[attr-defined]
         return None
 
 
@@ -174,6 +119,7 @@ class _Database:
 
     def __init__(self, entries: list[tuple[Optional[str], Optional[int]]]):
         self.db = None
+        self._local = threading.local()
         self.always: frozenset[int] = frozenset(range(len(entries)))
         path = _cache_path(entries)
         cached = _read_cache(path)
@@ -194,9 +140,12 @@ class _Database:
         if self.db is None:
             return None
         found = set(self.always)
+        scratch = getattr(self._local, "scratch", None)
         try:
-            self.db.scan(data, match_event_handler=_collect, context=found)
-        except hyperscan.error:  # e.g. scratch in use by another thread: run every rule
+            if scratch is None:  # one per thread: the scan releases the GIL, a shared scratch would clash
+                scratch = self._local.scratch = hyperscan.Scratch(self.db)
+            self.db.scan(data, match_event_handler=_collect, context=found, scratch=scratch)
+        except hyperscan.error:  # should not happen; run every rule rather than guess
             return None
         return found
 
@@ -209,7 +158,7 @@ def plain_ascii(text: str) -> bool:
 class Triage:
     """Which of `patterns` (by position) can match a text, in one Hyperscan pass.
 
-    Plain-ASCII notes use a database of loosened patterns (close to the rules);
+    Plain-ASCII notes use a database of patterns close to the rules;
     other notes use a database of widened patterns (widen.py) over their UTF-8."""
 
     def __init__(self, patterns: Sequence[re.Pattern]):
@@ -218,7 +167,7 @@ class Triage:
         self._wide: Optional[_Database] = None
         if hyperscan is None or not patterns:
             return
-        self._ascii = _Database([(loosen(p.pattern), _flags(p)) for p in patterns])
+        self._ascii = _Database([(widen(p, ascii_text=True), _flags(p)) for p in patterns])
         self._wide = _Database([(widen(p), _wide_flags(p)) for p in patterns])
 
     @property

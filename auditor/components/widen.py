@@ -1,20 +1,23 @@
-"""A Hyperscan expression that matches, in a note's UTF-8 bytes, wherever a
-Python regex matches the note's characters: the triage for notes that are
-not plain ASCII.
+"""Hyperscan expressions that match wherever a Python regex matches: the
+triage's view of each rule, rebuilt from Python's own parse tree (so `{,n}`,
+classes and escapes mean what they mean to Python).
 
-Hyperscan reads bytes and Python reads characters: a non-ASCII character is
-2-4 bytes, Python's `\\s`, `\\w`, `\\d` and `\\b` know Unicode, and under
-IGNORECASE 'k' also matches the Kelvin sign and 's' the long s. The
-expression is rebuilt from Python's own parse tree so that each piece
-matches at least what Python's piece matches:
+Two variants. For plain-ASCII notes (`ascii_text=True`) the expression keeps
+anchors and word boundaries, which mean the same to both engines on such
+text, and drops only lookarounds; a non-ASCII literal becomes its UTF-8
+bytes as one group (it cannot occur in such text) or its ASCII case
+partners. For every other note the expression reads the note's UTF-8 bytes, where a
+non-ASCII character is 2-4 bytes, Python's `\\s`, `\\w`, `\\d` and `\\b` know
+Unicode, and under IGNORECASE 'k' also matches the Kelvin sign and 's' the
+long s:
 - anything that can match a non-ASCII character (a class, `.`, a negated
   class, a category) may also take a run of non-ASCII bytes;
 - an ASCII letter under IGNORECASE also takes the UTF-8 of its non-ASCII
   case partners; a non-ASCII literal takes any run of non-ASCII bytes (and
   its ASCII case partners);
-- anchors, word boundaries and lookarounds are dropped (they only forbid);
-  bounded repeats are opened; a backreference, a conditional or a scoped
-  flag gives up (None: the rule always runs).
+- anchors and word boundaries are dropped.
+In both, bounded repeats are opened, and a backreference, a conditional, a
+scoped flag or re.ASCII gives up (None: the rule always runs).
 Every widening only adds matches, so the triage stays a superset.
 """
 from __future__ import annotations
@@ -31,6 +34,7 @@ except ImportError:  # pragma: no cover
     import sre_parse as P  # type: ignore[no-redef]
 
 NONASCII = r"[\x80-\xff]+"
+NEVER_IN_ASCII = r"(?:\xff\xfe)"  # bytes plain-ASCII text never holds: a class of non-ASCII members only
 # Python's \s on ASCII also covers \x1c-\x1f; Hyperscan's does not
 _CATEGORY = {
     C.CATEGORY_SPACE: r"\t\n\x0b\x0c\r\x1c-\x1f\x20",
@@ -70,16 +74,18 @@ def _ascii_case_partners(ch: str) -> list[int]:
 
 
 class _Emitter:
-    def __init__(self, flags: int):
+    def __init__(self, flags: int, ascii_text: bool):
         self.caseless = bool(flags & re.IGNORECASE)
+        self.multiline = bool(flags & re.MULTILINE)
+        self.ascii_text = ascii_text  # the text holds no byte >= 0x80: no run of them to allow for
 
     def literal(self, code: int) -> str:
         if code < 128:
             alts = [_byte(code)]
-            if self.caseless and chr(code).isalpha():
+            if self.caseless and chr(code).isalpha() and not self.ascii_text:
                 alts += [_utf8(p) for p in _ascii_partners().get(chr(code).lower(), ())]
             return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        alts = [NONASCII]
+        alts = ["(?:" + _utf8(chr(code)) + ")" if self.ascii_text else NONASCII]
         if self.caseless:
             alts += [_byte(c) for c in _ascii_case_partners(chr(code))]
         return "(?:" + "|".join(alts) + ")"
@@ -133,11 +139,30 @@ class _Emitter:
         elif negate:
             alts.append(r"[\x00-\xff]")
         alts += ["[^" + inv + "]" for inv in inverted]
-        if wide:
+        if wide and not self.ascii_text:
             alts.append(NONASCII)
+        if not alts and self.ascii_text:
+            alts.append(NEVER_IN_ASCII)
         if not alts:
             raise GiveUp("empty class")
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    def anchor(self, at: Any) -> str:
+        """On plain ASCII an anchor means the same to both engines; elsewhere it is dropped
+        (anchors and word boundaries only ever forbid a match)."""
+        if not self.ascii_text:
+            return ""
+        if at is C.AT_BOUNDARY:
+            return r"\b"
+        if at is C.AT_NON_BOUNDARY:
+            return r"\B"
+        if at is C.AT_BEGINNING_STRING or (at is C.AT_BEGINNING and not self.multiline):
+            return r"\A"
+        if at is C.AT_BEGINNING:
+            return "^"
+        if at is C.AT_END and self.multiline:
+            return "$"
+        return ""  # $ without MULTILINE (also before a final newline) and \Z: dropped
 
     def seq(self, items: Any) -> str:
         return "".join(self.node(op, av) for op, av in items)
@@ -148,13 +173,13 @@ class _Emitter:
         if op is C.NOT_LITERAL:
             return self.klass([(C.NEGATE, None), (C.LITERAL, av)])
         if op is C.ANY:
-            return "(?:.|" + NONASCII + ")"
+            return "." if self.ascii_text else "(?:.|" + NONASCII + ")"
         if op is C.IN:
             return self.klass(list(av))
         if op is C.CATEGORY:
             return self.klass([(C.CATEGORY, av)])
         if op is C.AT:
-            return ""  # anchors and word boundaries only forbid matches
+            return self.anchor(av)
         if op in (C.ASSERT, C.ASSERT_NOT):
             return ""
         if op is C.BRANCH:
@@ -166,9 +191,10 @@ class _Emitter:
             return "(?:" + self.seq(sub) + ")"
         if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op is getattr(C, "POSSESSIVE_REPEAT", None):
             lo, hi, sub = av
-            body = "(?:" + self.seq(sub) + ")"
-            if hi == 0:
+            inner = self.seq(sub)
+            if hi == 0 or not inner:  # nothing repeated (a dropped lookaround or anchor): nothing to match
                 return ""
+            body = "(?:" + inner + ")"
             if hi == C.MAXREPEAT or hi > 1:
                 return body + ("{%d,}" % lo)
             return body + ("?" if lo == 0 else "")
@@ -177,12 +203,15 @@ class _Emitter:
         raise GiveUp(f"{op}")
 
 
-def widen(pattern: re.Pattern) -> Optional[str]:
-    """The byte-level superset expression of `pattern` for UTF-8 text, or None if it cannot be built."""
-    if pattern.flags & re.VERBOSE:
-        return None
+def widen(pattern: re.Pattern, ascii_text: bool = False) -> Optional[str]:
+    """A Hyperscan expression matching wherever `pattern` matches: over plain-ASCII text, or over the
+    UTF-8 of any text (`ascii_text=False`). None if it cannot be built (the rule then always runs)."""
+    if pattern.flags & (re.VERBOSE | re.ASCII):
+        return None  # re.ASCII narrows \s and \w differently from what the classes below assume
     try:
         tree = P.parse(pattern.pattern, pattern.flags)
-        return _Emitter(tree.state.flags).seq(list(tree))
+        if tree.state.flags & re.ASCII:
+            return None
+        return _Emitter(tree.state.flags, ascii_text).seq(list(tree))
     except (GiveUp, re.error, RecursionError):
         return None
