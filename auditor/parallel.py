@@ -21,7 +21,7 @@ from auditor.audit import audit_rows, error_record
 
 Row = dict[str, Any]
 Record = dict[str, Any]
-_WORKER_NLP: Language | None = None
+_WORKER: Any = None  # this worker process's auditor.pipeline.Renewing
 
 
 def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -41,15 +41,15 @@ def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50, interv
 
 
 def _init_worker() -> None:
-    global _WORKER_NLP
-    from auditor.pipeline import build, settle
+    global _WORKER
+    from auditor.pipeline import Renewing
 
-    _WORKER_NLP = settle(build())
+    _WORKER = Renewing()
 
 
 def _worker_audit(rows: list[Row], batch_size: int, intervals: bool) -> list[Record]:
-    assert _WORKER_NLP is not None, "worker initializer did not run"
-    return audit_chunk(_WORKER_NLP, rows, batch_size, intervals=intervals)
+    assert _WORKER is not None, "worker initializer did not run"
+    return audit_chunk(_WORKER.get(len(rows)), rows, batch_size, intervals=intervals)
 
 
 def audit_chunks(chunks: Iterable[list[Row]], n_process: int = 1, batch_size: int = 50,
@@ -60,12 +60,15 @@ def audit_chunks(chunks: Iterable[list[Row]], n_process: int = 1, batch_size: in
     caller passes False and runs the interval pass itself (auditor.interval_pass).
     """
     if n_process <= 1:
-        if nlp is None:
-            from auditor.pipeline import shared
+        if nlp is not None:  # the caller's pipeline, used as it is
+            for chunk in chunks:
+                yield chunk, audit_chunk(nlp, chunk, batch_size, intervals=intervals)
+            return
+        from auditor.pipeline import Renewing, shared
 
-            nlp = shared()
+        renewing = Renewing(nlp=shared())  # the first pipeline is the process's shared one
         for chunk in chunks:
-            yield chunk, audit_chunk(nlp, chunk, batch_size, intervals=intervals)
+            yield chunk, audit_chunk(renewing.get(len(chunk)), chunk, batch_size, intervals=intervals)
         return
     pool = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker)
     pending: deque[tuple[list[Row], Future[list[Record]]]] = deque()

@@ -47,3 +47,36 @@ def settle(nlp: Language) -> Language:
 def shared() -> Language:
     """The process-wide pipeline, built on first use."""
     return settle(build())
+
+
+RENEW_EVERY = 20_000  # notes
+
+
+class Renewing:
+    """The pipeline for a bulk run, rebuilt every `every` notes.
+
+    spaCy's vocabulary keeps every new string a note brings (dates, lot and
+    invoice numbers: about one a note) and spaCy 3.7 cannot forget them:
+    about 0.5 MB per 1,000 notes, measured on generated notes. A new pipeline
+    (0.5 s; the compiled rules come from the disk cache) starts from a fresh
+    vocabulary, so peak memory stays flat however many notes a run holds.
+    Records do not depend on which pipeline audited a note.
+    """
+
+    def __init__(self, every: int = RENEW_EVERY, nlp: Language | None = None):
+        self.every = every
+        self.nlp = nlp if nlp is not None else settle(build())
+        self.notes = 0
+        self.renewals = 0
+
+    def get(self, upcoming: int) -> Language:
+        """The pipeline to audit the next `upcoming` notes with."""
+        if self.notes >= self.every:
+            self.nlp = None  # type: ignore[assignment]
+            gc.unfreeze()  # let the collector reach the old pipeline's cycles
+            gc.collect()
+            self.nlp = settle(build())
+            self.notes = 0
+            self.renewals += 1
+        self.notes += upcoming
+        return self.nlp

@@ -161,24 +161,28 @@ def run_config(name: str, notes_path: str, batch_size: int, chunk: int) -> dict[
 
 # -- memory: stream N notes through audit_rows ---------------------------------------------------
 
-def memory_check(sizes: list[int], chunk: int, batch_size: int, seed: int) -> Iterator[dict[str, Any]]:
-    """Stream generated notes through audit_rows in chunks; yield peak RSS as each size is reached."""
+def memory_check(sizes: list[int], chunk: int, batch_size: int, seed: int,
+                 renew_every: int = 0) -> Iterator[dict[str, Any]]:
+    """Stream generated notes through audit_rows in chunks, with the pipeline renewed as the CLI
+    renews it (auditor.pipeline.Renewing; renew_every=0: never); yield peak RSS as each size is reached."""
     from auditor.audit import audit_rows
-    from auditor.pipeline import build, settle
+    from auditor.pipeline import Renewing
     from bench.generate import generate
 
-    nlp = settle(build())
+    renewing = Renewing(every=renew_every if renew_every > 0 else 10**18)
     after_build = peak_rss_mb()
     todo = sorted(set(sizes))
     done = 0
     t0 = time.perf_counter()
     for rows in chunked(generate(todo[-1], seed=seed), chunk):
+        nlp = renewing.get(len(rows))
         for rec in audit_rows(nlp, rows, batch_size=batch_size):
             json.dumps(rec)  # what a writer would do; nothing is kept
         done += len(rows)
         while todo and done >= todo[0]:
             yield {"notes": todo.pop(0), "peak_rss_mb": peak_rss_mb(), "rss_after_build_mb": after_build,
-                   "vocab_strings": len(nlp.vocab.strings), "elapsed_s": time.perf_counter() - t0}
+                   "vocab_strings": len(nlp.vocab.strings), "renewals": renewing.renewals,
+                   "elapsed_s": time.perf_counter() - t0}
 
 
 # -- driver --------------------------------------------------------------------------------------
@@ -205,11 +209,18 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def memory_table(results: list[dict[str, Any]]) -> str:
-    out = ["| notes streamed | peak RSS MB | RSS after build MB | vocab strings | elapsed s |", "|---|---|---|---|---|"]
+    out = ["| notes streamed | peak RSS MB | RSS after build MB | vocab strings | pipeline renewals | elapsed s |",
+           "|---|---|---|---|---|---|"]
     for r in results:
         out.append(f"| {r['notes']:,} | {r['peak_rss_mb']:.0f} | {r['rss_after_build_mb']:.0f} | "
-                   f"{r['vocab_strings']:,} | {r['elapsed_s']:.0f} |")
+                   f"{r['vocab_strings']:,} | {r.get('renewals', 0)} | {r['elapsed_s']:.0f} |")
     return "\n".join(out)
+
+
+def _renew_every(a: argparse.Namespace) -> int:
+    from auditor.pipeline import RENEW_EVERY
+
+    return RENEW_EVERY if a.renew_every is None else a.renew_every
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk", type=int, default=50, help="rows per audit_rows call / per Pool task")
     ap.add_argument("--memory", default="", help="comma list of note counts for the memory check, e.g. 10000,200000")
     ap.add_argument("--memory-chunk", type=int, default=500)
+    ap.add_argument("--renew-every", type=int, default=None,
+                    help="memory check: renew the pipeline every N notes as the CLI does (default: the CLI's "
+                         "auditor.pipeline.RENEW_EVERY; 0: never)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds allowed for each child process")
     ap.add_argument("--json", action="store_true", help="print JSON lines instead of Markdown tables")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -229,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if a.child == "memory":
         sizes = [int(s) for s in a.memory.split(",") if s]
-        for res in memory_check(sizes, a.memory_chunk, a.batch_size, a.seed):
+        for res in memory_check(sizes, a.memory_chunk, a.batch_size, a.seed, _renew_every(a)):
             print(json.dumps(res), flush=True)
         return 0
     if a.child:
@@ -256,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     mem: list[dict[str, Any]] = []
     if a.memory:
         mem = _child(["--child", "memory", "--memory", a.memory, "--memory-chunk", str(a.memory_chunk),
+                      "--renew-every", str(_renew_every(a)),
                       "--batch-size", str(a.batch_size), "--seed", str(a.seed)], a.timeout)
         if a.json:
             for m in mem:

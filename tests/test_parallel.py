@@ -59,3 +59,21 @@ def test_spacy_pipe_with_two_processes_works_on_the_pipeline(tmp_path):
         pytest.fail("nlp.pipe(n_process=2) hung for 240 s (see STACK_NOTES: msgpack hooks, E871)")
     assert proc.returncode == 0, err[-1500:]
     assert out.split() == ["same", "20"]
+
+
+def test_renewing_pipeline_is_rebuilt_every_n_notes_and_audits_the_same(nlp, sample_rows, sample_records):
+    from auditor.audit import audit_rows
+    from auditor.io import to_row
+    from auditor.pipeline import Renewing
+
+    rows = [to_row(r, "note_id", "text") for r in sample_rows]
+    renewing = Renewing(every=8, nlp=nlp)
+    records = []
+    first = renewing.get(0)
+    for i in range(0, len(rows), 5):
+        chunk = rows[i:i + 5]
+        records += audit_rows(renewing.get(len(chunk)), chunk, intervals=False)
+    assert renewing.renewals == 1  # chunks of 5: renewed before the third chunk, once 10 notes had passed
+    assert renewing.nlp is not first
+    expected = audit_rows(nlp, rows, intervals=False)
+    assert records == expected
