@@ -51,6 +51,7 @@ def available() -> bool:
 
 
 def _flags(pattern: re.Pattern) -> Optional[int]:
+    """Hyperscan flags with the meaning of the pattern's own; None for VERBOSE (not expressible)."""
     if pattern.flags & re.VERBOSE:
         return None
     flags = hyperscan.HS_FLAG_SINGLEMATCH
@@ -69,17 +70,6 @@ def _compiles(expression: bytes, flags: int) -> bool:
         return True
     except hyperscan.error:  # type: ignore[attr-defined]
         return False
-
-
-def _wide_flags(pattern: re.Pattern) -> Optional[int]:
-    if pattern.flags & re.VERBOSE:
-        return None
-    flags = hyperscan.HS_FLAG_SINGLEMATCH
-    if pattern.flags & re.IGNORECASE:
-        flags |= hyperscan.HS_FLAG_CASELESS
-    if pattern.flags & re.DOTALL:
-        flags |= hyperscan.HS_FLAG_DOTALL
-    return flags
 
 
 def cache_dir() -> Path:
@@ -168,7 +158,7 @@ class Triage:
         if hyperscan is None or not patterns:
             return
         self._ascii = _Database([(widen(p, ascii_text=True), _flags(p)) for p in patterns])
-        self._wide = _Database([(widen(p), _wide_flags(p)) for p in patterns])
+        self._wide = _Database([(widen(p), _flags(p)) for p in patterns])  # no anchors: MULTILINE is moot
 
     @property
     def always(self) -> frozenset[int]:

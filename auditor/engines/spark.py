@@ -47,8 +47,8 @@ OUTPUT_SUFFIXES = (".jsonl", ".parquet")
 SLICE = 500  # rows per audit_rows call in a worker (more when one patient has more visits)
 BATCH_SIZE = 50  # nlp.pipe batch size (STACK_NOTES: ~50 balances work)
 
-_NLP: Any = None
-BUILDS = 0  # how many times this process built the pipeline (tests check it stays at 1 per worker)
+_RENEWING: Any = None  # this Python worker's auditor.pipeline.Renewing
+BUILDS = 0  # how many times this process built its first pipeline (tests check it stays at 1 per worker)
 
 
 class SparkInputError(Exception):
@@ -92,15 +92,16 @@ def session(master: str = "local[2]", app_name: str = "pump-auditor") -> SparkSe
 # --------------------------------------------------------------------------- worker side
 
 
-def _worker_nlp() -> Any:
-    """The pipeline of this Python worker, built on first use and kept for the worker's life."""
-    global _NLP, BUILDS
-    if _NLP is None:
-        from auditor.pipeline import build, settle
+def _worker_nlp(upcoming: int = 0) -> Any:
+    """The pipeline of this Python worker, built on first use and kept for the worker's life
+    (renewed every 20,000 notes, so a reused worker's vocabulary does not grow without end)."""
+    global _RENEWING, BUILDS
+    if _RENEWING is None:
+        from auditor.pipeline import Renewing
 
-        _NLP = settle(build())
+        _RENEWING = Renewing()
         BUILDS += 1
-    return _NLP
+    return _RENEWING.get(upcoming)
 
 
 def _plain(value: Any) -> Any:
@@ -145,7 +146,7 @@ def audit_slice(rows: list[dict[str, Any]], passthrough: Sequence[str] = ()) -> 
     drop = {GROUP, *passthrough}
     part = [{k: v for k, v in r.items() if k not in drop} for r in rows]
     try:
-        records = audit_rows(_worker_nlp(), part, batch_size=BATCH_SIZE)
+        records = audit_rows(_worker_nlp(len(part)), part, batch_size=BATCH_SIZE)
     except Exception as exc:  # noqa: BLE001  every note still gets its record
         records = [error_record(r.get("note_id"), f"engine failed: {type(exc).__name__}") for r in part]
     out = []
