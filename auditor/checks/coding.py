@@ -69,6 +69,6 @@ def em_with_25(v: Visit) -> list[Finding]:
     if not em:
         return []
     for p in v.pat["em_separate_work"]:
-        if p.search(v.text):
+        if v.g.search(p):
             return []
     return [make("em25-not-separate", v.text, [], codes=fmt(em))]

@@ -57,10 +57,10 @@ def units(v: Visit) -> list[Finding]:
 def _itemised(v: Visit) -> bool:
     """An invoice reference with each ingredient's strength and a quantity next to it."""
     p = v.pat
-    if any(x.search(v.text) for x in p["invoice_not_itemised"]):
+    if any(v.g.search(x) for x in p["invoice_not_itemised"]):
         return False
     want = max(1, len(set(v.pump_drugs)))
-    for m in p["invoice"].finditer(v.text):
+    for m in v.g.finditer(p["invoice"]):
         a = max(v.text.rfind("\n", 0, m.start()), v.text.rfind("~", 0, m.start()), m.start() - 160) + 1
         nl = [i for i in (v.text.find("\n", m.end()), v.text.find("~", m.end())) if i >= 0]
         b = min([m.end() + 220, len(v.text), *nl])

@@ -10,7 +10,7 @@ from auditor.checks.visit import Visit
 def ziconotide_indication(v: Visit) -> list[Finding]:
     if "ziconotide" not in v.pump_drugs:
         return []
-    present = v.pat["ziconotide_present"].search(v.text)
-    if not present or any(p.search(v.text) for p in v.pat["ziconotide_indication"]):
+    present = v.g.search(v.pat["ziconotide_present"])
+    if not present or any(v.g.search(p) for p in v.pat["ziconotide_indication"]):
         return []
     return [make("ziconotide-indication-missing", v.text, [{"start": present.start(), "end": present.end()}], drug="ziconotide")]

@@ -63,15 +63,15 @@ def interval_inputs(v: Visit) -> dict[str, Any]:
     zic = None
     if "ziconotide" in drugs:
         zconf = tables.drugs()["stability_days"].get("ziconotide") or {}
-        if v.pat["ziconotide_undiluted"].search(v.text):
+        if v.g.search(v.pat["ziconotide_undiluted"]):
             zic = False
-        elif v.pat["ziconotide_diluted"].search(v.text):
+        elif v.g.search(v.pat["ziconotide_diluted"]):
             zic = True
         elif conc is not None:
             zic = conc not in zconf.get("undiluted_concentrations_mcg_ml", [])
-    bud = v.pat["bud_date"].search(v.text)
+    bud = v.g.search(v.pat["bud_date"])
     bud_date = parse_date(bud.group("d"), v.service_date) if bud else None
-    reason = next((m for p in v.pat["early_reason"] for m in [p.search(v.text)] if m), None)
+    reason = next((m for p in v.pat["early_reason"] for m in [v.g.search(p)] if m), None)
     ev = [v.fill["span"]] if v.fill else []
     return {
         "refill": v.refill,
