@@ -60,7 +60,9 @@ class Renewing:
     about 0.5 MB per 1,000 notes, measured on generated notes. A new pipeline
     (0.5 s; the compiled rules come from the disk cache) starts from a fresh
     vocabulary, so peak memory stays flat however many notes a run holds.
-    Records do not depend on which pipeline audited a note.
+    Records do not depend on which pipeline audited a note. Callers must not
+    keep the pipeline `get` returned past their next call, or the old one
+    lives on beside the new.
     """
 
     def __init__(self, every: int = RENEW_EVERY, nlp: Language | None = None):
@@ -72,6 +74,8 @@ class Renewing:
     def get(self, upcoming: int) -> Language:
         """The pipeline to audit the next `upcoming` notes with."""
         if self.notes >= self.every:
+            if shared.cache_info().currsize and shared() is self.nlp:
+                shared.cache_clear()  # the process's shared pipeline would keep the old one alive
             self.nlp = None  # type: ignore[assignment]
             gc.unfreeze()  # let the collector reach the old pipeline's cycles
             gc.collect()

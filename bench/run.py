@@ -175,13 +175,12 @@ def memory_check(sizes: list[int], chunk: int, batch_size: int, seed: int,
     done = 0
     t0 = time.perf_counter()
     for rows in chunked(generate(todo[-1], seed=seed), chunk):
-        nlp = renewing.get(len(rows))
-        for rec in audit_rows(nlp, rows, batch_size=batch_size):
+        for rec in audit_rows(renewing.get(len(rows)), rows, batch_size=batch_size):
             json.dumps(rec)  # what a writer would do; nothing is kept
         done += len(rows)
         while todo and done >= todo[0]:
             yield {"notes": todo.pop(0), "peak_rss_mb": peak_rss_mb(), "rss_after_build_mb": after_build,
-                   "vocab_strings": len(nlp.vocab.strings), "renewals": renewing.renewals,
+                   "vocab_strings": len(renewing.nlp.vocab.strings), "renewals": renewing.renewals,
                    "elapsed_s": time.perf_counter() - t0}
 
 

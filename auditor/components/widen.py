@@ -22,7 +22,9 @@ Every widening only adds matches, so the triage stays a superset.
 """
 from __future__ import annotations
 
+import array
 import re
+import sys
 from functools import lru_cache
 from typing import Any, Optional
 
@@ -52,7 +54,9 @@ class GiveUp(Exception):
 @lru_cache(maxsize=1)
 def _ascii_partners() -> dict[str, tuple[str, ...]]:
     """ASCII letter -> non-ASCII characters Python's IGNORECASE treats as the same letter."""
-    every = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c <= 0xDFFF)
+    codes = array.array("I", range(128, 0xD800))  # every non-ASCII code point but the surrogates,
+    codes.extend(range(0xE000, 0x110000))  # decoded at once: no million one-character strings at build
+    every = codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
     out: dict[str, list[str]] = {}
     for ch in set(re.findall("[a-z]", every, re.IGNORECASE)):
         for letter in "abcdefghijklmnopqrstuvwxyz":
