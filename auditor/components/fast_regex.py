@@ -61,9 +61,10 @@ class FastRegexMatcher(RegexMatcher):
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         text = doc_text(doc)
         flat, triage = self._prepared()
-        candidates = triage.candidates(text)
+        plain = plain_ascii(text)
+        candidates = triage.candidates(text, plain)
         lowered = lowered_for_literals(text) if candidates is None else ""
-        data = text.encode("ascii") if candidates is not None and plain_ascii(text) else None
+        data = text.encode("ascii") if candidates is not None and plain else None
         matches: list[tuple[int, int, int]] = []
         for index, (match_id, pattern, lits, re2_twin) in enumerate(flat):
             if candidates is not None:

@@ -9,6 +9,7 @@ with no usable set (too short or too open) always runs.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 try:  # Python 3.11+
@@ -19,8 +20,7 @@ except ImportError:  # pragma: no cover
     import sre_parse  # type: ignore[no-redef]
 
 MIN_LEN = 3
-# Non-ASCII characters Python's IGNORECASE equates with an ASCII letter; lower() leaves them alone
-_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+
 MAX_ALTERNATIVES = 64
 Lits = Optional[frozenset]  # None: no requirement can be derived
 
@@ -92,7 +92,15 @@ def required_literals(pattern: str) -> Lits:
 
 def lowered_for_literals(text: str) -> str:
     """Text (a note or a literal) folded so that a literal found by re.IGNORECASE is also found by `in`:
-    the four letters IGNORECASE equates with i, s and k are mapped first (lower() leaves them alone),
+    the letters IGNORECASE equates with i, s and k (dotless i, long s, Kelvin sign) are mapped first (lower() leaves them alone),
     then casefold() joins the other case-equivalent characters ('µ' micro and 'μ' mu).
     Fold both the note and the literal."""
-    return text.translate(_FOLD).casefold()
+    return text.translate(_fold_table()).casefold()
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    """Non-ASCII characters Python's IGNORECASE equates with an ASCII letter (the triage's table)."""
+    from auditor.components.widen import ascii_partners
+
+    return {ord(ch): letter for letter, chars in ascii_partners().items() for ch in chars}

@@ -120,8 +120,11 @@ class _Database:
             if not keep:
                 return
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(expressions=[entries[i][0].encode("utf-8") for i in keep], ids=keep,
-                       flags=[entries[i][1] for i in keep])
+            try:
+                db.compile(expressions=[entries[i][0].encode("utf-8") for i in keep], ids=keep,
+                           flags=[entries[i][1] for i in keep])
+            except hyperscan.error:  # together too large, say: no triage, every rule runs (same output)
+                return
             _write_cache(path, always, db)
             cached = (always, db)
         self.always, self.db = cached
@@ -169,11 +172,12 @@ class Triage:
     def active(self) -> bool:
         return self._ascii is not None and self._ascii.db is not None
 
-    def candidates(self, text: str) -> Optional[set[int]]:
-        """Positions of the patterns that may match `text`; None when every pattern must run."""
+    def candidates(self, text: str, plain: Optional[bool] = None) -> Optional[set[int]]:
+        """Positions of the patterns that may match `text`; None when every pattern must run.
+        `plain`: plain_ascii(text), when the caller has it already."""
         if self._ascii is None or self._wide is None:
             return None
-        if plain_ascii(text):
+        if plain_ascii(text) if plain is None else plain:
             return self._ascii.scan(text.encode("ascii"))
         try:
             data = text.encode("utf-8", "surrogatepass")

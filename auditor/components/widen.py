@@ -52,7 +52,7 @@ class GiveUp(Exception):
 
 
 @lru_cache(maxsize=1)
-def _ascii_partners() -> dict[str, tuple[str, ...]]:
+def ascii_partners() -> dict[str, tuple[str, ...]]:
     """ASCII letter -> non-ASCII characters Python's IGNORECASE treats as the same letter."""
     codes = array.array("I", range(128, 0xD800))  # every non-ASCII code point but the surrogates,
     codes.extend(range(0xE000, 0x110000))  # decoded at once: no million one-character strings at build
@@ -74,7 +74,11 @@ def _utf8(ch: str) -> str:
 
 
 def _ascii_case_partners(ch: str) -> list[int]:
-    return [c for c in range(128) if re.fullmatch(re.escape(ch), chr(c), re.IGNORECASE)]
+    """ASCII characters IGNORECASE equates with the non-ASCII `ch` (the inverse of ascii_partners)."""
+    for letter, chars in ascii_partners().items():
+        if ch in chars:
+            return [ord(letter), ord(letter.upper())]
+    return []
 
 
 class _Emitter:
@@ -87,7 +91,7 @@ class _Emitter:
         if code < 128:
             alts = [_byte(code)]
             if self.caseless and chr(code).isalpha() and not self.ascii_text:
-                alts += [_utf8(p) for p in _ascii_partners().get(chr(code).lower(), ())]
+                alts += [_utf8(p) for p in ascii_partners().get(chr(code).lower(), ())]
             return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
         alts = ["(?:" + _utf8(chr(code)) + ")" if self.ascii_text else NONASCII]
         if self.caseless:
@@ -99,12 +103,13 @@ class _Emitter:
         if negate:
             items = items[1:]
         parts: list[str] = []
+        inverted: list[str] = []  # \S, \D, \W in a positive class: each its own alternative
         wide = negate  # a negated class matches almost every non-ASCII character
         for op, av in items:
             if op is C.LITERAL:
                 if av < 128:
                     parts.append(_byte(av))
-                    if self.caseless and chr(av).isalpha() and chr(av).lower() in _ascii_partners():
+                    if self.caseless and chr(av).isalpha() and chr(av).lower() in ascii_partners():
                         wide = True
                 elif not negate:  # a non-ASCII member: any non-ASCII run, and its ASCII partners
                     wide = True
@@ -116,11 +121,11 @@ class _Emitter:
                     wide = True
                 if lo < 128:
                     parts.append(_byte(lo) + "-" + _byte(min(hi, 127)))
-                    if self.caseless and any(chr(c).lower() in _ascii_partners() for c in range(lo, min(hi, 127) + 1)):
+                    if self.caseless and any(chr(c).lower() in ascii_partners() for c in range(lo, min(hi, 127) + 1)):
                         wide = True
-                if not negate and self.caseless:
-                    for c in range(max(lo, 128), min(hi, 0x2200) + 1):  # ASCII partners of non-ASCII members
-                        parts += [_byte(a) for a in _ascii_case_partners(chr(c))]
+                if not negate and self.caseless:  # ASCII partners of the range's non-ASCII members
+                    for chars in ascii_partners().values():
+                        parts += [_byte(a) for ch in chars if lo <= ord(ch) <= hi for a in _ascii_case_partners(ch)]
             elif op is C.CATEGORY:
                 if av in _CATEGORY:
                     parts.append(_CATEGORY[av])
@@ -128,18 +133,15 @@ class _Emitter:
                 elif av in _NOT_CATEGORY:
                     if negate:
                         raise GiveUp("negated class with a negated category")
-                    parts.append("^" + _CATEGORY[_NOT_CATEGORY[av]])  # marker, handled below
+                    inverted.append(_CATEGORY[_NOT_CATEGORY[av]])
                     wide = True
                 else:
                     raise GiveUp(f"category {av}")
             else:
                 raise GiveUp(f"class item {op}")
-        # a positive class with \S, \D or \W: emit each piece as its own alternative
-        plain = [p for p in parts if not p.startswith("^")]
-        inverted = [p[1:] for p in parts if p.startswith("^")]
         alts: list[str] = []
-        if plain:
-            alts.append(("[^" if negate else "[") + "".join(plain) + "]")
+        if parts:
+            alts.append(("[^" if negate else "[") + "".join(parts) + "]")
         elif negate:
             alts.append(r"[\x00-\xff]")
         alts += ["[^" + inv + "]" for inv in inverted]
