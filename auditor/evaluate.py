@@ -83,6 +83,74 @@ def predicted_status(record: Mapping[str, Any], element: str) -> str:
     return (record["elements"].get(element) or {}).get("status") or ERROR
 
 
+def gold_visit(note: Mapping[str, Any]) -> dict[str, Any]:
+    """The gold visit events of a note: its `visit` labels, else what the element labels imply.
+
+    The guideline ties two events to element applicability: pump status applies exactly
+    when the pump was refilled, a change reason exactly when the regimen changed. Older
+    gold notes carry no `visit` labels, so for them refill is read as done/not done and
+    the performer is unknown.
+    """
+    labels = note["labels"]
+    derived = {
+        "refill": "done" if labels["pump_status"]["status"] != "not_applicable" else "not_done",
+        "regimen_change": labels["change_reason"]["status"] != "not_applicable",
+        "performer_role": None,
+    }
+    given = note.get("visit") or {}
+    return {**derived, **{k: v for k, v in given.items() if v is not None}}
+
+
+def predicted_visit(record: Mapping[str, Any]) -> dict[str, Any]:
+    facts = record.get("facts") or {}
+    return {
+        "refill": facts.get("refill_status") or ("done" if facts.get("refill") else "none"),
+        "regimen_change": bool(facts.get("regimen_change")),
+        "performer_role": facts.get("performer_role"),
+    }
+
+
+def visit_scores(gold_notes: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Accuracy of the visit model's refill, regimen-change and performer decisions.
+
+    Refill is scored three ways (done / attempted / none) where gold says so, and as
+    done vs not done where gold only implies it; performer only where gold names one.
+    """
+    out: dict[str, Any] = {}
+    for key in ("refill", "regimen_change", "performer_role"):
+        pairs = []
+        for note, rec in zip(gold_notes, records):
+            if rec.get("error"):
+                continue
+            g, p = gold_visit(note)[key], predicted_visit(rec)[key]
+            if g is None:
+                continue
+            if key == "refill" and g == "not_done":
+                p = "not_done" if p != "done" else p
+            pairs.append((str(g), str(p)))
+        out[key] = {"accuracy": accuracy(pairs), "n": len(pairs), "confusion": confusion_any(pairs)}
+    return out
+
+
+def confusion_any(pairs: Iterable[Pair]) -> dict[str, dict[str, int]]:
+    """Gold (rows) x predicted (columns) counts over whatever labels occur."""
+    counts = Counter(pairs)
+    labels = sorted({s for p in counts for s in p})
+    return {g: {p: counts.get((g, p), 0) for p in labels} for g in labels}
+
+
+def score_by_source(gold_notes: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Element accuracy and deficiency F1 per gold source (writer or style): where the auditor is weak."""
+    groups: dict[str, list[int]] = {}
+    for i, note in enumerate(gold_notes):
+        groups.setdefault(str(note.get("source") or "?"), []).append(i)
+    out = {}
+    for src, idx in sorted(groups.items()):
+        pairs = [(gold_notes[i]["labels"][e]["status"], predicted_status(records[i], e)) for i in idx for e in ELEMENTS]
+        out[src] = {"notes": len(idx), "accuracy": accuracy(pairs), "deficiency": prf(*deficiency_counts(pairs))}
+    return out
+
+
 def score_records(gold_notes: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Every figure `auditor evaluate` reports, from gold notes and their records (same order)."""
     if len(gold_notes) != len(records):
@@ -109,6 +177,8 @@ def score_records(gold_notes: Sequence[Mapping[str, Any]], records: Sequence[Map
             for e in ELEMENTS
         },
         "overall_accuracy": accuracy(all_pairs),
+        "by_source": score_by_source(gold_notes, records),
+        "visit": visit_scores(gold_notes, records),
         "deficiency": prf(*deficiency_counts(all_pairs)),
         "deficiency_strict": prf(*deficiency_counts(all_pairs, strict=True)),
         "findings": {
@@ -173,6 +243,16 @@ def format_text(result: Mapping[str, Any]) -> str:
     lines += ["", _prf_line("deficiency (lenient)", result["deficiency"]),
               _prf_line("deficiency (exact status)", result["deficiency_strict"]),
               _prf_line(f"findings ({result['findings']['notes']} billed)", result["findings"]), ""]
+    if result.get("visit"):
+        lines.append(f"{'visit event':<16} {'accuracy':>8}  {'n':>5}")
+        for k, d in result["visit"].items():
+            lines.append(f"{k:<16} {_f(d['accuracy']):>8}  {d['n']:>5}")
+        lines.append("")
+    if result.get("by_source"):
+        lines.append(f"{'source':<22} {'notes':>5} {'accuracy':>8} {'def F1':>6}")
+        for src, d in result["by_source"].items():
+            lines.append(f"{src[:22]:<22} {d['notes']:>5} {_f(d['accuracy']):>8} {_f(d['deficiency']['f1']):>6}")
+        lines.append("")
     for e, d in result["elements"].items():
         conf = d["confusion"]
         cols = [c for c in conf if any(conf[r][c] for r in conf)] or list(conf)

@@ -18,14 +18,18 @@ import auditor.components  # noqa: F401  registers the factories
 PIPE_NAMES = ("pump_sentences", "pump_sectionizer", "pump_target_matcher", "pump_context", "pump_facts", "pump_evidence")
 
 
-def build(use_medspacy_defaults: bool = True) -> Language:
-    """A fresh pipeline: medspaCy tokenizer, clinical sentences, sections, targets, ConText, facts."""
+def build(use_medspacy_defaults: bool = True, normalize: bool = True) -> Language:
+    """A fresh pipeline: (normalising) medspaCy tokenizer, clinical sentences, sections, targets, ConText, facts."""
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
+
+    from auditor.components.normalizer import NormalizingTokenizer
 
     logging.getLogger("PyRuSH").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="medspacy")
     nlp = spacy.blank("en")
     nlp.tokenizer = create_medspacy_tokenizer(nlp)
+    if normalize:  # shorthand, dictation and OCR noise (resources/normalize.json); offsets map back in pump_evidence
+        nlp.tokenizer = NormalizingTokenizer(nlp.tokenizer)
     nlp.add_pipe("pump_sentences")
     nlp.add_pipe("pump_sectionizer")
     nlp.add_pipe("pump_target_matcher")

@@ -18,7 +18,7 @@ from auditor.checks import tables
 from auditor.checks.claims import ClaimLine, parse_claim
 from auditor.components.triage import GatedText
 
-from auditor.decide import PHYSICIAN, PRACTITIONER, STAFF  # noqa: F401  the guideline's role sets, defined once
+from auditor.roles import PHYSICIAN, PRACTITIONER, STAFF  # noqa: F401  the guideline's role sets, defined once
 
 Span = dict[str, Any]
 
@@ -117,25 +117,28 @@ class Visit:
         b = self.text.find("\n", pos)
         return self.text[a: b if b >= 0 else len(self.text)]
 
-    # ---- what happened ----------------------------------------------------------------
+    # ---- what happened: the visit model's decisions (auditor/visit.py), read, never re-decided ----
     @cached_property
-    def refill_span(self) -> Span | None:
-        m = self._first("refill_done", guard=True)
-        return _span(m) if m else None
+    def events(self) -> Mapping[str, list[Span]]:
+        return self.facts.get("events") or {}
 
     @cached_property
     def refill(self) -> bool:
-        """Refilled at this visit: the pipeline's decision, or a fill verb not contradicted by 'no refill'."""
-        if self.facts.get("refill") or self.facts.get("volume_instilled_ml"):
-            return True
-        if self._first("refill_not_done"):
-            return False
-        return self.refill_span is not None
+        """Refilled at this visit (a failed or deferred attempt is not a refill)."""
+        return bool(self.facts.get("refill"))
+
+    @cached_property
+    def refill_status(self) -> str:
+        return self.facts.get("refill_status") or ("done" if self.refill else "none")
+
+    @cached_property
+    def refill_span(self) -> Span | None:
+        spans = self.events.get("refill") or []
+        return spans[0] if spans else None
 
     @cached_property
     def change_spans(self) -> list[Span]:
-        hits = [m for p in self.pat["regimen_change"] for m in self.g.finditer(p) if not self._guarded(m)]
-        return [_span(m) for m in sorted(hits, key=lambda m: m.start())]
+        return list(self.events.get("regimen_change") or [])
 
     @cached_property
     def concentration_change(self) -> bool:
@@ -147,41 +150,25 @@ class Visit:
 
     @cached_property
     def regimen_change(self) -> bool:
-        f = self.facts
-        dose_moved = f.get("dose_before") is not None and f.get("dose_after") is not None and f["dose_before"] != f["dose_after"]
-        return bool(f.get("regimen_change") or dose_moved or self.change_spans)
+        return bool(self.facts.get("regimen_change"))
 
     @cached_property
     def performer(self) -> tuple[str | None, Span | None]:
-        """Who did the service: a 'refill performed (today) by X, RN' statement beats the pipeline's role."""
-        from auditor.components.facts import role_of
-
-        for p in self.pat["performer_staff"]:
-            for m in self.g.finditer(p):
-                who = re.split(r"\b(?:with|assist\w*|and|while|under|per)\b", m.group("who"), maxsplit=1, flags=re.I)[0]
-                role = role_of(who)
-                if role:
-                    return role, _span(m)
+        """Who did the service, as the visit model decided, with the span it read it from."""
         ev = self.facts.get("performer_evidence") or self.facts.get("signer_evidence")
         return self.facts.get("performer_role"), ev
 
     @cached_property
     def outside_supply(self) -> Span | None:
-        """Evidence that an outside pharmacy or the patient supplied the drug (unchecked boxes ignored)."""
-        for p in self.pat["outside_supply"]:
-            for m in self.g.finditer(p):
-                if self.pat["unchecked_box"].search(self._line_of(m.start())):
-                    continue
-                if self._guarded(m):
-                    continue
-                return _span(m)
-        return None
+        """Evidence that an outside pharmacy or the patient supplied the drug."""
+        if self.facts.get("drug_supplier") != "outside":
+            return None
+        spans = self.events.get("supplier") or []
+        return spans[0] if spans else None
 
     @cached_property
     def supplier(self) -> str | None:
-        if not self.refill:
-            return None
-        return "outside" if (self.outside_supply or self.facts.get("drug_supplier") == "outside") else "practice"
+        return self.facts.get("drug_supplier")
 
     # ---- drugs -----------------------------------------------------------------------
     @cached_property

@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from auditor import rules
 from auditor.components.doc_text import doc_text
+from auditor.components.normalizer import normalised_of
 from auditor.components.sentences import sentence_bounds
 from auditor.components.matchers import SPAN_GROUP
 
@@ -114,6 +115,9 @@ def pump_evidence(doc: Doc) -> Doc:
     spans.sort(key=lambda s: (s["start"], s["end"]))
     facts = doc._.pump_facts if Doc.has_extension("pump_facts") else None
     result = {"spans": spans, "facts": facts or {}, "sentences": sentences}
+    norm = normalised_of(doc)
+    if norm is not None:  # the rules read the normalised note: evidence indexes the note as written
+        result = norm.remap(result)
     doc.user_data.clear()
     doc.spans.clear()
     doc.ents = ()

@@ -1,0 +1,240 @@
+"""Normalises clinic shorthand, dictation and OCR noise before the rules, keeping an offset map.
+
+Why: every rule would otherwise have to learn every spelling ("RF done",
+"inst 18cc", "2O mL", "rnorphine", "twenty milliliters", "basal ↑15%"). The
+pipeline reads the normalised text once; every offset it produces is mapped
+back to the note as written (`Normalised.remap`), so evidence still indexes
+the original text and shows the reviewer the clinician's own words.
+
+What is replaced is data (resources/normalize.json); this module only applies
+it: one pass of non-overlapping regex replacements, spoken numbers followed by
+a unit, and scanner letter/digit repair where a token is clearly a number or
+becomes a known word. A note that needs none of it is returned unchanged and
+costs one regex scan.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from auditor import rules
+
+Edit = tuple[int, int, str]  # original start, original end, replacement
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The normalised text and the edits that made it from `original`."""
+
+    original: str
+    text: str
+    edits: tuple[Edit, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits)
+
+    def _tables(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        n_starts, n_ends, o_starts, o_ends = [], [], [], []
+        shift = 0
+        for a, b, rep in self.edits:
+            n_starts.append(a + shift)
+            n_ends.append(a + shift + len(rep))
+            o_starts.append(a)
+            o_ends.append(b)
+            shift += len(rep) - (b - a)
+        return n_starts, n_ends, o_starts, o_ends
+
+    def to_original(self, pos: int, end: bool = False) -> int:
+        """Original offset of normalised offset `pos` (a start, or an exclusive end)."""
+        n_starts, n_ends, o_starts, o_ends = self._cached
+        i = bisect_right(n_starts, pos - 1 if end else pos) - 1
+        if i < 0:
+            return pos
+        if end:
+            if pos <= n_ends[i]:  # ends inside (or at the end of) a replacement: take all of it
+                return o_ends[i]
+        elif pos < n_ends[i]:  # starts inside a replacement: take all of it
+            return o_starts[i]
+        return o_ends[i] + (pos - n_ends[i])
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_cached", self._tables())
+
+    def remap(self, obj: Any) -> Any:
+        """A copy of `obj` (the pipeline's plain output) with every offset pair mapped to the original.
+
+        Dicts with integer `start`/`end` are mapped; their `text` is re-read from
+        the original when it was the normalised slice (labels like
+        "[blank inside the statement]" are kept). `sentences` ([start, end] pairs) too.
+        """
+        if not self.edits:
+            return obj
+        return self._remap(obj)
+
+    def _remap(self, obj: Any, key: str = "") -> Any:
+        if isinstance(obj, dict):
+            out = {k: self._remap(v, k) for k, v in obj.items()}
+            s, e = obj.get("start"), obj.get("end")
+            if isinstance(s, int) and isinstance(e, int) and not isinstance(s, bool):
+                ns, ne = self.to_original(s), self.to_original(e, end=True)
+                if ne < ns:
+                    ne = ns
+                out["start"], out["end"] = ns, ne
+                if isinstance(obj.get("text"), str) and obj["text"] == self.text[s:e]:
+                    out["text"] = self.original[ns:ne]
+            return out
+        if isinstance(obj, list):
+            if key == "sentences":
+                return [[self.to_original(a), self.to_original(b, end=True)] for a, b in obj]
+            return [self._remap(v) for v in obj]
+        return obj
+
+
+class Normaliser:
+    """Applies resources/normalize.json to a note."""
+
+    def __init__(self) -> None:
+        cfg = rules.load_json("normalize.json")
+        self.replacements: list[tuple[str, re.Pattern[str], str]] = []
+        for r in cfg["replacements"]:
+            flags = 0 if r.get("case") else re.IGNORECASE
+            self.replacements.append((r["id"], rules.compile_checked(r["pattern"], f"resources/normalize.json {r['id']}", flags), r["to"]))
+        ocr = cfg["ocr"]
+        self.digit_like: dict[str, str] = dict(ocr["digit_like"])
+        self.strong = frozenset(ocr["strong_digit_like"])
+        weak = "".join(re.escape(c) for c in self.digit_like)
+        self.number_token = re.compile(r"(?<![A-Za-z0-9])([0-9" + weak + r"][0-9" + weak + r".,]*[0-9" + weak + r"]|[0-9" + weak + r"])(?![A-Za-z0-9])")
+        self.unit_after = re.compile(ocr["unit_after"], re.IGNORECASE)
+        self.confusions: list[tuple[str, str]] = [tuple(c) for c in ocr["word_confusions"]]  # type: ignore[misc]
+        self.vocabulary: dict[str, str] = {}
+        for w in ocr["vocabulary"]:
+            self.vocabulary.setdefault(self._canon(w), w)
+        self.known = frozenset(w.lower() for w in ocr["vocabulary"])
+        self.word_token = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9|]*(?:[A-Za-z][0-9|]|[0-9|][A-Za-z]|rn)[A-Za-z0-9|]*(?![A-Za-z0-9])", re.IGNORECASE)
+        nw = cfg["number_words"]
+        self.units: dict[str, int] = nw["units"]
+        self.tens: dict[str, int] = nw["tens"]
+        self.scales: dict[str, int] = nw["scales"]
+        words = "|".join(sorted(list(self.units) + list(self.tens) + list(self.scales), key=len, reverse=True))
+        self.spoken = re.compile(
+            r"\b(?:(?:" + words + r")(?:[\s-]+(?:and\s+)?(?:" + words + r"))*(?:\s+point(?:\s+(?:" + words + r"))+)?"
+            r"|point(?:\s+(?:" + "|".join(self.units) + r"))+)\b(?=" + nw["unit_after"] + r")",
+            re.IGNORECASE,
+        )
+
+    # ---- pieces -------------------------------------------------------------------------------
+    def _canon(self, word: str) -> str:
+        w = word.lower()
+        for a, b in self.confusions:
+            w = w.replace(a.lower(), b)
+        return w
+
+    def _regex_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+        out = []
+        for order, (_, pat, to) in enumerate(self.replacements):
+            for m in pat.finditer(text):
+                if m.end() > m.start():
+                    rep = m.expand(to)
+                    if rep.lower() != m.group(0).lower():
+                        out.append((m.start(), m.end(), rep, order))
+        return out
+
+    def _number_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+        out = []
+        for m in self.number_token.finditer(text):
+            tok = m.group(1)
+            if tok.isdigit() or not any(c in self.digit_like for c in tok):
+                continue
+            digits = sum(c.isdigit() for c in tok)
+            unit = bool(self.unit_after.match(text, m.end()))
+            letters = [c for c in tok if c in self.digit_like]
+            if not unit:
+                # "O2 sat", "B12", "S1": a leading letter before digits is a name, not a number
+                if tok[0] in self.digit_like or digits < 2 or any(c not in self.strong for c in letters):
+                    continue
+            elif digits == 0 and (len(tok) < 2 or any(c not in self.strong for c in letters)):
+                continue
+            fixed = "".join(self.digit_like.get(c, c) for c in tok)
+            if re.fullmatch(r"\d+(?:[.,]\d+)?", fixed):
+                out.append((m.start(1), m.end(1), fixed, 1000))
+        return out
+
+    def _word_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+        out = []
+        for m in self.word_token.finditer(text):
+            tok = m.group(0)
+            if tok.lower() in self.known or tok.isdigit() or not any(c.isalpha() for c in tok):
+                continue
+            word = self.vocabulary.get(self._canon(tok))
+            if not word:
+                continue
+            if word != "mL":
+                word = word.upper() if tok.isupper() and len(tok) > 1 else (word.capitalize() if tok[0].isupper() else word)
+            out.append((m.start(), m.end(), word, 1001))
+        return out
+
+    def _spoken_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+        out = []
+        for m in self.spoken.finditer(text):
+            value = self._spoken_value(m.group(0))
+            if value is not None:
+                out.append((m.start(), m.end(), value, 999))
+        return out
+
+    def _spoken_value(self, phrase: str) -> str | None:
+        words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w and w != "and"]
+        if "point" in words:
+            i = words.index("point")
+            whole, frac = words[:i], words[i + 1:]
+        else:
+            whole, frac = words, []
+        total = current = 0
+        for w in whole:
+            if w in self.units:
+                current += self.units[w]
+            elif w in self.tens:
+                current += self.tens[w]
+            elif w in self.scales:
+                current = max(current, 1) * self.scales[w]
+                if self.scales[w] >= 1000:
+                    total, current = total + current, 0
+            else:
+                return None
+        if any(w not in self.units for w in frac):
+            return None
+        number = str(total + current) if whole else "0"
+        return number + ("." + "".join(str(self.units[w]) for w in frac) if frac else "")
+
+    # ---- the whole note -----------------------------------------------------------------------
+    def __call__(self, text: str) -> Normalised:
+        cands = self._regex_edits(text) + self._spoken_edits(text) + self._number_edits(text) + self._word_edits(text)
+        if not cands:
+            return Normalised(text, text, ())
+        cands.sort(key=lambda c: (c[0], -(c[1] - c[0]), c[3]))
+        edits: list[Edit] = []
+        last = 0
+        for a, b, rep, _ in cands:
+            if a >= last:
+                edits.append((a, b, rep))
+                last = b
+        parts, pos = [], 0
+        for a, b, rep in edits:
+            parts.append(text[pos:a])
+            parts.append(rep)
+            pos = b
+        parts.append(text[pos:])
+        return Normalised(text, "".join(parts), tuple(edits))
+
+
+@lru_cache(maxsize=1)
+def normaliser() -> Normaliser:
+    return Normaliser()
+
+
+def normalise(text: str) -> Normalised:
+    """The note as the rules read it, with the map back to `text`."""
+    return normaliser()(text)
