@@ -12,10 +12,12 @@ so a reviewer sees why the auditor thinks a refill or a change happened.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from auditor.dates import latest_mentioned, parse_date
 from auditor.roles import PHYSICIAN, PRACTITIONER, normalise_role
 
 Span = dict[str, Any]
@@ -26,9 +28,32 @@ _NEW_WORDS = re.compile(r"\b(?:new|next|updated|post|reset|after)\b", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
+_NEGATING = frozenset({"NOT_DONE", "NEGATED_EXISTENCE", "COULD_NOT"})
+
+
+def _negated_inside(d: Span) -> bool:
+    """Is `d` negated by a cue inside its own text ("... were not reassessed today")?"""
+    return any(
+        m["cat"] in _NEGATING and m["cat"] in d["discounted_by"] and d["start"] <= m["start"] and m["end"] <= d["end"]
+        for m in d.get("mods", [])
+    )
+
+
 def live(spans: Iterable[Span], *labels: str) -> list[Span]:
-    """Spans of these labels that ConText did not discount."""
-    return [s for s in spans if s["label"] in labels and not s["discounted_by"]]
+    """Spans of these labels that ConText did not discount, nor sit inside a longer span negated from within.
+
+    "Overall condition and goals were not reassessed today" is negated by its own
+    "not"; the shorter "Overall condition" inside it must not count on its own.
+    """
+    cands = [s for s in spans if s["label"] in labels]
+    negated = [s for s in cands if s["discounted_by"] and _negated_inside(s)]
+    return [
+        s for s in cands
+        if not s["discounted_by"] and not any(
+            d["label"] == s["label"] and d["start"] <= s["start"] and s["end"] <= d["end"]
+            and d["end"] - d["start"] > s["end"] - s["start"] for d in negated
+        )
+    ]
 
 
 def discounted(spans: Iterable[Span], *labels: str) -> list[Span]:
@@ -178,8 +203,37 @@ def _refill(v: Visit, spans: list[Span], pump: Mapping[str, Any], text: str | No
         if first_fill is not None and "dated_state" in s["flags"] and s["end"] <= first_fill
         and not _NEW_WORDS.search(s["text"]) and s.get("sect") != "post_refill"
     ]
-    v.before = [s for s in before if s not in moved and not any(overlaps(s, a) for a in after)] + earlier
+    # a pasted row "Reservoir volume | 3.6 mL | 20.0 mL" is both readings ("both" rules)
+    v.before = [
+        s for s in before if s not in moved and not any(overlaps(s, a) and "both" not in a["flags"] for a in after)
+    ] + earlier
     v.after = [s for s in after if s not in earlier] + moved
+
+
+_NOW = re.compile(r"\b(?:today|now|this\s+(?:visit|refill|session))\b", re.I)
+DATED_BEFORE_DAYS = 7  # a change dated this long before the visit happened at an earlier visit
+
+
+def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, service: dt.date | None) -> None:
+    """Discount changes the note dates before this visit ("started 04/2024", "lowered in March 2025").
+
+    ConText sees words, not dates; the visit model compares the date written beside
+    a change with the service date. A change said to be today is never moved.
+    """
+    if text is None or service is None:
+        return
+    sents = pump.get("sentences") or []
+    for s in spans:
+        if s["label"] != "CHANGE" or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
+            continue
+        a, b = sents[s["sent"]]
+        window = text[max(a, s["start"] - 40): min(b, s["end"] + 40)]
+        if _NOW.search(window):
+            continue
+        when = latest_mentioned(window)
+        if when is not None and (service - when).days > DATED_BEFORE_DAYS:
+            s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
+            s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[dated before this visit]", "start": s["start"], "end": s["start"]}]
 
 
 def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any]) -> None:
@@ -201,6 +255,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     spans: list[Span] = pump.get("spans", [])
     facts: Mapping[str, Any] = pump.get("facts") or {}
     v = Visit()
+    _date_changes(spans, pump, text, parse_date(meta.get("service_date")))
     _refill(v, spans, pump, text)
     _change(v, spans, facts)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"))

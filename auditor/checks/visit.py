@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from auditor.checks import tables
 from auditor.checks.claims import ClaimLine, parse_claim
+from auditor.dates import parse_date  # noqa: F401  re-exported for the interval checks
 from auditor.components.triage import GatedText
 
 from auditor.roles import PHYSICIAN, PRACTITIONER, STAFF  # noqa: F401  the guideline's role sets, defined once
@@ -29,34 +30,6 @@ def _num(s: str) -> float:
 
 def _span(m: re.Match[str], group: int | str = 0) -> Span:
     return {"start": m.start(group), "end": m.end(group), "text": m.group(group)}
-
-
-def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
-    """ISO, US m/d/y, m/d/yy or m/d (year taken from `ref`, rolling forward past it)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    s = str(value).strip()
-    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", s)
-    try:
-        if m:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        m = re.match(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?$", s)
-        if m:
-            year = int(m[3]) if m[3] else (ref.year if ref else None)
-            if year is None:
-                return None
-            year += 2000 if year < 100 else 0
-            d = dt.date(year, int(m[1]), int(m[2]))
-            if not m[3] and ref and d < ref:
-                d = dt.date(year + 1, d.month, d.day)
-            return d
-    except ValueError:
-        return None
-    return None
 
 
 def mcg_per_ml(value: float, unit: str) -> float:

@@ -34,6 +34,9 @@ class _Discounts:
         self.sections = dict(table.get("sections", {}))
         inline = table.get("inline_placeholder")
         self.inline_placeholder = re.compile(inline) if inline else None
+        neg = table.get("inline_negation") or {}
+        self.inline_negation = re.compile(neg["pattern"], re.I) if neg.get("pattern") else None
+        self.inline_negation_categories = frozenset(neg.get("categories", []))
 
     def discounting(self, category: str, mods: list[str], future_ok: bool) -> list[str]:
         active = self.by_category.get(category, self.default)
@@ -89,6 +92,10 @@ def pump_evidence(doc: Doc) -> Doc:
             # "[ ] Supervising MD present": the blank sits inside the match, where ConText cannot reach it
             mod_cats.append("PLACEHOLDER")
             mods.append({"cat": "PLACEHOLDER", "text": "[blank inside the statement]", "start": span.start_char, "end": span.start_char})
+        if disc.inline_negation is not None and span.label_ in disc.inline_negation_categories and disc.inline_negation.search(span.text):
+            # "Dr. X not in the building": the negation sits inside the match, where ConText cannot reach it
+            mod_cats.append("NEGATED_EXISTENCE")
+            mods.append({"cat": "NEGATED_EXISTENCE", "text": "[negation inside the statement]", "start": span.start_char, "end": span.start_char})
         if sect in disc.sections:
             mod_cats.append(disc.sections[sect])
             mods.append({"cat": disc.sections[sect], "text": f"[{sect} section]", "start": span.start_char, "end": span.start_char})

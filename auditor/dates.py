@@ -1,0 +1,76 @@
+"""Dates as clinicians write them, parsed once for the visit model and the claim checks."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# dates that place an event in time: m/d/y, m/d, ISO, month/year, "March 2024", a bare year or a year range
+_MENTION = re.compile(
+    r"(?<![\d/])(?:(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
+    r"|(?P<mm>\d{1,2})/(?P<my>\d{4})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<ny>\d{4})"
+    r"|(?P<y1>(?:19|20)\d\d)\s*[-\u2013]\s*(?P<y2>(?:19|20)\d\d)"
+    r"|\b(?:in|since|from|until|during)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\))"
+    r"(?![\d/])(?!\s*(?:mcg|mg|ml|cc|%|units?|micrograms?|milligrams?)\b)",
+    re.I,
+)
+
+
+def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
+    """ISO, US m/d/y, m/d/yy or m/d (year taken from `ref`, rolling forward past it)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = str(value).strip()
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", s)
+    try:
+        if m:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        m = re.match(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?$", s)
+        if m:
+            year = int(m[3]) if m[3] else (ref.year if ref else None)
+            if year is None:
+                return None
+            year += 2000 if year < 100 else 0
+            d = dt.date(year, int(m[1]), int(m[2]))
+            if not m[3] and ref and d < ref:
+                d = dt.date(year + 1, d.month, d.day)
+            return d
+    except ValueError:
+        return None
+    return None
+
+
+def latest_mentioned(text: str) -> dt.date | None:
+    """The latest date a passage names (a month or a year counts as its last day), or None.
+
+    Why the latest: "started 04/2024", "stopped (2019-2023)" and "lowered in March 2025"
+    place an event by its end; the visit model compares it with the service date.
+    """
+    best: dt.date | None = None
+    for m in _MENTION.finditer(text):
+        try:
+            if m["y"]:
+                y = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0)
+                d = dt.date(y, int(m["m"]), int(m["d"]))
+            elif m["iy"]:
+                d = dt.date(int(m["iy"]), int(m["im"]), int(m["id"]))
+            elif m["my"]:
+                d = _month_end(int(m["my"]), int(m["mm"]))
+            elif m["ny"]:
+                d = _month_end(int(m["ny"]), _MONTHS[m["mon"][:3].lower()])
+            else:
+                d = dt.date(int(m["y2"] or m["y3"] or m["y4"]), 12, 31)
+        except (ValueError, KeyError):
+            continue
+        best = d if best is None or d > best else best
+    return best
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
