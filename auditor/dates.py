@@ -11,7 +11,7 @@ _MENTION = re.compile(
     r"(?<![\d/])(?:(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
     r"|(?P<mm>\d{1,2})/(?P<my>\d{4})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<ny>\d{4})"
     r"|(?P<y1>(?:19|20)\d\d)\s*[-\u2013]\s*(?P<y2>(?:19|20)\d\d)"
-    r"|\b(?:in|since|from|until|during)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\))"
+    r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\))"
     r"(?![\d/])(?!\s*(?:mcg|mg|ml|cc|%|units?|micrograms?|milligrams?)\b)",
     re.I,
 )

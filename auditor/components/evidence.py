@@ -31,6 +31,7 @@ class _Discounts:
         self.default = frozenset(table["default"])
         self.by_category = {k: frozenset(v) for k, v in table.get("by_category", {}).items()}
         self.future_ok_ignores = frozenset(table.get("future_ok_ignores", []))
+        self.virtual_ignores = frozenset(table.get("virtual_ignores", []))
         self.sections = dict(table.get("sections", {}))
         inline = table.get("inline_placeholder")
         self.inline_placeholder = re.compile(inline) if inline else None
@@ -38,11 +39,13 @@ class _Discounts:
         self.inline_negation = re.compile(neg["pattern"], re.I) if neg.get("pattern") else None
         self.inline_negation_categories = frozenset(neg.get("categories", []))
 
-    def discounting(self, category: str, mods: list[str], future_ok: bool) -> list[str]:
+    def discounting(self, category: str, mods: list[str], future_ok: bool, virtual: bool = False) -> list[str]:
         active = self.by_category.get(category, self.default)
         out = [m for m in mods if m in active]
         if future_ok:
             out = [m for m in out if m not in self.future_ok_ignores]
+        if virtual:
+            out = [m for m in out if m not in self.virtual_ignores]
         return out
 
 
@@ -92,7 +95,8 @@ def pump_evidence(doc: Doc) -> Doc:
             # "[ ] Supervising MD present": the blank sits inside the match, where ConText cannot reach it
             mod_cats.append("PLACEHOLDER")
             mods.append({"cat": "PLACEHOLDER", "text": "[blank inside the statement]", "start": span.start_char, "end": span.start_char})
-        if disc.inline_negation is not None and span.label_ in disc.inline_negation_categories and disc.inline_negation.search(span.text):
+        if (disc.inline_negation is not None and span.label_ in disc.inline_negation_categories
+                and not meta.get("virtual") and disc.inline_negation.search(span.text)):
             # "Dr. X not in the building": the negation sits inside the match, where ConText cannot reach it
             mod_cats.append("NEGATED_EXISTENCE")
             mods.append({"cat": "NEGATED_EXISTENCE", "text": "[negation inside the statement]", "start": span.start_char, "end": span.start_char})
@@ -114,7 +118,7 @@ def pump_evidence(doc: Doc) -> Doc:
             "sect": sect,
             "sent": sent,
             "mods": mods,
-            "discounted_by": list(dict.fromkeys(disc.discounting(span.label_, mod_cats, bool(meta.get("future_ok"))))),
+            "discounted_by": list(dict.fromkeys(disc.discounting(span.label_, mod_cats, bool(meta.get("future_ok")), bool(meta.get("virtual"))))),
             "polarity": meta.get("polarity", ""),
             "virtual": bool(meta.get("virtual")),
             "flags": sorted(k for k, v in meta.items() if v is True and k != "virtual"),
