@@ -39,18 +39,25 @@ def _negated_inside(d: Span) -> bool:
     )
 
 
+# labels that document one element: a span negated from within silences the shorter spans it holds
+_ELEMENT_OF = {"CONDITION": "reassessment", "GOALS": "reassessment", "PS_BEFORE": "pump_status", "PS_AFTER": "pump_status"}
+
+
 def live(spans: Iterable[Span], *labels: str) -> list[Span]:
     """Spans of these labels that ConText did not discount, nor sit inside a longer span negated from within.
 
     "Overall condition and goals were not reassessed today" is negated by its own
     "not"; the shorter "Overall condition" inside it must not count on its own.
     """
+    spans = list(spans)
     cands = [s for s in spans if s["label"] in labels]
-    negated = [s for s in cands if s["discounted_by"] and _negated_inside(s)]
+    groups = {_ELEMENT_OF.get(label, label) for label in labels}
+    negated = [s for s in spans if s["discounted_by"] and _ELEMENT_OF.get(s["label"], s["label"]) in groups and _negated_inside(s)]
     return [
         s for s in cands
         if not s["discounted_by"] and not any(
-            d["label"] == s["label"] and d["start"] <= s["start"] and s["end"] <= d["end"]
+            _ELEMENT_OF.get(d["label"], d["label"]) == _ELEMENT_OF.get(s["label"], s["label"])
+            and d["start"] <= s["start"] and s["end"] <= d["end"]
             and d["end"] - d["start"] > s["end"] - s["start"] for d in negated
         )
     ]

@@ -60,11 +60,18 @@ def discounts() -> _Discounts:
 
 
 def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
+    """Section starts and categories; inside a fenced copied-forward block every section is copied."""
     starts: list[int] = []
     cats: list[str] = []
+    fenced = False
     for sec in getattr(doc._, "sections", None) or []:
+        cat = sec.category or ""
+        if cat == "previous_visit_block":
+            fenced = True
+        elif cat == "today":
+            fenced = False
         starts.append(sec.title_start if sec.title_start is not None else sec.body_start)
-        cats.append(sec.category or "")
+        cats.append("previous_visit" if fenced else cat)
     return starts, cats
 
 
