@@ -95,9 +95,10 @@ def pump_evidence(doc: Doc) -> Doc:
             if bisect_right(sent_starts, ms) - 1 != sent:
                 continue
             mspan = doc[ms:me]
-            if (m.category == "NEGATED_EXISTENCE" and span.label_ in disc.negation_in_content
-                    and ":" in span.text and mspan.start_char > span.start_char + span.text.index(":")):
-                continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
+            if m.category == "NEGATED_EXISTENCE" and span.label_ in disc.negation_in_content:
+                colon = text.find(":", span.start_char, mspan.start_char)
+                if colon >= 0 and "\n" not in text[span.start_char:mspan.start_char]:
+                    continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
             mods.append({"cat": m.category, "text": mspan.text, "start": mspan.start_char, "end": mspan.end_char})
         idx = bisect_right(sec_starts, span.start) - 1
         sect = sec_cats[idx] if idx >= 0 else ""
