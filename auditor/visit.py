@@ -258,9 +258,11 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
     ConText sees words, not dates; the visit model compares the date written beside
     a change with the service date. A change said to be today is never moved.
     """
+    sents = pump.get("sentences") or []
+    if text is not None:
+        _carried_out_today(spans, sents, text)
     if text is None or service is None:
         return
-    sents = pump.get("sentences") or []
     for s in spans:
         if s["label"] != "CHANGE" or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
             continue
@@ -331,6 +333,26 @@ def printout_changes(text: str | None, pump: Mapping[str, Any]) -> list[Span]:
                 "polarity": "", "virtual": False, "flags": [],
             })
     return out
+
+
+_CARRIED_OUT_TODAY = re.compile(
+    r"\b(?:carried\s+out|done|made|implemented|executed|entered|programmed|completed|performed|put\s+in|started)\s+today\b"
+    r"|\btoday\b[^.\n]{0,30}\bas\s+(?:planned|ordered|agreed|discussed|approved)\b", re.I)
+
+
+def _carried_out_today(spans: list[Span], sents: list[list[int]], text: str) -> None:
+    """A change decided earlier but carried out at this visit is a change at this visit (guideline).
+
+    ConText reads "approved last week" or "planned at the last visit" as history or a plan;
+    when the same sentence says the change was carried out today, that discount is lifted.
+    """
+    for s in spans:
+        if s["label"] != "CHANGE" or not s["discounted_by"] or not 0 <= s["sent"] < len(sents):
+            continue
+        if set(s["discounted_by"]) <= {"HISTORICAL", "PLANNED"}:
+            a, b = sents[s["sent"]]
+            if _CARRIED_OUT_TODAY.search(text[a:b]):
+                s["discounted_by"] = []
 
 
 def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list[Span]) -> None:
