@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from spacy.language import Language
 
+from auditor.budget import over_budget, vocabulary_of
 from auditor.decide import decide
 from auditor.elements import ELEMENTS
 
@@ -82,8 +83,9 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
     """
     out: list[dict[str, Any] | None] = [None] * len(rows)
     good: list[int] = []
+    cues = vocabulary_of(nlp)
     for i, row in enumerate(rows):
-        err = _text_error(row.get("text"))
+        err = _text_error(row.get("text")) or over_budget(_as_text(row["text"]), cues)  # auditor/budget.py
         if err:
             out[i] = error_record(_clean(row.get("note_id")), err)
         else:
