@@ -43,6 +43,11 @@ def _text_error(text: Any) -> str | None:
         return f"text is a {type(text).__name__}, not a string"
     if not text.strip():
         return "empty text"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text is not valid Unicode (it holds a lone surrogate, such as a JSON \\ud800 escape)"
     if len(text) > MAX_NOTE_CHARS:
         return f"note too long ({len(text):,} characters; the auditor reads at most {MAX_NOTE_CHARS:,})"
     return None
