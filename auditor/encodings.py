@@ -10,8 +10,9 @@ UTF-8 fails the whole file. The steps, cheapest first:
    multi-byte UTF-8 sequences beside a few bytes that are not (a UTF-8 export
    with a broken cell: those notes alone get the "not valid UTF-8" error);
 3. otherwise charset-normalizer reads a sample. It cannot tell the Western
-   single-byte code pages apart on short English text (it may answer cp1250
-   or cp775), so whenever cp1252 is among its candidates, cp1252 it is.
+   single-byte code pages apart on English text (it answers cp775 or cp1250
+   for a cp1252 note with a curly quote), so when it names any single-byte
+   code page and the sample is valid cp1252, cp1252 it is.
 
 Nothing here keeps or prints the bytes it reads.
 """
@@ -102,13 +103,24 @@ def detect_file(path: str | Path) -> Detected:
     return Detected(_detector(first), "detected")
 
 
+_WESTERN = ("cp", "iso8859", "latin", "mac", "windows")  # single-byte code page families
+
+
 def _detector(sample: bytes) -> str:
-    """charset-normalizer's answer for a sample that is not UTF-8, preferring cp1252 among its candidates."""
+    """charset-normalizer's answer for a sample that is not UTF-8, with cp1252 preferred: whenever a
+    candidate decodes the sample as cp1252 would, or its best answer is another single-byte code page
+    and the sample is valid cp1252 (what US EHR report writers produce)."""
     from charset_normalizer import from_bytes
 
     results = from_bytes(sample)
-    names = [r.encoding for r in results]
-    if "cp1252" in names:
+    if any("cp1252" in r.could_be_from_charset for r in results):
         return "cp1252"
     best = results.best()
-    return best.encoding if best is not None else "cp1252"
+    try:
+        sample.decode("cp1252")
+        valid_cp1252 = True
+    except UnicodeDecodeError:
+        valid_cp1252 = False
+    if best is None or (valid_cp1252 and best.encoding.startswith(_WESTERN)):
+        return "cp1252" if valid_cp1252 or best is None else best.encoding
+    return best.encoding
