@@ -96,11 +96,19 @@ def detect_file(path: str | Path) -> Detected:
         else:
             text = decoder.decode(b"", final=True)
             bad = bad or bool(_ESCAPED.search(text))
-    if first.count(0) > len(first) // 8:  # UTF-16/32 without a mark: ASCII with NULs is "valid UTF-8"
-        return Detected(_detector(first), "detected")
+    if _looks_wide(first):  # UTF-16/32 without a mark: ASCII with NULs between is "valid UTF-8"
+        wide = _detector(first)
+        if wide.replace("-", "_").startswith(("utf_16", "utf_32")):
+            return Detected(wide, "detected")
     if not bad or good:
         return Detected(UTF8, "utf-8")
     return Detected(_detector(first), "detected")
+
+
+def _looks_wide(sample: bytes) -> bool:
+    """NUL in most even or most odd bytes: the mark of UTF-16/32 text, not of a UTF-8 file with a few NULs."""
+    half = len(sample) // 2
+    return half >= 8 and max(sample[0::2].count(0), sample[1::2].count(0)) > half * 0.6
 
 
 _WESTERN = ("cp", "iso8859", "latin", "mac", "windows")  # single-byte code page families
