@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from auditor.io import OutputLock
 from auditor.io import read_records as read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
@@ -211,6 +210,8 @@ def test_plain_rerun_of_an_interrupted_csv_output_is_refused_too(tmp_path, cli, 
 
 
 def test_a_second_run_on_an_output_being_written_exits_2(tmp_path, cli, sample_rows):
+    from auditor.io import OutputLock
+
     src = write_jsonl(tmp_path / "in.jsonl", sample_rows[:3])
     out = tmp_path / "out.jsonl"
     with OutputLock(str(out)):  # what a first run holds while it writes
