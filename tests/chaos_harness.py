@@ -29,11 +29,12 @@ def arm(point: str, n: int) -> None:
         calls = {"n": 0}
 
         def write(self: Any, rows: Any, records: Any) -> None:
-            if self.inputs is not None:
+            if not self.partial.endswith(".records.partial"):  # OUTPUT.partial, not another format's first pass
                 calls["n"] += 1
                 if calls["n"] == n:
-                    self._inputs.write("".join(aio.row_digest(r) + "\n" for r in rows))
-                    self._inputs.flush()
+                    if getattr(self, "_inputs", None) is not None:
+                        self._inputs.write("".join(aio.row_digest(r) + "\n" for r in rows))
+                        self._inputs.flush()
                     data = "".join(aio.dumps(r) + "\n" for r in records)
                     self._fh.write(data[: len(data) // 2])
                     self._fh.flush()
