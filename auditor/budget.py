@@ -107,11 +107,25 @@ def _leading_words(pattern: str) -> set[str]:
                     break
             if end < 0 or alt[end + 1:end + 2] in ("?", "*"):
                 continue
-            words.update(m.group(0) for a in _split_top(alt[3:end]) if (m := _LEADING.match(a.lower())))
-        elif m := _LEADING.match(alt.lower()):
-            if alt[m.end():m.end() + 1] not in ("?", "*", "{"):
-                words.add(m.group(0))
+            for a in _split_top(alt[3:end]):
+                words.update(_whole_word(a))
+        else:
+            words.update(_whole_word(alt))
     return words
+
+
+def _whole_word(alternative: str) -> set[str]:
+    """The word an alternative starts with, when the regex ends it there (`\\b`, `\\s`, `|`, `)` or the end):
+    `declined\\b` gives declined, `tabs?` gives tab and tabs, `c/f` and `q\\d+h` give nothing."""
+    m = _LEADING.match(alternative.lower())
+    if not m:
+        return set()
+    word, rest = m.group(0), alternative[m.end():]
+    if rest == "" or rest.startswith(("\\b", "\\s", "|", ")", "[ \\t]", "'")):
+        return {word}
+    if rest.startswith("?") and len(word) > 1:
+        return {word, word[:-1]}
+    return set()
 
 
 def _token_values(token: Any) -> list[str]:
