@@ -10,6 +10,7 @@ from typing import Any, Mapping, Sequence
 
 from spacy.language import Language
 
+from auditor.budget import over_budget, vocabulary_of
 from auditor.decide import decide
 from auditor.record import META_COLUMNS, Record, as_text, clean, error_record, flat_row, meta_of  # noqa: F401  (flat_row, META_COLUMNS: public here too)
 
@@ -31,6 +32,11 @@ def _text_error(text: Any) -> str | None:
         return f"text is a {type(text).__name__}, not a string"
     if not text.strip():
         return "empty text"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "text is not valid Unicode (it holds a lone surrogate, such as a JSON \\ud800 escape)"
     if len(text) > MAX_NOTE_CHARS:
         return f"note too long ({len(text):,} characters; the auditor reads at most {MAX_NOTE_CHARS:,})"
     return None
@@ -62,8 +68,9 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
     """
     out: list[dict[str, Any] | None] = [None] * len(rows)
     good: list[int] = []
+    cues = vocabulary_of(nlp)
     for i, row in enumerate(rows):
-        err = _text_error(row.get("text"))
+        err = _text_error(row.get("text")) or over_budget(_as_text(row["text"]), cues)  # auditor/budget.py
         if err:
             out[i] = error_record(_clean(row.get("note_id")), err)
         else:

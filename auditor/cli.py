@@ -12,13 +12,13 @@ import argparse
 import json
 import sys
 import time
-from collections import deque
 from concurrent.futures.process import BrokenProcessPool
-from itertools import chain, islice
+from itertools import chain
 from typing import Any, Iterator, Sequence
 
 from auditor.interval_pass import IntervalPass, merge_findings, merge_jsonl
-from auditor.io import InputError, JsonlWriter, Row, Source, open_source, open_writer
+from auditor.io import (InputError, JsonlWriter, OutputLock, Row, Source, check_partials, open_source, open_writer,
+                        resume_check)
 
 USAGE_ERROR = 2
 
@@ -50,7 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--n-process", type=int, default=1, metavar="N", help="worker processes (each builds the pipeline once)")
     a.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     a.add_argument("--engine", choices=("local", "spark"), default="local", help="local processes or Apache Spark")
-    a.add_argument("--resume", action="store_true", help="continue an interrupted .jsonl run from OUTPUT.partial")
+    a.add_argument("--resume", action="store_true", help="continue an interrupted .jsonl run from OUTPUT.partial "
+                   "(refused when the input's first notes are no longer the ones audited)")
+    a.add_argument("--encoding", metavar="E", help="encoding of CSV and .txt inputs (default: detected; "
+                   "a line on stderr says which when it is not UTF-8)")
+    a.add_argument("--sheet", metavar="NAME", help="the Excel sheet to read (default: every sheet with the id and text columns)")
+    a.add_argument("--recursive", action="store_true", help="read .txt notes in subfolders of a folder input too")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary on stderr")
 
     e = sub.add_parser("evaluate", help="score the audit against gold annotations",
@@ -148,6 +153,15 @@ def _progress(total: int | None, quiet: bool) -> Any:
                 mininterval=0.5 if tty else 30.0, smoothing=0.1)
 
 
+def _notices(sources: list[Source], shown: set[str]) -> None:
+    """Print each reader notice once (encodings used, sheets and files not read): never note text."""
+    for s in sources:
+        for line in s.notices:
+            if line not in shown:
+                shown.add(line)
+                print(f"auditor audit: {line}", file=sys.stderr)
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     """`auditor audit`: read every input, audit in chunks, write records in input order."""
     _check_audit_args(args)
@@ -156,7 +170,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from auditor.io import check_output
 
     check_output(args.out, args.force, args.resume)  # before reading a byte of the inputs
-    sources = [open_source(p, args.id_col, args.text_col) for p in args.inputs]
+    lock = None if args.out == "-" else OutputLock(args.out)
+    try:
+        check_partials(args.out, args.force, args.resume)
+        return _audit_locked(args)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _audit_locked(args: argparse.Namespace) -> int:
+    sources = [open_source(p, args.id_col, args.text_col, encoding=args.encoding, sheet=args.sheet,
+                           recursive=args.recursive) for p in args.inputs]
+    shown: set[str] = set()
+    _notices(sources, shown)
     total = None if args.quiet else _count(sources)
     writer = open_writer(args.out, force=args.force, resume=args.resume)
     # First pass: JSONL records without run-wide intervals (OUTPUT.partial for .jsonl, so --resume reads it;
@@ -171,10 +198,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         run.add_file(first.partial, writer.resumed)
     rows: Iterator[Row] = chain.from_iterable(s.rows() for s in sources)
     if writer.resumed:
-        deque(islice(rows, writer.resumed - 1), maxlen=0)  # skip without holding them
-        last = next(rows, None)
-        if last is None or last.get("note_id") != writer.last_id:
-            raise InputError(f"{writer.partial} holds {writer.resumed} records that do not match the first notes of the input")
+        resume_check(writer.partial, getattr(writer, "digests", ()), rows)  # consumes the rows already audited
         total = None if total is None else max(0, total - writer.resumed)
     if not args.quiet and args.resume:
         print(f"auditor: resuming after {writer.resumed} records already in {writer.partial}", file=sys.stderr)
@@ -226,8 +250,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         added = sum(len(f) for f in found.values())
         if first is writer:
             merge_jsonl(first.partial, args.out, found)
+            writer.discard_inputs()  # type: ignore[attr-defined]
         else:
             merge_findings(first.partial, writer, found, texts, chunk=args.batch_size)
+    _notices(sources, shown)  # a folder's encodings are known once it is read
     if duplicates:
         print(f"auditor audit: warning: {duplicates} notes repeat an earlier note_id (each got its own record)", file=sys.stderr)
     if not args.quiet:

@@ -5,11 +5,17 @@ back the contract's plain-dict records, so no spaCy Doc (and none of medspaCy's
 msgpack hooks) crosses a process boundary. Each worker builds the pipeline
 once. At most `2 * n_process` chunks are in flight, so reading a file of
 millions of notes never queues it all in memory (Pool.imap would read ahead
-without bound), and results come back in input order.
+without bound), and results come back in input order. Workers die with the
+parent (`_die_with_parent`): a killed `auditor audit` leaves no orphan holding
+a pipeline's memory.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import signal
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
@@ -40,8 +46,35 @@ def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50, interv
     return records
 
 
-def _init_worker() -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when `parent` dies, however it dies (SIGKILL included). On Linux the kernel sends
+    SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere a daemon thread polls the parent id every second."""
+    armed = False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _init_worker(parent: int | None = None) -> None:
     global _WORKER
+    if parent is not None:
+        _die_with_parent(parent)
     from auditor.pipeline import Renewing
 
     _WORKER = Renewing()
@@ -70,7 +103,8 @@ def audit_chunks(chunks: Iterable[list[Row]], n_process: int = 1, batch_size: in
         for chunk in chunks:
             yield chunk, audit_chunk(renewing.get(len(chunk)), chunk, batch_size, intervals=intervals)
         return
-    pool = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker)
+    pool = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker,
+                               initargs=(os.getpid(),))
     pending: deque[tuple[list[Row], Future[list[Record]]]] = deque()
     try:
         for chunk in chunks:

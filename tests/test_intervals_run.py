@@ -19,7 +19,7 @@ import pytest
 
 from auditor.audit import audit_rows
 from auditor.checks import run_intervals, summary_of_record, visit_summary
-from auditor.io import dumps, flat, read_records, to_row
+from auditor.io import dumps, flat, read_records, row_digest, to_row
 
 REPO = Path(__file__).resolve().parents[1]
 INTERVAL_RULES = ("refill-interval-early", "refill-interval-exceeds-stability")
@@ -105,6 +105,7 @@ def test_resume_recovers_the_summaries_of_records_already_written(nlp, cli, src,
     first_pass = audit_rows(nlp, rows[:k], intervals=False)
     Path(str(out) + ".partial").write_text("".join(dumps(r) + "\n" for r in first_pass) + '{"note_id": "to',
                                            encoding="utf-8")
+    Path(str(out) + ".partial.inputs").write_text("".join(row_digest(r) + "\n" for r in rows[:k]), encoding="ascii")
     code, _, err = cli("audit", src, "--out", out, "--resume", "--batch-size", "5")
     assert code == 0, err
     assert f"resuming after {k} records" in err
@@ -115,6 +116,7 @@ def test_resume_after_an_interrupted_interval_pass_finishes_it(nlp, cli, src, ro
     out = tmp_path / "out.jsonl"
     Path(str(out) + ".partial").write_text("".join(dumps(r) + "\n" for r in audit_rows(nlp, rows, intervals=False)),
                                            encoding="utf-8")
+    Path(str(out) + ".partial.inputs").write_text("".join(row_digest(r) + "\n" for r in rows), encoding="ascii")
     Path(str(out) + ".merging").write_text('{"note_id": "half a merge', encoding="utf-8")
     code, _, err = cli("audit", src, "--out", out, "--resume", "-q")
     assert code == 0, err

@@ -158,13 +158,14 @@ def test_empty_none_and_binary_notes_each_get_an_error_record_in_order(tmp_path,
 
 
 def test_undecodable_csv_cell_and_txt_file_fail_only_their_note(tmp_path, cli, sample_rows):
-    text = sample_rows[0]["text"].replace('"', "'")
+    # UTF-8 files (they hold valid multi-byte characters) with one broken cell / file: only that note fails
+    text = sample_rows[0]["text"].replace('"', "'") + " 5 \u00b5g"
     raw = ('note_id,text\nok,"' + text + '"\nbad,"caf').encode("utf-8") + b"\xe9 latin-1\"\nempty,\n"
     (tmp_path / "in.csv").write_bytes(raw)
     folder = tmp_path / "txt"
     folder.mkdir()
     (folder / "a.txt").write_text(text, encoding="utf-8")
-    (folder / "b.txt").write_bytes(b"\xff\xfe bad bytes")
+    (folder / "b.txt").write_bytes("caf\u00e9 ".encode("utf-8") + b"\xff bad bytes")
     code, _, err = cli("audit", tmp_path / "in.csv", folder, "--out", tmp_path / "out.jsonl", "-q")
     assert code == 0, err
     recs = read_jsonl(tmp_path / "out.jsonl")
@@ -209,25 +210,47 @@ def test_xlsx_numbers_and_dates_become_text_meta(tmp_path, cli, sample_rows):
     assert rec["input"] == {"service_date": "2026-03-02", "billed_codes": "95990", "patient_id": "17"}
 
 
-def test_resume_appends_the_rest_after_a_torn_partial(tmp_path, cli, sample_rows, sample_records):
+def interrupt_after(monkeypatch, chunks: int) -> None:
+    """Make the next run raise KeyboardInterrupt (Ctrl-C) when it audits chunk `chunks + 1`."""
+    import auditor.parallel as parallel
+
+    real = parallel.audit_chunk
+    calls = {"n": 0}
+
+    def dies(nlp, rows, batch_size=50, **options):
+        calls["n"] += 1
+        if calls["n"] == chunks + 1:
+            raise KeyboardInterrupt
+        return real(nlp, rows, batch_size, **options)
+
+    monkeypatch.setattr(parallel, "audit_chunk", dies)
+
+
+def test_resume_appends_the_rest_after_a_torn_partial(tmp_path, cli, sample_rows, sample_records, monkeypatch):
     src = write_jsonl(tmp_path / "in.jsonl", sample_rows)
     out = tmp_path / "out.jsonl"
-    lines = [json.dumps(r) + "\n" for r in sample_records[:7]]
-    Path(str(out) + ".partial").write_text("".join(lines) + '{"note_id": "torn', encoding="utf-8")
+    interrupt_after(monkeypatch, 1)
+    assert cli("audit", src, "--out", out, "--batch-size", "7", "-q")[0] == 130
+    monkeypatch.undo()
+    with open(str(out) + ".partial", "a", encoding="utf-8") as fh:
+        fh.write('{"note_id": "torn')
     code, _, err = cli("audit", src, "--out", out, "--resume")
     assert code == 0, err
     assert "resuming after 7 records" in err
     assert read_jsonl(out) == sample_records
-    assert not Path(str(out) + ".partial").exists()
+    assert not Path(str(out) + ".partial").exists() and not Path(str(out) + ".partial.inputs").exists()
 
 
-def test_resume_refuses_a_partial_from_another_input(tmp_path, cli, sample_rows, sample_records):
-    src = write_jsonl(tmp_path / "in.jsonl", sample_rows[5:])
+def test_resume_refuses_a_partial_from_another_input(tmp_path, cli, sample_rows, sample_records, monkeypatch):
+    src = write_jsonl(tmp_path / "in.jsonl", sample_rows)
     out = tmp_path / "out.jsonl"
-    Path(str(out) + ".partial").write_text("".join(json.dumps(r) + "\n" for r in sample_records[:3]), encoding="utf-8")
+    interrupt_after(monkeypatch, 1)
+    assert cli("audit", src, "--out", out, "--batch-size", "3", "-q")[0] == 130
+    monkeypatch.undo()
+    write_jsonl(src, sample_rows[5:])
     code, _, err = cli("audit", src, "--out", out, "--resume", "-q")
     assert code == 2
-    assert len(err.strip().splitlines()) == 1 and "do not match" in err
+    assert len(err.strip().splitlines()) == 1 and "changed since the interrupted run" in err
 
 
 def test_complete_records_counts_whole_lines_and_cuts_a_torn_tail(tmp_path):

@@ -168,3 +168,20 @@ def test_run_cli_reports_missing_text_column_in_one_line(spark: Any, tmp_path: P
     assert engine.run_cli([str(src)], str(tmp_path / "o.jsonl"), "note_id", "text", False) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no column 'text'" in err[0]
+
+
+def test_run_cli_jsonl_records_equal_the_local_engine_for_bad_lines_and_nested_meta(
+        spark: Any, tmp_path: Path, dev_rows: list[dict[str, Any]], cli: Any) -> None:
+    rows = [dict(r) for r in dev_rows[:4]]
+    rows[1]["author"] = {"name": "Dr A", "npi": 123}  # non-scalar meta
+    rows[2]["billed_codes"] = ["95990", "J2274x5"]
+    rows[3]["note_id"] = 7  # an id's JSON type is kept
+    lines = [json.dumps(r) for r in rows]
+    lines.insert(2, "{this is not json")
+    lines.insert(4, '{"note_id": "s", "text": "a\\ud800b"}')
+    src = tmp_path / "notes.jsonl"
+    src.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    assert engine.run_cli([str(src)], str(tmp_path / "spark.jsonl"), "note_id", "text", False) == 0
+    code, _, err = cli("audit", src, "--out", tmp_path / "local.jsonl", "-q")
+    assert code == 0, err
+    assert (tmp_path / "spark.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()

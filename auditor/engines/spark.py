@@ -17,6 +17,11 @@ Why this shape:
 - Order: a row index from `monotonically_increasing_id()` is added right after
   reading; the writers persist the audited rows (so the sort's sampling pass
   does not audit twice), order by the index and check it while streaming.
+- JSONL is read as lines and parsed by the local reader's own code
+  (`auditor.io.to_row`), each row travelling as JSON text (`ROW_JSON`), so a
+  line that is not JSON, a nested meta value, an id's JSON type or a lone
+  surrogate give the records the local engine gives; Spark's own JSON reader
+  would infer structs and drop bad lines into `_corrupt_record`.
 
 Nothing here logs or prints note text.
 """
@@ -38,6 +43,7 @@ if TYPE_CHECKING:  # pyspark is an optional extra; import it lazily
     from pyspark.sql import DataFrame, SparkSession
 
 ROW_INDEX = "_row"
+ROW_JSON = "_row_json"  # a JSONL row as the local reader shaped it, as ASCII JSON (bytes as {"__bytes__": hex})
 GROUP = "_patient_key"  # patient_id, or a per-note key when it is missing
 RECORD = "record"
 FLAT_COLUMNS: tuple[str, ...] = ("note_id", "score", *(f"{e}_status" for e in ELEMENTS), "findings",
@@ -130,9 +136,32 @@ def _dumps(rec: dict[str, Any]) -> str:
     return dumps(rec)
 
 
+def encode_row(row: dict[str, Any]) -> str:
+    """A reader's row as ASCII JSON text (lone surrogates escaped, bytes kept as hex), for Arrow to carry."""
+    def keep(value: Any) -> Any:
+        return {"__bytes__": bytes(value).hex()} if isinstance(value, (bytes, bytearray)) else value
+
+    from auditor.io import json_default
+
+    return json.dumps({k: keep(v) for k, v in row.items()}, ensure_ascii=True, default=json_default)
+
+
+def decode_row(text: str) -> dict[str, Any]:
+    """The row `encode_row` wrote."""
+    row = json.loads(text)
+    for k, v in row.items():
+        if isinstance(v, dict) and set(v) == {"__bytes__"}:
+            row[k] = bytes.fromhex(v["__bytes__"])
+    return row
+
+
 def _rows(pdf: pd.DataFrame) -> list[dict[str, Any]]:
     rows = [{k: _plain(v) for k, v in r.items()} for r in pdf.to_dict("records")]
-    for r in rows:
+    for i, r in enumerate(rows):
+        if r.get(ROW_JSON):  # a JSONL row: exactly what the local reader made of its line
+            rows[i] = {**decode_row(r[ROW_JSON]), **{k: v for k, v in r.items() if k.startswith("_") and k != ROW_JSON}}
+            continue
+        r.pop(ROW_JSON, None)
         for col in META_COLUMNS:
             if r.get(col) is not None and not isinstance(r[col], str):
                 r[col] = str(r[col])
@@ -146,19 +175,23 @@ def audit_slice(rows: list[dict[str, Any]], passthrough: Sequence[str] = ()) -> 
     drop = {GROUP, *passthrough}
     part = [{k: v for k, v in r.items() if k not in drop} for r in rows]
     try:
-        records = audit_rows(_worker_nlp(len(part)), part, batch_size=BATCH_SIZE)
+        from auditor.parallel import audit_chunk  # audit_rows, plus the reader's reason for a line it could not parse
+
+        records = audit_chunk(_worker_nlp(len(part)), part, batch_size=BATCH_SIZE)
     except Exception as exc:  # noqa: BLE001  every note still gets its record
         records = [error_record(r.get("note_id"), f"engine failed: {type(exc).__name__}") for r in part]
     out = []
+    from auditor.io import valid_text
+
     for row, rec in zip(rows, records):
         flat = _flat(rec)
         item = {c: flat.get(c) for c in FLAT_COLUMNS}
         item["note_id"] = None if item["note_id"] is None else str(item["note_id"])
         item["score"] = None if item["score"] is None else float(item["score"])
         item["refill"] = None if item["refill"] is None else bool(item["refill"])
-        for c in ("performer_role", "findings", "error", *(f"{e}_status" for e in ELEMENTS)):
-            item[c] = None if item[c] is None else str(item[c])
-        item[RECORD] = _dumps(rec)
+        for c in ("note_id", "performer_role", "findings", "error", *(f"{e}_status" for e in ELEMENTS)):
+            item[c] = None if item[c] is None else valid_text(str(item[c]))  # Arrow refuses lone surrogates
+        item[RECORD] = _dumps(rec).encode("utf-8", errors="backslashreplace").decode("utf-8")  # as the JSONL writer
         for c in passthrough:
             item[c] = row.get(c)
         out.append(item)
@@ -212,14 +245,24 @@ def audit_dataframe(df: DataFrame, id_col: str = "note_id", text_col: str = "tex
     """
     from pyspark.sql import functions as F
 
-    missing = [c for c in (id_col, text_col) if c not in df.columns]
+    from auditor.io import describe_columns
+
+    parsed = ROW_JSON in df.columns  # JSONL rows (read_inputs): their id and text travel inside ROW_JSON
+    missing = [c for c in (id_col, text_col) if c not in df.columns and not parsed]
     if missing:
-        raise SparkInputError(f"no column {', '.join(map(repr, missing))} (columns found: {', '.join(df.columns)})")
+        raise SparkInputError(f"no column {', '.join(map(repr, missing))} ({describe_columns(df.columns)})")
     meta = [c for c in META_COLUMNS if c in df.columns and c not in (id_col, text_col)]
-    cols = [F.col(id_col).alias("note_id"), F.col(text_col).cast("string").alias("text")]
+
+    def col(name: str) -> Any:
+        return F.col(name) if name in df.columns else F.lit(None).cast("string")
+
+    cols = [col(id_col).alias("note_id"), col(text_col).cast("string").alias("text")]
     cols += [F.col(c).cast("string").alias(c) for c in meta]
+    if parsed:
+        cols.append(F.col(ROW_JSON))
     cols += [F.col(c) for c in passthrough]
-    note_key = F.concat(F.lit("\u0000"), F.col(id_col).cast("string"), F.lit("\u0000"), F.monotonically_increasing_id())
+    note_key = F.concat(F.lit("\u0000"), F.coalesce(col(id_col).cast("string"), F.lit("")), F.lit("\u0000"),
+                        F.monotonically_increasing_id())
     patient = F.col("patient_id").cast("string") if "patient_id" in meta else F.lit(None).cast("string")
     src = df.select(*cols, F.coalesce(patient, note_key).alias(GROUP))
     n = partitions or max(df.rdd.getNumPartitions(), df.sparkSession.sparkContext.defaultParallelism * 4)
@@ -231,7 +274,46 @@ def audit_dataframe(df: DataFrame, id_col: str = "note_id", text_col: str = "tex
         return src.mapInPandas(lambda it: _audit_partition(it, keep), schema=output_schema(df, keep))
 
 
-def read_inputs(spark: SparkSession, inputs: Sequence[str]) -> DataFrame:
+def _jsonl_frame(spark: SparkSession, path: str, id_col: str, text_col: str) -> DataFrame:
+    """A JSONL file as rows the local reader would give, line for line: ROW_JSON plus the patient and date
+    columns the partitioning needs. Lines are numbered in file order (zipWithIndex), so a line that is not
+    a JSON object gets the local engine's error ("FILE line N is not a JSON object")."""
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    from auditor.io import InputError, _first_object, _missing_columns
+
+    try:
+        with open(path, "rb") as fh:
+            first = _first_object(fh, path)
+        if first is not None:
+            _missing_columns(path, list(first), id_col, text_col)
+    except InputError as exc:
+        raise SparkInputError(str(exc)) from None
+    schema = StructType([StructField(ROW_JSON, StringType(), True), StructField("patient_id", StringType(), True),
+                         StructField("service_date", StringType(), True), StructField("_line", LongType(), True)])
+
+    def parse(item: tuple[str, int]) -> list[tuple[str, str | None, str | None, int]]:
+        from auditor.io import _json_lines, valid_text
+
+        line, index = item
+        rows = list(_json_lines([line], path, id_col, text_col))
+        if not rows:
+            return []  # a blank line, as locally
+        row = rows[0]
+        if row.get("_error"):
+            row["_error"] = f"{path} line {index + 1} is not a JSON object"
+
+        def key(name: str) -> str | None:
+            value = row.get(name)
+            return valid_text(value) if isinstance(value, str) else None
+
+        return [(encode_row(row), key("patient_id"), key("service_date"), index)]
+
+    lines = spark.sparkContext.textFile(path).zipWithIndex().flatMap(parse)  # keeps the partitions' order
+    return spark.createDataFrame(lines, schema).drop("_line")
+
+
+def read_inputs(spark: SparkSession, inputs: Sequence[str], id_col: str = "note_id", text_col: str = "text") -> DataFrame:
     """Read CSV / JSONL / Parquet inputs into one DataFrame with a row index in input order."""
     from pyspark.sql import functions as F
 
@@ -246,7 +328,7 @@ def read_inputs(spark: SparkSession, inputs: Sequence[str]) -> DataFrame:
         if suffix == ".csv":  # every column as text, quoted fields may span lines (notes do)
             df = spark.read.csv(path, header=True, multiLine=True, escape='"', inferSchema=False)
         elif suffix in (".jsonl", ".json"):
-            df = spark.read.json(path, multiLine=False)
+            df = _jsonl_frame(spark, path, id_col, text_col)
         else:
             df = spark.read.parquet(path)
         frames.append(df)
@@ -274,6 +356,8 @@ def _check_output(out: str, force: bool) -> None:
         raise SparkInputError(f"{out}: folder {p.parent} does not exist")
     if p.exists() and not force:
         raise SparkInputError(f"{out} exists; use --force to overwrite it")
+    if os.path.exists(out + ".partial") and not force:
+        raise SparkInputError(f"{out}.partial holds an interrupted run; use --force to start over")
 
 
 def write_output(audited: DataFrame, out: str) -> int:
@@ -317,15 +401,16 @@ def run_cli(inputs: list[str], out: str, id_col: str = "note_id", text_col: str 
         if out == "-":
             raise SparkInputError("the spark engine writes a file (.jsonl or .parquet), not standard output")
         _check_output(out, force)
-        spark = session()
+        from auditor.io import InputError, OutputLock
+
         try:
-            df = read_inputs(spark, inputs)
-        except SparkInputError:
-            raise
-        except Exception as exc:  # noqa: BLE001  Spark's AnalysisException and friends: one clear line
-            raise SparkInputError(f"cannot read input: {str(exc).splitlines()[0][:200]}") from None
-        audited = audit_dataframe(df, id_col=id_col, text_col=text_col, passthrough=(ROW_INDEX,))
-        n = write_output(audited, out)
+            lock = OutputLock(out)
+        except InputError as exc:
+            raise SparkInputError(str(exc)) from None
+        try:
+            n = _run_locked(inputs, out, id_col, text_col)
+        finally:
+            lock.release()
     except SparkInputError as exc:
         print(f"auditor: {exc}", file=sys.stderr)
         return 2
@@ -334,6 +419,19 @@ def run_cli(inputs: list[str], out: str, id_col: str = "note_id", text_col: str 
         return 2
     print(f"auditor: {n} notes audited with spark -> {out}", file=sys.stderr)
     return 0
+
+
+def _run_locked(inputs: list[str], out: str, id_col: str, text_col: str) -> int:
+    """Read, audit and write, holding the output's lock."""
+    spark = session()
+    try:
+        df = read_inputs(spark, inputs, id_col, text_col)
+    except SparkInputError:
+        raise
+    except Exception as exc:  # noqa: BLE001  Spark's AnalysisException and friends: one clear line
+        raise SparkInputError(f"cannot read input: {str(exc).splitlines()[0][:200]}") from None
+    audited = audit_dataframe(df, id_col=id_col, text_col=text_col, passthrough=(ROW_INDEX,))
+    return write_output(audited, out)
 
 
 def records(audited: DataFrame) -> Iterator[dict[str, Any]]:

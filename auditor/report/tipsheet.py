@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -95,7 +96,7 @@ def render_markdown(summary: Mapping[str, Any], min_notes: int = 5) -> str:
         n = sum(per[ELEMENTS[0]].values())
         if n < min_notes:
             continue
-        lines.append(f"| {_cell(who)} | {n} | " + " | ".join(_pct(deficiency_rate(per[e])) for e in ranked) + " |")
+        lines.append(f"| {_name_cell(who)} | {n} | " + " | ".join(_pct(deficiency_rate(per[e])) for e in ranked) + " |")
     lines += ["", "## What a compliant note records", ""]
     for e in ranked:
         lines += [f"### {TITLES[e]}", "", TIPS[e], ""]
@@ -118,3 +119,14 @@ def _pct(x: float | None) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]()!|~#])")
+
+
+def _name_cell(text: str) -> str:
+    """A group name (an author, a payer: whatever the export held) as inert Markdown: control characters
+    become spaces, HTML is escaped and Markdown punctuation backslashed, so a hostile name can neither
+    break the table nor render as a link, an image or a script in a Markdown viewer."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
