@@ -120,7 +120,8 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
         g for g in discounted(spans, "GOALS")
         if set(g["discounted_by"]) <= {"HISTORICAL", "COPIED_FORWARD"} and _REVIEWED_TODAY.search(sentence_text(pump, text, g["sent"]))
     ]
-    goal_sents = {g["sent"] for g in goals}
+    # a goal's own words ("goal: independent ambulation") state an aim, whether or not the goal counts
+    goal_sents = {g["sent"] for g in goals} | {g["sent"] for g in spans if g["label"] == "GOALS"}
     # "goal: keep working full-time" states an aim, not the patient's condition
     cond = [c for c in live(spans, "CONDITION") if c["sent"] not in goal_sents]
     ev = [_ev(s, "condition") for s in _merge(cond)] + [_ev(s, "goals") for s in _merge(goals)]
