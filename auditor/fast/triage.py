@@ -76,7 +76,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "pump-auditor")
 
 
-def _cache_path(entries: list[tuple[Optional[str], Optional[int]]]) -> Path:
+def _cache_path(entries: list[Any]) -> Path:
     key = hashlib.sha256(json.dumps([getattr(hyperscan, "__version__", ""), entries]).encode()).hexdigest()[:32]
     return cache_dir() / f"hs-{key}.db"
 
@@ -104,19 +104,30 @@ def _write_cache(path: Path, always: frozenset[int], db: "hyperscan.Database") -
         pass  # a read-only home is fine: compile again next time
 
 
-class _Database:
-    """One compiled Hyperscan database over a list of (expression or None, flags or None)."""
+CHUNK = 64  # patterns per Hyperscan database
 
-    def __init__(self, entries: list[tuple[Optional[str], Optional[int]]]):
+
+class _Database:
+    """One compiled Hyperscan database over positions `part` of a list of (expression or None, flags or None).
+
+    Why chunks of CHUNK patterns: with all ~450 target rules in one database, Hyperscan
+    5.4 failed to report a rule (condition-13) on a note where that rule alone matches;
+    the same rules in databases of 32-128 patterns report it. tests/test_triage.py checks
+    every gold note and phrase-bank fragment.
+    """
+
+    def __init__(self, entries: list[tuple[Optional[str], Optional[int]]], part: Optional[range] = None):
+        part = range(len(entries)) if part is None else part
         self.db = None
         self._local = threading.local()
-        self.always: frozenset[int] = frozenset(range(len(entries)))
-        path = _cache_path(entries)
+        self.always: frozenset[int] = frozenset(part)
+        path = _cache_path([[part.start, part.stop], *[entries[i] for i in part]])
         cached = _read_cache(path)
         if cached is None:
-            always = frozenset(i for i, (expr, f) in enumerate(entries)
-                               if expr is None or f is None or not _compiles(expr.encode("utf-8"), f))
-            keep = [i for i in range(len(entries)) if i not in always]
+            always = frozenset(i for i in part
+                               if entries[i][0] is None or entries[i][1] is None
+                               or not _compiles(entries[i][0].encode("utf-8"), entries[i][1]))  # type: ignore[union-attr]
+            keep = [i for i in part if i not in always]
             if not keep:
                 return
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
@@ -143,6 +154,26 @@ class _Database:
         return found
 
 
+class _Databases:
+    """The chunked databases of one pattern list, scanned one after the other."""
+
+    def __init__(self, entries: list[tuple[Optional[str], Optional[int]]]):
+        self.parts = [_Database(entries, range(k, min(k + CHUNK, len(entries)))) for k in range(0, len(entries), CHUNK)]
+        self.always: frozenset[int] = frozenset().union(*(p.always for p in self.parts)) if self.parts else frozenset()
+        self.db = self.parts[0].db if self.parts and all(p.db is not None for p in self.parts) else None
+
+    def scan(self, data: bytes) -> Optional[set[int]]:
+        if self.db is None:
+            return None
+        found: set[int] = set()
+        for part in self.parts:
+            got = part.scan(data)
+            if got is None:
+                return None
+            found |= got
+        return found
+
+
 def plain_ascii(text: str) -> bool:
     """Printable ASCII, tab, CR and LF only: where Hyperscan, RE2 and Python agree on every class."""
     return _UNSAFE.search(text) is None
@@ -156,12 +187,12 @@ class Triage:
 
     def __init__(self, patterns: Sequence[re.Pattern]):
         self.size = len(patterns)
-        self._ascii: Optional[_Database] = None
-        self._wide: Optional[_Database] = None
+        self._ascii: Optional[_Databases] = None
+        self._wide: Optional[_Databases] = None
         if hyperscan is None or not patterns:
             return
-        self._ascii = _Database([(widen(p, ascii_text=True), _flags(p)) for p in patterns])
-        self._wide = _Database([(widen(p), _flags(p)) for p in patterns])  # no anchors: MULTILINE is moot
+        self._ascii = _Databases([(widen(p, ascii_text=True), _flags(p)) for p in patterns])
+        self._wide = _Databases([(widen(p), _flags(p)) for p in patterns])  # no anchors: MULTILINE is moot
 
     @property
     def always(self) -> frozenset[int]:
