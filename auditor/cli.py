@@ -256,8 +256,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"auditor audit: {done + writer.resumed} records ({errors} not audited) -> {where} "
               f"in {secs:.1f} s ({rate:.1f} notes/s)"
               + ("" if streaming else f"; {added} refill-interval findings across the run") + unmatched_note, file=sys.stderr)
-    elif unmatched_note:
-        print(f"auditor audit{unmatched_note}", file=sys.stderr)
     return 0
 
 

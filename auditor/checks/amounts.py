@@ -54,6 +54,15 @@ def _conc_text(val: float, unit: str) -> str:
     return f"{_g(val)} {'mg' if unit.lower().startswith('mg') else 'mcg'}/mL"
 
 
+def _mcg_ml(c: float) -> str:
+    """A concentration held in mcg/mL, written as a clinician would (mg/mL from 1 mg/mL up)."""
+    return f"{_g(round(c / 1000.0, 6))} mg/mL" if c >= 1000 else f"{_g(round(c, 6))} mcg/mL"
+
+
+def _mcg(a: float) -> str:
+    return f"{_g(round(a / 1000.0, 6))} mg" if a >= 1000 else f"{_g(round(a, 6))} mcg"
+
+
 class _Normalised:
     """The note's normalised text with a way back to original offsets."""
 
@@ -116,10 +125,10 @@ def _preparations(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
             vol, val, unit = _num(m.group("vol")), _num(m.group("val")), m.group("unit")
             conc = mcg_per_ml(val, unit)
             span = nt.span(m.start(), m.end())
-            yield Amount(vol * conc, f"{_g(vol)} mL x {_conc_text(val, unit)} = {_g(vol * conc)} mcg (as prepared)", (span,))
+            yield Amount(vol * conc, f"{_g(vol)} mL x {_conc_text(val, unit)} = {_mcg(vol * conc)} (as prepared)", (span,))
             for d in pat["drawn_amount"].finditer(nt.text, prev, e):
                 amt = mcg_per_ml(_num(d.group("val")), d.group("unit"))
-                yield Amount(amt, f"{_g(_num(d.group('val')))} {d.group('unit')} drawn = {_g(amt)} mcg", (nt.span(d.start(), d.end()),))
+                yield Amount(amt, f"{_g(_num(d.group('val')))} {d.group('unit')} drawn", (nt.span(d.start(), d.end()),))
 
 
 def _diluted_concentration(v: Visit, nt: _Normalised, drug: str) -> tuple[float, str, Span] | None:
@@ -146,7 +155,7 @@ def readings(v: Visit, drug: str) -> list[Amount]:
     dil = _diluted_concentration(v, nt, drug)
     if dil:
         conc, ctext, cspan = dil
-        return [Amount(vol * conc, f"{_g(vol)} mL x {ctext} = {_g(vol * conc)} mcg (diluted)", (fspan, cspan))]
+        return [Amount(vol * conc, f"{_g(vol)} mL x {ctext} = {_mcg(vol * conc)} (diluted)", (fspan, cspan))]
     concs = [d for d in v.facts.get("drugs") or [] if d["drug"] == drug]
     distinct = {round(mcg_per_ml(d["concentration"], d["unit"]), 6): d for d in concs}
     tail_conc = v.concentration_of(drug) if fill.get("tail") else None
@@ -156,11 +165,11 @@ def readings(v: Visit, drug: str) -> list[Amount]:
     if in_tail or len(distinct) <= 1:
         conc = v.concentration_of(drug)
         if conc:
-            return [Amount(vol * conc, f"{_g(vol)} mL x {_g(conc)} mcg/mL = {_g(vol * conc)} mcg", (fspan,))]
+            return [Amount(vol * conc, f"{_g(vol)} mL x {_mcg_ml(conc)} = {_mcg(vol * conc)}", (fspan,))]
         if fill.get("explicit") and not v.is_admixture:
             val, unit = fill["explicit"]
             amt = val * 1000.0 if unit == "mg" else val
-            return [Amount(amt, f"{_g(val)} {unit} instilled = {_g(amt)} mcg", (fspan,))]
+            return [Amount(amt, f"{_g(val)} {unit} instilled", (fspan,))]
         return []
     diluted = any(v.pat["drug_diluted"].search(v.text[max(0, d.get("start", 0) - 40): d.get("end", 0) + 40]) for d in concs if "start" in d)
     options = sorted(distinct)
@@ -170,7 +179,7 @@ def readings(v: Visit, drug: str) -> list[Amount]:
     for c in options:
         d = distinct[c]
         span = {k: d[k] for k in ("start", "end", "text")} if "start" in d else None
-        out.append(Amount(vol * c, f"{_g(vol)} mL x {_g(c)} mcg/mL = {_g(vol * c)} mcg", tuple(s for s in (fspan, span) if s)))
+        out.append(Amount(vol * c, f"{_g(vol)} mL x {_mcg_ml(c)} = {_mcg(vol * c)}", tuple(s for s in (fspan, span) if s)))
     return out
 
 
