@@ -181,10 +181,12 @@ def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> 
     out: dict[int, list[Finding]] = {}
     for rows in by_patient.values():
         rows.sort(key=lambda r: (r["date"], r["index"]))
-        for prev, cur in zip(rows, rows[1:]):
-            if conf.get("require_claim") and cur.get("has_claim") is False:
+        for j, cur in enumerate(rows):
+            if j == 0 or (conf.get("require_claim") and cur.get("has_claim") is False):
                 continue
-            if not _linked(prev, cur):
+            # the latest earlier visit of the same pump series (another series under a colliding id is skipped)
+            prev = next((p for p in reversed(rows[:j]) if _linked(p, cur)), None)
+            if prev is None:
                 continue
             days = (dt.date.fromisoformat(cur["date"]) - dt.date.fromisoformat(prev["date"])).days
             if days <= 0:
