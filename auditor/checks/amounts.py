@@ -54,12 +54,12 @@ def _conc_text(val: float, unit: str) -> str:
     return f"{_g(val)} {'mg' if unit.lower().startswith('mg') else 'mcg'}/mL"
 
 
-def _mcg_ml(c: float) -> str:
+def mcg_ml_text(c: float) -> str:
     """A concentration held in mcg/mL, written as a clinician would (mg/mL from 1 mg/mL up)."""
     return f"{_g(round(c / 1000.0, 6))} mg/mL" if c >= 1000 else f"{_g(round(c, 6))} mcg/mL"
 
 
-def _mcg(a: float) -> str:
+def mcg_text(a: float) -> str:
     return f"{_g(round(a / 1000.0, 6))} mg" if a >= 1000 else f"{_g(round(a, 6))} mcg"
 
 
@@ -125,7 +125,7 @@ def _preparations(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
             vol, val, unit = _num(m.group("vol")), _num(m.group("val")), m.group("unit")
             conc = mcg_per_ml(val, unit)
             span = nt.span(m.start(), m.end())
-            yield Amount(vol * conc, f"{_g(vol)} mL x {_conc_text(val, unit)} = {_mcg(vol * conc)} (as prepared)", (span,))
+            yield Amount(vol * conc, f"{_g(vol)} mL x {_conc_text(val, unit)} = {mcg_text(vol * conc)} (as prepared)", (span,))
             for d in pat["drawn_amount"].finditer(nt.text, prev, e):
                 amt = mcg_per_ml(_num(d.group("val")), d.group("unit"))
                 yield Amount(amt, f"{_g(_num(d.group('val')))} {d.group('unit')} drawn", (nt.span(d.start(), d.end()),))
@@ -155,7 +155,7 @@ def readings(v: Visit, drug: str) -> list[Amount]:
     dil = _diluted_concentration(v, nt, drug)
     if dil:
         conc, ctext, cspan = dil
-        return [Amount(vol * conc, f"{_g(vol)} mL x {ctext} = {_mcg(vol * conc)} (diluted)", (fspan, cspan))]
+        return [Amount(vol * conc, f"{_g(vol)} mL x {ctext} = {mcg_text(vol * conc)} (diluted)", (fspan, cspan))]
     concs = [d for d in v.facts.get("drugs") or [] if d["drug"] == drug]
     distinct = {round(mcg_per_ml(d["concentration"], d["unit"]), 6): d for d in concs}
     tail_conc = v.concentration_of(drug) if fill.get("tail") else None
@@ -165,7 +165,7 @@ def readings(v: Visit, drug: str) -> list[Amount]:
     if in_tail or len(distinct) <= 1:
         conc = v.concentration_of(drug)
         if conc:
-            return [Amount(vol * conc, f"{_g(vol)} mL x {_mcg_ml(conc)} = {_mcg(vol * conc)}", (fspan,))]
+            return [Amount(vol * conc, f"{_g(vol)} mL x {mcg_ml_text(conc)} = {mcg_text(vol * conc)}", (fspan,))]
         if fill.get("explicit") and not v.is_admixture:
             val, unit = fill["explicit"]
             amt = val * 1000.0 if unit == "mg" else val
@@ -179,7 +179,7 @@ def readings(v: Visit, drug: str) -> list[Amount]:
     for c in options:
         d = distinct[c]
         span = {k: d[k] for k in ("start", "end", "text")} if "start" in d else None
-        out.append(Amount(vol * c, f"{_g(vol)} mL x {_mcg_ml(c)} = {_mcg(vol * c)}", tuple(s for s in (fspan, span) if s)))
+        out.append(Amount(vol * c, f"{_g(vol)} mL x {mcg_ml_text(c)} = {mcg_text(vol * c)}", tuple(s for s in (fspan, span) if s)))
     return out
 
 

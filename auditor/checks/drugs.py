@@ -22,7 +22,7 @@ def supply(v: Visit) -> list[Finding]:
     lines = drug_lines(v)
     if v.supplier == "outside" and lines:
         return [make("drug-billed-outside-supply", v.text, [v.outside_supply], codes=fmt(lines))]
-    if v.supplier == "practice" and _refill_codes(v) and not lines:
+    if v.supplier == "practice" and v.refill and _refill_codes(v) and not lines:  # a failed refill instilled nothing
         return [make("drug-line-missing", v.text, [v.fill["span"] if v.fill else v.refill_span], codes=",".join(sorted(_refill_codes(v))))]
     return []
 
@@ -45,6 +45,8 @@ def units(v: Visit) -> list[Finding]:
     """Units billed (JW lines apart) against every credible reading of the amount put in the pump."""
     table = tables.drugs()["hcpcs"]
     tol = tables.thresholds().get("units_tolerance", 0.02)
+    if not v.refill:  # nothing instilled (interrogation, failed or deferred refill): no amount to compare with
+        return []
     skip = {ln.code for ln in admixture_single_lines(v)}
     out: list[Finding] = []
     for code in sorted({ln.code for ln in drug_lines(v)} - skip):

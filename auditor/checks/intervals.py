@@ -134,6 +134,22 @@ def _capacity_days(prev: Mapping[str, Any]) -> float | None:
     return usable / prev["daily_volume_ml"] if usable > 0 else None
 
 
+def _capacity_text(prev: Mapping[str, Any], cap: float | None) -> str | None:
+    """How the previous fill's days were computed, for a coder to check."""
+    if cap is None:
+        return None
+    iv = tables.thresholds()["intervals"]
+    vol = prev.get("fill_ml") or prev.get("reservoir_ml")
+    daily = prev["daily_volume_ml"]
+    how = ""
+    if prev.get("daily_dose_mcg") and prev.get("concentration_mcg_ml"):
+        from auditor.checks.amounts import mcg_ml_text, mcg_text
+
+        how = f" ({mcg_text(prev['daily_dose_mcg'])}/day / {mcg_ml_text(prev['concentration_mcg_ml'])})"
+    return (f"fill {vol:g} mL - {iv['low_reservoir_reserve_ml']:g} mL reserve = {vol - iv['low_reservoir_reserve_ml']:g} mL"
+            f" / {daily:g} mL/day{how} = {cap:.0f} days")
+
+
 def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Finding]:
     iv = tables.thresholds()["intervals"]
     out: list[Finding] = []
@@ -149,12 +165,18 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
         lim, what = min(limits)
         plausible = days <= cap + iv["capacity_slack_days"] if cap else days <= 1.5 * lim
         if days > lim and plausible:
-            out.append(make("refill-interval-exceeds-stability", "", [], interval_days=days, limit_days=int(lim), drug=what))
+            out.append(make("refill-interval-exceeds-stability", "", [], interval_days=days, limit_days=int(lim), drug=what,
+                            previous_refill=prev["date"],
+                            computation=f"{cur['date']} - {prev['date']} = {days} days > {what} limit {lim:g} days"))
             out[-1]["evidence"] = ev
     bounds = [x for x in [cap, *(lim for lim, _ in limits)] if x]
     allowed = min(bounds) if bounds else None
     if allowed and days >= iv["min_days_considered"] and days < iv["early_factor"] * allowed and cur.get("text_read") and not cur.get("early_reason"):
-        out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=iv["early_factor"]))
+        parts = [x for x in [_capacity_text(prev, cap), *(f"{w} stability {lim:g} days" for lim, w in limits)] if x]
+        computation = (f"{cur['date']} - {prev['date']} = {days} days < {iv['early_factor']:g} x {allowed:.0f} = "
+                       f"{iv['early_factor'] * allowed:.0f} days; allowed = shortest of: {'; '.join(parts)}; no reason documented")
+        out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=iv["early_factor"],
+                        previous_refill=prev["date"], computation=computation))
         out[-1]["evidence"] = ev
     return out
 
