@@ -6,28 +6,17 @@ error; the batch goes on.
 """
 from __future__ import annotations
 
-import math
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from spacy.language import Language
 
 from auditor.decide import decide
-from auditor.elements import ELEMENTS
+from auditor.record import META_COLUMNS, Record, as_text, clean, error_record, flat_row, meta_of  # noqa: F401  (flat_row, META_COLUMNS: public here too)
+
+_clean, _as_text = clean, as_text  # the names older callers use
 
 # ConText compares every modifier with every target: past this size one note could stall a run
 MAX_NOTE_CHARS = 200_000
-META_COLUMNS = ("patient_id", "service_date", "author", "author_role", "payer", "billed_codes")
-
-
-def _clean(value: Any) -> Any:
-    """Missing values in exports arrive as None, NaN or NaT; make them None."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if type(value).__name__ in ("NaTType", "NAType"):
-        return None
-    return value
 
 
 def _text_error(text: Any) -> str | None:
@@ -47,11 +36,6 @@ def _text_error(text: Any) -> str | None:
     return None
 
 
-def error_record(note_id: Any, message: str) -> dict[str, Any]:
-    """The record of a note that could not be audited."""
-    return {"note_id": note_id, "score": None, "elements": None, "findings": [], "facts": {}, "error": message}
-
-
 def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any], text: str | None = None) -> dict[str, Any]:
     decided = decide(pump, meta, text)
     rec: dict[str, Any] = {
@@ -66,10 +50,6 @@ def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any],
         if meta.get(col) is not None:
             rec.setdefault("input", {})[col] = meta[col]
     return rec
-
-
-def _as_text(text: Any) -> str:
-    return text.decode("utf-8") if isinstance(text, bytes) else text
 
 
 def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int = 50,
@@ -127,22 +107,3 @@ def audit_note(text: str, nlp: Language | None = None, note_id: str = "note", **
     from auditor.pipeline import shared
 
     return audit_rows(nlp or shared(), [{"note_id": note_id, "text": text, **meta}])[0]
-
-
-def iter_audit(nlp: Language, chunks: Iterable[Sequence[Mapping[str, Any]]], batch_size: int = 50) -> Iterator[list[dict[str, Any]]]:
-    for chunk in chunks:
-        yield audit_rows(nlp, chunk, batch_size=batch_size)
-
-
-def flat_row(rec: Mapping[str, Any]) -> dict[str, Any]:
-    """A record flattened for CSV/Parquet: note_id, score, <element>_status, findings joined."""
-    row: dict[str, Any] = {"note_id": rec["note_id"], "score": rec["score"]}
-    els = rec.get("elements") or {}
-    for e in ELEMENTS:
-        row[f"{e}_status"] = (els.get(e) or {}).get("status")
-    row["findings"] = ";".join(f["rule"] for f in rec.get("findings") or [])
-    facts = rec.get("facts") or {}
-    row["performer_role"] = facts.get("performer_role")
-    row["refill"] = facts.get("refill")
-    row["error"] = rec.get("error")
-    return row

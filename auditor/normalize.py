@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from auditor import rules
+from auditor.textscan import TextView, pattern_gate
 
 Edit = tuple[int, int, str]  # original start, original end, replacement
 
@@ -126,6 +127,8 @@ class Normaliser:
             re.IGNORECASE,
         )
 
+        self.gate = pattern_gate([p for _, p, _ in self.replacements] + [self.number_token, self.word_token, self.spoken])
+
     # ---- pieces -------------------------------------------------------------------------------
     def _canon(self, word: str) -> str:
         w = word.lower()
@@ -133,19 +136,19 @@ class Normaliser:
             w = w.replace(a.lower(), b)
         return w
 
-    def _regex_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+    def _regex_edits(self, text: str, view: TextView) -> list[tuple[int, int, str, int]]:
         out = []
         for order, (_, pat, to) in enumerate(self.replacements):
-            for m in pat.finditer(text):
+            for m in view.finditer(pat):
                 if m.end() > m.start():
                     rep = m.expand(to)
                     if rep.lower() != m.group(0).lower():
                         out.append((m.start(), m.end(), rep, order))
         return out
 
-    def _number_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+    def _number_edits(self, text: str, view: TextView) -> list[tuple[int, int, str, int]]:
         out = []
-        for m in self.number_token.finditer(text):
+        for m in view.finditer(self.number_token):
             tok = m.group(1)
             if tok.isdigit() or not any(c in self.digit_like for c in tok):
                 continue
@@ -163,9 +166,9 @@ class Normaliser:
                 out.append((m.start(1), m.end(1), fixed, 1000))
         return out
 
-    def _word_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+    def _word_edits(self, text: str, view: TextView) -> list[tuple[int, int, str, int]]:
         out = []
-        for m in self.word_token.finditer(text):
+        for m in view.finditer(self.word_token):
             tok = m.group(0)
             if tok.lower() in self.known or tok.isdigit() or not any(c.isalpha() for c in tok):
                 continue
@@ -177,9 +180,9 @@ class Normaliser:
             out.append((m.start(), m.end(), word, 1001))
         return out
 
-    def _spoken_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+    def _spoken_edits(self, text: str, view: TextView) -> list[tuple[int, int, str, int]]:
         out = []
-        for m in self.spoken.finditer(text):
+        for m in view.finditer(self.spoken):
             value = self._spoken_value(m.group(0))
             if value is not None:
                 out.append((m.start(), m.end(), value, 999))
@@ -211,7 +214,9 @@ class Normaliser:
 
     # ---- the whole note -----------------------------------------------------------------------
     def __call__(self, text: str) -> Normalised:
-        cands = self._regex_edits(text) + self._spoken_edits(text) + self._number_edits(text) + self._word_edits(text)
+        view = self.gate.view(text)  # one scan rules out the patterns that cannot match
+        cands = (self._regex_edits(text, view) + self._spoken_edits(text, view)
+                 + self._number_edits(text, view) + self._word_edits(text, view))
         if not cands:
             return Normalised(text, text, ())
         cands.sort(key=lambda c: (c[0], -(c[1] - c[0]), c[3]))

@@ -31,12 +31,27 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _NEGATING = frozenset({"NOT_DONE", "NEGATED_EXISTENCE", "COULD_NOT"})
 
 
-def _negated_inside(d: Span) -> bool:
-    """Is `d` negated by a cue inside its own text ("... were not reassessed today")?"""
-    return any(
-        m["cat"] in _NEGATING and m["cat"] in d["discounted_by"] and d["start"] <= m["start"] and m["end"] <= d["end"]
-        for m in d.get("mods", [])
-    )
+def _negation_cues_inside(d: Span) -> list[Span]:
+    """The negating cues inside `d`'s own text ("... were not reassessed today")."""
+    return [
+        m for m in d.get("mods", [])
+        if m["cat"] in _NEGATING and m["cat"] in d["discounted_by"] and d["start"] <= m["start"] and m["end"] <= d["end"]
+    ]
+
+
+def _silenced_by(s: Span, d: Span, cues: list[Span]) -> bool:
+    """Is shorter `s`, inside `d`, negated by one of `d`'s own cues in the same clause?"""
+    if not (d["start"] <= s["start"] and s["end"] <= d["end"] and d["end"] - d["start"] > s["end"] - s["start"]):
+        return False
+    for m in cues:
+        lo, hi = sorted((s["end"], m["start"])) if m["start"] >= s["end"] else sorted((m["end"], s["start"]))
+        between = d["text"][max(0, lo - d["start"]): max(0, hi - d["start"])]
+        if not _CLAUSE_END.search(between):
+            return True
+    return False
+
+
+_CLAUSE_END = re.compile(r"[.;\n]")
 
 
 # labels that document one element: a span negated from within silences the shorter spans it holds
@@ -52,13 +67,15 @@ def live(spans: Iterable[Span], *labels: str) -> list[Span]:
     spans = list(spans)
     cands = [s for s in spans if s["label"] in labels]
     groups = {_ELEMENT_OF.get(label, label) for label in labels}
-    negated = [s for s in spans if s["discounted_by"] and _ELEMENT_OF.get(s["label"], s["label"]) in groups and _negated_inside(s)]
+    negated = [
+        (d, cues) for d in spans if d["discounted_by"] and _ELEMENT_OF.get(d["label"], d["label"]) in groups
+        for cues in [_negation_cues_inside(d)] if cues
+    ]
     return [
         s for s in cands
         if not s["discounted_by"] and not any(
-            _ELEMENT_OF.get(d["label"], d["label"]) == _ELEMENT_OF.get(s["label"], s["label"])
-            and d["start"] <= s["start"] and s["end"] <= d["end"]
-            and d["end"] - d["start"] > s["end"] - s["start"] for d in negated
+            _ELEMENT_OF.get(d["label"], d["label"]) == _ELEMENT_OF.get(s["label"], s["label"]) and _silenced_by(s, d, cues)
+            for d, cues in negated
         )
     ]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from medspacy.context import ConText
 
-from auditor.components.fast_context import PumpConText
+from auditor.fast.context import PumpConText
 
 ROOT = Path(__file__).resolve().parents[1] / "annotations"
 
@@ -42,7 +42,7 @@ def test_context_edges_match_medspacys_graph(nlp):
 
 
 def test_touching_includes_zero_length_spans_at_the_edges():
-    from auditor.components.fast_context import _touching
+    from auditor.fast.context import _touching
 
     spans = [(9, 9), (0, 8), (3, 4), (12, 14)]  # (start, end) of targets, in their original order
     order = sorted(range(len(spans)), key=lambda i: spans[i][0])

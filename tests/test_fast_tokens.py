@@ -8,7 +8,7 @@ from pathlib import Path
 from medspacy.common.medspacy_matcher import MedspacyMatcher
 from spacy.matcher import Matcher
 
-from auditor.components.fast_tokens import TriagedMatcher, required_words
+from auditor.fast.tokens import TriagedMatcher, required_words
 
 ROOT = Path(__file__).resolve().parents[1] / "annotations"
 

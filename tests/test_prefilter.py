@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from auditor import rules
-from auditor.components.prefilter import required_literals
+from auditor.fast.prefilter import required_literals
 
 ROOT = Path(__file__).resolve().parents[1] / "annotations"
 
@@ -41,7 +41,7 @@ def test_prefilter_never_hides_a_match_of_any_target_rule():
 
 
 def test_literals_are_found_through_the_letters_ignorecase_folds():
-    from auditor.components.prefilter import lowered_for_literals
+    from auditor.fast.prefilter import lowered_for_literals
 
     pattern = re.compile(r"\baspirated\s+\d+", re.IGNORECASE)
     lits = {lowered_for_literals(lit) for lit in required_literals(pattern.pattern)}

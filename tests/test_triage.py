@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from medspacy.common.medspacy_matcher import MedspacyMatcher
 
-from auditor.components import triage
-from auditor.components.fast_regex import FastRegexMatcher
-from auditor.components.re2_twin import spans, twin
-from auditor.components.triage import Triage
-from auditor.components.widen import widen
+from auditor.fast import triage
+from auditor.fast.regex import FastRegexMatcher
+from auditor.fast.re2_twin import spans, twin
+from auditor.fast.triage import Triage
+from auditor.fast.widen import widen
 
 ROOT = Path(__file__).resolve().parents[1] / "annotations"
 needs_hyperscan = pytest.mark.skipif(not triage.available(), reason="hyperscan has no wheel for this CPU")

@@ -12,6 +12,7 @@ from auditor.checks.registry import NOTE_CHECKS
 from auditor.checks.summaries import interval_summaries
 from auditor.checks.summary import summarise
 from auditor.checks.visit import Visit
+from auditor.record import as_text, meta_of
 
 
 def note_findings(record: Mapping[str, Any], meta: Mapping[str, Any], text: str) -> list[Finding]:
@@ -35,13 +36,11 @@ def apply_checks(records: list[dict[str, Any]], rows: Sequence[Mapping[str, Any]
     intervals across the notes of this call. A caller that audits a run in
     chunks passes False and runs `run_intervals` once over the whole run.
     """
-    from auditor.audit import META_COLUMNS, _as_text, _clean
-
     for rec, row in zip(records, rows):
         if rec.get("error"):
             continue
-        meta = {c: _clean(row.get(c)) for c in META_COLUMNS}
-        text = _as_text(row["text"])
+        meta = meta_of(row)
+        text = as_text(row["text"])
         try:
             v = Visit(text=text, record=rec, meta=meta)
             rec["facts"]["claim_summary"] = summarise(v)

@@ -13,7 +13,8 @@ from importlib import resources
 from typing import Any
 
 from auditor import rules
-from auditor.components.triage import PatternGate, flatten_patterns
+from auditor.textscan import Gate, flatten_patterns
+from auditor.textscan import pattern_gate as _gate
 from auditor.rules import RuleError
 
 SEVERITIES = frozenset({"error", "warning"})
@@ -131,9 +132,9 @@ def patterns() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def pattern_gate() -> PatternGate:
+def pattern_gate() -> Gate:
     """One Hyperscan pass per note says which of the checks' patterns can match it."""
-    return PatternGate(flatten_patterns(patterns()))
+    return _gate(flatten_patterns(patterns()))
 
 
 def load_all() -> None:

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from auditor.checks import tables
 from auditor.checks.claims import ClaimLine, parse_claim
 from auditor.dates import parse_date  # noqa: F401  re-exported for the interval checks
-from auditor.components.triage import GatedText
+from auditor.textscan import TextView
 
 from auditor.roles import PHYSICIAN, PRACTITIONER, STAFF  # noqa: F401  the guideline's role sets, defined once
 
@@ -70,7 +70,7 @@ class Visit:
         return tables.patterns()
 
     @cached_property
-    def g(self) -> GatedText:
+    def g(self) -> TextView:
         """The note seen through the checks' pattern gate: `self.g.finditer(p)` skips what cannot match."""
         return tables.pattern_gate().view(self.text)
 

@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 
 from auditor import rules
 from auditor.components.doc_text import doc_text
-from auditor.components.triage import GatedText, PatternGate, flatten_patterns
+from auditor.textscan import TextView, flatten_patterns, pattern_gate
 
 if not Doc.has_extension("pump_facts"):
     Doc.set_extension("pump_facts", default=None)
@@ -61,7 +61,7 @@ class _Patterns:
         creds = sorted({alt for alts in vocab["roles"].values() for alt in alts if "\\s" not in alt and " " not in alt}, key=len, reverse=True)
         self.credential_at_end = c(r"(?<![\w-])(?:" + "|".join(creds) + r")(?![\w-])[\s,.)]*(?:\(.*\))?\s*(?:(?:on\s+|at\s+|@\s*)?\d{1,2}[/:]\d{1,2}.*)?$")
         # one Hyperscan pass says which of the whole-note patterns below can match a note
-        self.gate = PatternGate(flatten_patterns([
+        self.gate = pattern_gate(flatten_patterns([
             self.drug_conc, self.conc_drug, self.drug_name, self.daily_dose, self.from_to, self.rate, self.expected,
             self.actual, self.instilled, self.reservoir, self.alarm, self.next_refill, self.wasted, self.invoice,
             self.pump_kind, self.pump_model, self.compounded, self.performer, self.supervisor,
@@ -179,7 +179,7 @@ def extract_facts(text: str) -> dict[str, Any]:
     return facts
 
 
-def _performer(text: str, g: GatedText | None = None) -> dict[str, Any]:
+def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
     """Who did the service, read from the note: explicit statement first, then the signature."""
     p = patterns()
     g = g or p.gate.view(text)

@@ -1,18 +1,18 @@
 """Factories that build medspaCy's sectionizer, target matcher and ConText
 from the rule files in auditor/resources (never from medspaCy's relative
-resource paths)."""
+resource paths). Stock medspaCy components with the aligning regex matcher;
+the fast path is swapped in afterwards by auditor.fast.accelerate(nlp)."""
 
 
 from typing import Any, Dict
 
-from medspacy.context import ConTextRule
+from medspacy.context import ConText, ConTextRule
 from medspacy.section_detection import Sectionizer, SectionRule
 from medspacy.target_matcher import TargetMatcher, TargetRule
 from spacy.language import Language
 
 from auditor import rules
-from auditor.components.fast_context import PumpConText
-from auditor.components.fast_regex import accelerate
+from auditor.components.regex_matcher import aligning
 
 SPAN_GROUP = "pump_spans"
 
@@ -21,7 +21,7 @@ SPAN_GROUP = "pump_spans"
 def make_sectionizer(nlp: Language, name: str) -> Sectionizer:
     sec = Sectionizer(nlp, name=name, rules=None, input_span_type=None, span_attrs=None)
     sec.add([SectionRule(literal=r["literal"], category=r["category"], pattern=r.get("pattern")) for r in rules.section_rules()])
-    return accelerate(sec)
+    return aligning(sec)
 
 
 @Language.factory("pump_target_matcher", default_config={})
@@ -32,7 +32,7 @@ def make_target_matcher(nlp: Language, name: str) -> TargetMatcher:
                    metadata={"rule_id": r["id"], **(r.get("metadata") or {})})
         for r in rules.target_rules()
     ])
-    return accelerate(tm)
+    return aligning(tm)
 
 
 def _context_rule(r: Dict[str, Any]) -> ConTextRule:
@@ -44,8 +44,8 @@ def _context_rule(r: Dict[str, Any]) -> ConTextRule:
 
 
 @Language.factory("pump_context", default_config={"max_scope": 10, "use_medspacy_defaults": True})
-def make_context(nlp: Language, name: str, max_scope: int, use_medspacy_defaults: bool) -> PumpConText:
-    ctx = PumpConText(nlp, name=name, rules="default" if use_medspacy_defaults else None, max_scope=max_scope,
+def make_context(nlp: Language, name: str, max_scope: int, use_medspacy_defaults: bool) -> ConText:
+    ctx = ConText(nlp, name=name, rules="default" if use_medspacy_defaults else None, max_scope=max_scope,
                   input_span_type="group", span_group_name=SPAN_GROUP, span_attrs=None)
     ctx.add([_context_rule(r) for r in rules.context_rules()])
-    return accelerate(ctx)
+    return aligning(ctx)

@@ -35,7 +35,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from auditor.components.widen import widen
+from auditor.fast.widen import widen
 
 try:
     import hyperscan

@@ -101,6 +101,6 @@ def lowered_for_literals(text: str) -> str:
 @lru_cache(maxsize=1)
 def _fold_table() -> dict[int, str]:
     """Non-ASCII characters Python's IGNORECASE equates with an ASCII letter (the triage's table)."""
-    from auditor.components.widen import ascii_partners
+    from auditor.fast.widen import ascii_partners
 
     return {ord(ch): letter for letter, chars in ascii_partners().items() for ch in chars}

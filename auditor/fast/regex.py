@@ -7,10 +7,8 @@ rules that was 70% of the audit's time (profiled on the gold notes). Which
 patterns run is decided by one Hyperscan pass (triage.py) or, where that
 cannot decide, by required literals (prefilter.py); on plain-ASCII notes
 the chosen rules run in RE2 where RE2 means the same (re2_twin.py). Same rules, same
-order. A match that starts or ends inside a token, or on whitespace, is expanded to the
-tokens it touches (`alignment_mode="expand"`); medspaCy's own matcher resolves such edges
-its own way ("the pharmacy bills" vs "pharmacy bills"), which changes the evidence text of
-8 of the 415 gold notes. The gold figures are measured with this matcher.
+order, and the same token alignment as the plain AligningRegexMatcher it extends
+(auditor/components/regex_matcher.py), so records do not depend on the fast path.
 """
 from __future__ import annotations
 
@@ -23,10 +21,11 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from auditor.components.doc_text import doc_text
-from auditor.components.fast_tokens import TriagedMatcher
-from auditor.components.prefilter import lowered_for_literals, required_literals
-from auditor.components.re2_twin import spans, twin
-from auditor.components.triage import Triage, plain_ascii
+from auditor.components.regex_matcher import AligningRegexMatcher
+from auditor.fast.tokens import TriagedMatcher
+from auditor.fast.prefilter import lowered_for_literals, required_literals
+from auditor.fast.re2_twin import spans, twin
+from auditor.fast.triage import Triage, plain_ascii
 
 _PREPARED = "_fast_regex_rules"
 
@@ -38,7 +37,7 @@ def _folded(lits: Optional[frozenset]) -> Optional[frozenset]:
     return None if lits is None else frozenset(lowered_for_literals(lit) for lit in lits)
 
 
-class FastRegexMatcher(RegexMatcher):
+class FastRegexMatcher(AligningRegexMatcher):
     def _prepared(self) -> tuple[list[Rule], Triage]:
         """The rules flattened in medspaCy's order, with literals, RE2 twins and the triage (built once)."""
         cached = self.__dict__.get(_PREPARED)
