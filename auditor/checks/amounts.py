@@ -42,6 +42,15 @@ class Amount:
     spans: tuple[Span, ...] = field(default_factory=tuple)
 
 
+def _is_mg(unit: str) -> bool:
+    return unit.lower().startswith(("mg", "milligram"))
+
+
+def _to_mcg(value: float, unit: str) -> float:
+    """mcg (or mcg/mL) from a value in mg, milligrams, mcg, ug or micrograms."""
+    return value * 1000.0 if _is_mg(unit) else value
+
+
 def _num(s: str) -> float:
     return float(s.replace(",", "."))
 
@@ -51,7 +60,7 @@ def _g(x: float) -> str:
 
 
 def _conc_text(val: float, unit: str) -> str:
-    return f"{_g(val)} {'mg' if unit.lower().startswith('mg') else 'mcg'}/mL"
+    return f"{_g(val)} {'mg' if _is_mg(unit) else 'mcg'}/mL"
 
 
 def mcg_ml_text(c: float) -> str:
@@ -123,11 +132,11 @@ def _preparations(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
             if named != drug and not (named is None and alone):
                 continue
             vol, val, unit = _num(m.group("vol")), _num(m.group("val")), m.group("unit")
-            conc = mcg_per_ml(val, unit)
+            conc = _to_mcg(val, unit)
             span = nt.span(m.start(), m.end())
             yield Amount(vol * conc, f"{_g(vol)} mL x {_conc_text(val, unit)} = {mcg_text(vol * conc)} (as prepared)", (span,))
             for d in pat["drawn_amount"].finditer(nt.text, prev, e):
-                amt = mcg_per_ml(_num(d.group("val")), d.group("unit"))
+                amt = _to_mcg(_num(d.group("val")), d.group("unit"))
                 yield Amount(amt, f"{_g(_num(d.group('val')))} {d.group('unit')} drawn", (nt.span(d.start(), d.end()),))
 
 
@@ -138,7 +147,7 @@ def _diluted_concentration(v: Visit, nt: _Normalised, drug: str) -> tuple[float,
         named = _drug_before(v, nt.text, m.start(), 80)
         if named == drug or (named is None and alone):
             val, unit = _num(m.group("val")), m.group("unit")
-            return mcg_per_ml(val, unit), _conc_text(val, unit), nt.span(m.start(), m.end())
+            return _to_mcg(val, unit), _conc_text(val, unit), nt.span(m.start(), m.end())
     return None
 
 

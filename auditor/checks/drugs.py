@@ -83,7 +83,11 @@ def _itemised(v: Visit) -> bool:
     text = amounts.normalised(v).text
     if any(x.search(text) for x in p["invoice_not_itemised"]):
         return False
-    want = max(1, len(set(v.pump_drugs)))
+    # the ingredients in the pump (drugs with a concentration); names alone may include oral medicines
+    in_pump = {d["drug"] for d in v.facts.get("drugs") or []}
+    intrathecal = set(tables.drugs()["stability_days"])
+    # without concentrations the names may over-count (a dictated 'hydro morphine'): ask for two at most
+    want = len(in_pump) if in_pump else max(1, min(2, len(set(v.pump_drugs) & intrathecal)))
     for m in p["invoice"].finditer(text):
         a = max(text.rfind("\n", 0, m.start()), text.rfind("~", 0, m.start()), m.start() - 160) + 1
         first = [i for i in (text.find("\n", m.end()), text.find("~", m.end())) if i >= 0]
