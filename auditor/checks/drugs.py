@@ -128,7 +128,9 @@ def jw_jz(v: Visit) -> list[Finding]:
     for code in sorted({ln.code for ln in v.lines if ln.code in single}):
         lines = [ln for ln in v.lines if ln.code == code]
         if dated_in and not any(ln.has("JW") or ln.has("JZ") for ln in lines):
-            out.append(make("drug-jw-jz-missing", v.text, [], codes=fmt(lines), service_date=v.meta.get("service_date")))
+            when = f"service {v.service_date.isoformat()} >= {start}" if v.service_date else f"no service date (rule from {start})"
+            out.append(make("drug-jw-jz-missing", v.text, [], codes=fmt(lines), service_date=v.meta.get("service_date"),
+                            computation=f"{code} is a single-dose-container drug; {when}; no line of {code} carries JW or JZ"))
     jw = [ln for ln in v.lines if ln.has("JW")]
     wasted = amounts.waste(v)
     if jw and not (wasted and wasted[0] > 0):
