@@ -86,3 +86,26 @@ def test_modifier_25_on_pump_work_only_is_not_separate_but_a_work_up_ordered_is(
     assert "em25-not-separate" in _rules(audit(base, "62368;99214-25"))
     workup = base + "A: r/o delirium from diphenhydramine; UA/culture, CK ordered. Stop diphenhydramine.\n"
     assert "em25-not-separate" not in _rules(audit(workup, "62368;99214-25"))
+
+
+HEAD = ("IT pump refill, SynchroMed II 20 mL. Refractory to IT morphine and oral opioids. Pain 4/10 on current dose. "
+        "Drug purchased by practice, invoice 12345.\n")
+
+
+@pytest.mark.parametrize("body, code, right", [
+    ("Ziconotide 25 mcg/mL diluted by pharmacy to 5 mcg/mL. Residual aspirated 3 mL. Instilled 20 mL.", "J2278", 100),
+    ("Morphine 25 mg/mL diluted by the pharmacy to 10 mg/mL. 20 mL instilled.", "J2274", 20),
+    ("Prialt 100 mcg/mL 1 mL vial mixed with PF NS, final concentration 5 mcg/mL, total volume 20 mL. Instilled 20 mL.", "J2278", 100),
+    ("Prialt 100 mcg/mL, 2 mL (200 mcg) drawn up and qs'd with NS to 20 mL (10 mcg/mL). Instilled 20 mL.", "J2278", 200),
+    ("Drew 2 mL of Prialt 100 mcg/mL and diluted with 18 mL PF NS. Instilled 20 mL.", "J2278", 200),
+    ("Lioresal 2000 mcg/mL 10 mL + 10 mL PF NS, instilled 20 mL.", "J0475", 2),
+    ("Prialt 100 mcg/mL 5 mL vial: drew 2.4 mL + 17.6 mL PF NS; instilled 20 mL.", "J2278", 240),
+    ("Instilled 20 mL Prialt 25 mcg/mL undiluted.", "J2278", 500),
+])
+def test_dilution_wordings_accept_the_right_units_and_flag_tenfold(audit, body, code, right):
+    def units_findings(units: int):
+        return [f for f in audit(HEAD + body, f"95991;{code}x{units}-JZ")["findings"] if f["rule"] == "drug-units-mismatch"]
+
+    assert units_findings(right) == []
+    wrong = units_findings(right * 10)
+    assert len(wrong) == 1 and wrong[0]["facts"]["expected_units"] == right

@@ -7,7 +7,8 @@ documents it in one of three ways, tried in this order:
 
 1. a preparation: "Prialt 100 mcg/mL 2 mL vial + 18 mL PF NS = 20 mL at 10 mcg/mL"
    (final volume x final concentration; an amount written in the same line,
-   "(200 mcg)", is an equivalent reading);
+   "(200 mcg)", or the volume drawn x the vial's concentration, "drew 2 mL of
+   Prialt 100 mcg/mL", are equivalent readings);
 2. a dilution without the final volume: "diluted to 10 mcg/mL ... instilled 20 mL"
    (fill volume x the diluted concentration);
 3. the fill line: "instilled 20 mL morphine 25 mg/mL" (fill volume x the
@@ -140,6 +141,25 @@ def _preparations(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
                 yield Amount(amt, f"{_g(_num(d.group('val')))} {d.group('unit')} drawn", (nt.span(d.start(), d.end()),))
 
 
+def _draws(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
+    """Readings of the amount drawn from the vials for a dilution (volume drawn x vial concentration)."""
+    pat = v.pat
+    alone = set(v.pump_drugs) <= {drug}
+    seen: set[tuple[int, int]] = set()
+    for p in pat["dilution_draw"]:
+        for m in p.finditer(nt.text):
+            s, e = _line_bounds(nt.text, m.start(), m.end())
+            if (m.start(), m.end()) in seen or not pat["dilution_context"].search(nt.text[s:e]):
+                continue
+            seen.add((m.start(), m.end()))
+            named = _drug_before(v, nt.text, m.end())
+            if named != drug and not (named is None and alone):
+                continue
+            vol, val, unit = _num(m.group("vol")), _num(m.group("val")), m.group("unit")
+            amt = vol * _to_mcg(val, unit)
+            yield Amount(amt, f"{_g(vol)} mL x {_conc_text(val, unit)} drawn = {mcg_text(amt)}", (nt.span(m.start(), m.end()),))
+
+
 def _diluted_concentration(v: Visit, nt: _Normalised, drug: str) -> tuple[float, str, Span] | None:
     """'diluted to 10 mcg/mL' (of this drug, or of the only drug in the pump)."""
     alone = set(v.pump_drugs) <= {drug}
@@ -154,7 +174,7 @@ def _diluted_concentration(v: Visit, nt: _Normalised, drug: str) -> tuple[float,
 def readings(v: Visit, drug: str) -> list[Amount]:
     """Every credible reading of the amount of `drug` put in the pump today (empty when none)."""
     nt = normalised(v)
-    prep = list(_preparations(v, nt, drug))
+    prep = list(_preparations(v, nt, drug)) + list(_draws(v, nt, drug))
     if prep:
         return prep
     fill = v.fill
