@@ -109,3 +109,16 @@ def test_dilution_wordings_accept_the_right_units_and_flag_tenfold(audit, body, 
     assert units_findings(right) == []
     wrong = units_findings(right * 10)
     assert len(wrong) == 1 and wrong[0]["facts"]["expected_units"] == right
+
+
+@pytest.mark.parametrize("body, flagged", [
+    ("New onset nausea after the last dose increase; dose decreased to 4.5 mg/day.", True),
+    ("Increased pruritus since the rate increase; rate reduced 10% to 4.5 mg/day.", True),
+    ("New right hip pain x 2 weeks, worse with weight bearing; x-ray of the hip ordered.", False),
+    ("Worsening diabetic neuropathy in the feet; started gabapentin 300 mg at night.", False),
+])
+def test_a_new_symptom_tied_to_the_pump_dose_is_pump_work_not_a_separate_em(audit, body, flagged):
+    base = ("IT pump refill, SynchroMed II 20 mL, morphine 25 mg/mL. Residual 3.0 mL (expected 3.1). Instilled 20 mL. "
+            "Reservoir updated 20 mL. Purchased by practice, invoice 88.\n")
+    rules = _rules(audit(base + body, "95991;J2274x50-JZ;99213-25"))
+    assert ("em25-not-separate" in rules) is flagged
