@@ -9,7 +9,8 @@ _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun",
 # dates that place an event in time: m/d/y, m/d, ISO, month/year, "March 2024", a bare year or a year range
 _MENTION = re.compile(
     r"(?<![\d/])(?:(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
-    r"|(?P<mm>\d{1,2})/(?P<my>\d{4})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<ny>\d{4})"
+    r"|(?P<mm>\d{1,2})/(?P<my>\d{4})"
+    r"|(?<=\s)(?:on|in)\s+(?P<wmon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<wday>\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|[a-z]+teenth|twentieth|thirtieth|twenty[-\s][a-z]+|thirty[-\s]first|tenth|eleventh|twelfth|sixth|seventh|eighth|ninth)\b(?!,?\s*\d{4})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<ny>\d{4})"
     r"|(?P<y1>(?:19|20)\d\d)\s*[-\u2013]\s*(?P<y2>(?:19|20)\d\d)"
     r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\))"
     r"(?![\d/])(?!\s*(?:mcg|mg|ml|cc|%|units?|micrograms?|milligrams?)\b)",
@@ -45,8 +46,44 @@ def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
     return None
 
 
-def latest_mentioned(text: str) -> dt.date | None:
+_ORDINALS = {w: i for i, w in enumerate((
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split(), 1)}
+
+
+def _day(word: str) -> int | None:
+    w = word.lower().replace("-", " ")
+    digits = re.match(r"\d+", w)
+    if digits:
+        return int(digits.group(0))
+    if w in _ORDINALS:
+        return _ORDINALS[w]
+    if w == "thirtieth":
+        return 30
+    if w.startswith("twenty "):
+        return 20 + _ORDINALS.get(w.split()[1], 0) if w.split()[1] in _ORDINALS else None
+    if w.startswith("thirty "):
+        return 31
+    return None
+
+
+def _before(ref: dt.date | None, month: int, day: int) -> dt.date | None:
+    """A day and month without a year: the latest such date on or before `ref`."""
+    if ref is None:
+        return None
+    try:
+        d = dt.date(ref.year, month, day)
+        return d if d <= ref else dt.date(ref.year - 1, month, day)
+    except ValueError:
+        return None
+
+
+def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
     """The latest date a passage names (a month or a year counts as its last day), or None.
+
+    A month and day without a year counts only as "on October sixteenth" (narrative of a
+    past visit) and is placed on or before `ref`, the service date; "10/16" alone may be a
+    pain score or a future appointment and is ignored.
 
     Why the latest: "started 04/2024", "stopped (2019-2023)" and "lowered in March 2025"
     place an event by its end; the visit model compares it with the service date.
@@ -61,6 +98,12 @@ def latest_mentioned(text: str) -> dt.date | None:
                 d = dt.date(int(m["iy"]), int(m["im"]), int(m["id"]))
             elif m["my"]:
                 d = _month_end(int(m["my"]), int(m["mm"]))
+            elif m["wmon"]:
+                day = _day(m["wday"])
+                got = _before(ref, _MONTHS[m["wmon"][:3].lower()], day) if day else None
+                if got is None:
+                    continue
+                d = got
             elif m["ny"]:
                 d = _month_end(int(m["ny"]), _MONTHS[m["mon"][:3].lower()])
             else:

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from auditor import rules
 from auditor.dates import latest_mentioned, parse_date
 from auditor.roles import PHYSICIAN, PRACTITIONER, normalise_role
 
@@ -113,13 +116,23 @@ def same_values(s: Span) -> bool:
     return len(nums) >= 2 and nums[0] == nums[1]
 
 
-def performer_of(facts: Mapping[str, Any], author_role: str | None) -> tuple[str | None, str]:
-    """The performer's role and where it was read: the note's statement, its signature, then the column."""
+def performer_of(facts: Mapping[str, Any], author_role: str | None, supervised: bool = False) -> tuple[str | None, str]:
+    """The performer's role and where it was read: the note's statement, its signatures, then the column.
+
+    When the note documents a physician supervising the service and one of its
+    signatures is a non-physician's (an RN's procedure note under an MD's
+    attestation), that non-physician performed it: nobody supervises themself.
+    """
     column = normalise_role(author_role)
     role = facts.get("performer_role")
     signer = facts.get("signer_role")
     if role and role != "SIGNER":
         return role, "note"
+    staff = [r for r in facts.get("signer_roles") or [] if r not in PHYSICIAN]
+    if supervised and role != "SIGNER" and staff:
+        return staff[0], "signature"
+    if supervised and role is None and not staff and column in PHYSICIAN and signer in (None, *PHYSICIAN):
+        pass  # the column's physician may be the supervisor; nothing better is known
     if role == "SIGNER":
         return (signer, "signature") if signer else (column, "author_role")
     if signer:
@@ -236,6 +249,7 @@ def _refill(v: Visit, spans: list[Span], pump: Mapping[str, Any], text: str | No
 
 _NOW = re.compile(r"\b(?:today|now|this\s+(?:visit|refill|session))\b", re.I)
 DATED_BEFORE_DAYS = 7  # a change dated this long before the visit happened at an earlier visit
+DATE_REACH = 200  # characters of its sentence either side of a change in which a date places it
 
 
 def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, service: dt.date | None) -> None:
@@ -244,33 +258,123 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
     ConText sees words, not dates; the visit model compares the date written beside
     a change with the service date. A change said to be today is never moved.
     """
+    sents = pump.get("sentences") or []
+    if text is not None:
+        _carried_out_today(spans, sents, text)
     if text is None or service is None:
         return
-    sents = pump.get("sentences") or []
     for s in spans:
         if s["label"] != "CHANGE" or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
             continue
         a, b = sents[s["sent"]]
-        window = text[max(a, s["start"] - 40): min(b, s["end"] + 40)]
+        window = text[max(a, s["start"] - DATE_REACH): min(b, s["end"] + DATE_REACH)]
         if _NOW.search(window):
             continue
-        when = latest_mentioned(window)
+        when = latest_mentioned(window, service)
         if when is not None and (service - when).days > DATED_BEFORE_DAYS:
             s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
             s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[dated before this visit]", "start": s["start"], "end": s["start"]}]
 
 
-def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any]) -> None:
+class _Printouts:
+    """resources/visit.json: regimen rows of pasted programmer printouts and before/after lines."""
+
+    def __init__(self) -> None:
+        cfg = rules.load_json("visit.json")
+        self.row = rules.compile_checked(cfg["regimen_row"], "resources/visit.json regimen_row", 0)
+        self.pair = rules.compile_checked(cfg["before_after_lines"], "resources/visit.json before_after_lines", 0)
+        self.same = rules.compile_checked(cfg["same_words"], "resources/visit.json same_words", 0)
+        self.regimen_words = rules.compile_checked(cfg["regimen_words"], "resources/visit.json regimen_words", 0)
+
+
+@lru_cache(maxsize=1)
+def _printouts() -> _Printouts:
+    return _Printouts()
+
+
+def _differ(a: str, b: str, same: re.Pattern[str]) -> bool:
+    """Do two cells of a before/after row hold different settings?"""
+    a, b = a.strip(), b.strip()
+    if same.match(b) or same.match(a) or ":" in a or ":" in b:
+        return False  # "unchanged", or another field ("Bolus: none") in the next column
+    if _VALUE.match(a) and _VALUE.match(b):
+        return _numbers(a) != _numbers(b)
+    if _MODE.fullmatch(a) and _MODE.fullmatch(b):
+        return re.sub(r"\W+", " ", a).strip().lower() != re.sub(r"\W+", " ", b).strip().lower()
+    return False  # a value against a label ("fentanyl 300 mcg/day" vs "Res. volume 11.2 mL"): no comparison
+
+
+_VALUE = re.compile(r"[~<>\u2248]?\s*\d")
+_MODE = re.compile(r"(?i)(?:simple|complex|flex\w*|periodic|continuous|cont\.?|day/night|multiple[- ]rate|bolus|off|on|\s)+")
+
+
+def printout_changes(text: str | None, pump: Mapping[str, Any]) -> list[Span]:
+    """Regimen rows of a pasted printout, or before/after lines, whose values differ: changes today."""
+    if not text:
+        return []
+    p = _printouts()
+    sents = pump.get("sentences") or []
+    starts = [a for a, _ in sents]
+    out: list[Span] = []
+    for pat in (p.row, p.pair):
+        for m in pat.finditer(text):
+            if pat is p.pair:
+                if not (p.regimen_words.search(m["a"]) and p.regimen_words.search(m["b"])):
+                    continue
+                if _numbers(m["a"]) == _numbers(m["b"]) and m["a"].strip().lower() == m["b"].strip().lower():
+                    continue
+            elif not _differ(m["a"], m["b"], p.same):
+                continue
+            start, end = m.start("a") if pat is p.pair else m.start("label"), m.end("b")
+            out.append({
+                "label": "CHANGE", "rule": "visit-printout-row" if pat is p.row else "visit-before-after",
+                "start": start, "end": end, "text": text[start:end], "sect": "",
+                "sent": max(0, bisect_right(starts, start) - 1), "mods": [], "discounted_by": [],
+                "polarity": "", "virtual": False, "flags": [],
+            })
+    return out
+
+
+_CARRIED_OUT_TODAY = re.compile(
+    r"\b(?:carried\s+out|done|made|implemented|executed|entered|programmed|completed|performed|put\s+in|started)\s+today\b"
+    r"|\btoday\b[^.\n]{0,30}\bas\s+(?:planned|ordered|agreed|discussed|approved)\b", re.I)
+
+
+def _carried_out_today(spans: list[Span], sents: list[list[int]], text: str) -> None:
+    """A change decided earlier but carried out at this visit is a change at this visit (guideline).
+
+    ConText reads "approved last week" or "planned at the last visit" as history or a plan;
+    when the same sentence says the change was carried out today, that discount is lifted.
+    """
+    for s in spans:
+        if s["label"] != "CHANGE" or not s["discounted_by"] or not 0 <= s["sent"] < len(sents):
+            continue
+        if set(s["discounted_by"]) <= {"HISTORICAL", "PLANNED"}:
+            a, b = sents[s["sent"]]
+            if _CARRIED_OUT_TODAY.search(text[a:b]):
+                s["discounted_by"] = []
+
+
+def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list[Span]) -> None:
     v.unchanged = live(spans, "NO_CHANGE")
     v.changes = [
         c for c in live(spans, "CHANGE")
         if not any(overlaps(c, n) for n in v.unchanged) and not same_values(c)
     ]
+    # a printout that shows a new setting is a change, whatever a "no changes" line says
+    v.changes += [r for r in printed if not any(overlaps(r, c) for c in v.changes)]
+    v.changes.sort(key=lambda s: s["start"])
     before, after = facts.get("dose_before"), facts.get("dose_after")
     if v.changes and before is not None and after is not None and before != after:
         v.change_values = {"daily_dose_before": before, "daily_dose_after": after, "unit": facts.get("dose_unit")}
     v.interrogation = bool(live(spans, "EVT_INTERROGATION"))
     v.reprogramming = bool(live(spans, "EVT_REPROGRAM")) or bool(v.changes)
+
+
+def _in_copied_section(row: Span, spans: list[Span]) -> bool:
+    """A printout row inside a copied-forward section (judged by the target spans around it)."""
+    near = [s for s in spans if s.get("sect") and abs(s["start"] - row["start"]) < 200]
+    return bool(near) and min(near, key=lambda s: abs(s["start"] - row["start"])).get("sect") == "previous_visit"
 
 
 def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text: str | None = None) -> Visit:
@@ -281,9 +385,9 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     v = Visit()
     _date_changes(spans, pump, text, parse_date(meta.get("service_date")))
     _refill(v, spans, pump, text)
-    _change(v, spans, facts)
-    v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"))
+    _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)])
     v.supervision = live(spans, "SUPERVISION")
+    v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))
     v.own_npi = live(spans, "OWN_NPI")
     v.purchase = live(spans, "PURCHASE")
     # an invoice to the practice means the practice bought it, whoever compounded or shipped it

@@ -32,6 +32,7 @@ class _Discounts:
         self.by_category = {k: frozenset(v) for k, v in table.get("by_category", {}).items()}
         self.future_ok_ignores = frozenset(table.get("future_ok_ignores", []))
         self.virtual_ignores = frozenset(table.get("virtual_ignores", []))
+        self.negation_in_content = frozenset(table.get("negation_in_content", []))
         self.sections = dict(table.get("sections", {}))
         inline = table.get("inline_placeholder")
         self.inline_placeholder = re.compile(inline) if inline else None
@@ -94,6 +95,10 @@ def pump_evidence(doc: Doc) -> Doc:
             if bisect_right(sent_starts, ms) - 1 != sent:
                 continue
             mspan = doc[ms:me]
+            if m.category == "NEGATED_EXISTENCE" and span.label_ in disc.negation_in_content:
+                colon = text.find(":", span.start_char, mspan.start_char)
+                if colon >= 0 and "\n" not in text[span.start_char:mspan.start_char]:
+                    continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
             mods.append({"cat": m.category, "text": mspan.text, "start": mspan.start_char, "end": mspan.end_char})
         idx = bisect_right(sec_starts, span.start) - 1
         sect = sec_cats[idx] if idx >= 0 else ""

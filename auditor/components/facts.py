@@ -179,6 +179,9 @@ def extract_facts(text: str) -> dict[str, Any]:
     return facts
 
 
+_ASSISTANT = re.compile(r"\b(?:with|assist\w*|and|while|under|per|supervis\w*|observed)\b|[ \t]{2,}|;", re.I)
+
+
 def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
     """Who did the service, read from the note: explicit statement first, then the signature."""
     p = patterns()
@@ -186,7 +189,8 @@ def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pat in p.performer:
         for m in g.finditer(pat):
-            who = m.group("who")
+            # "Performed by: M. Oyelaran, DO   Assist: C. Estrada, RN": the performer, not the assistant
+            who = _ASSISTANT.split(m.group("who"), maxsplit=1)[0]
             role = role_of(who)
             if role is None and who.lower().startswith(("performed", "refilled", "accessed", "did", "completed", "interrogated")):
                 role = "SIGNER"  # "I performed": whoever signs did it
@@ -206,6 +210,7 @@ def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
                 role = role_of(m.group("cred"))
                 out["signer_role"] = role
                 out["signer_evidence"] = {"start": offset + m.start("cred"), "end": offset + m.end("cred"), "text": m.group("cred")}
+                out.setdefault("signer_roles", []).append(role)
         offset += len(line)
     return out
 
