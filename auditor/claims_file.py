@@ -37,7 +37,6 @@ from auditor.io import InputError
 
 READ_CHUNK = 10_000
 AMBIGUOUS = "ambiguous: several notes of this patient on this date"
-COLUMNS = ("code", "units", "modifiers", "patient_id", "service_date", "payer", "rendering_credential")
 _CODE = re.compile(r"^(?:[A-Z]\d{4}|\d{4}[0-9A-Z])$")
 _MOD_SPLIT = re.compile(r"[;,\s|]+")
 
@@ -253,12 +252,3 @@ def unmatched_path(out: str, claims: str) -> str:
     base = claims if out == "-" else out
     p = Path(base)
     return str(p.with_name(p.stem + ".unmatched_claims.csv"))
-
-
-def lines_of(billed: str | None) -> list[str]:
-    """Claim lines of a billed_codes value (for tests and reports)."""
-    return [x for x in (billed or "").split(";") if x]
-
-
-def row_meta(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: row.get(k) for k in ("note_id", "patient_id", "service_date", "payer", "billed_codes")}

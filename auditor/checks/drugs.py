@@ -103,7 +103,6 @@ def _itemised(v: Visit) -> bool:
 @note_check("drug-compound")
 def compound(v: Visit) -> list[Finding]:
     noc = set(tables.codes()["noc_drug_codes"])
-    table = tables.drugs()["hcpcs"]
     out: list[Finding] = []
     noc_lines = [ln for ln in v.lines if ln.code in noc]
     single = admixture_single_lines(v)
