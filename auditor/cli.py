@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--sheet", metavar="NAME", help="the Excel sheet to read (default: every sheet with the id and text columns)")
     a.add_argument("--recursive", action="store_true", help="read .txt notes in subfolders of a folder input too")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary on stderr")
+    a.add_argument("--claims", metavar="CLAIMS", help="claim lines (.csv or .parquet) joined to the notes; they replace "
+                   "billed_codes. Lines no note takes go to OUT.unmatched_claims.csv (see README, Claims file)")
+    a.add_argument("--claims-key", default="note_id", metavar="COL",
+                   help="claims column matched to the note id (default note_id; e.g. an encounter id)")
 
     e = sub.add_parser("evaluate", help="score the audit against gold annotations",
                        description="Per-element accuracy and confusions, deficiency and findings precision/recall/F1.")
@@ -64,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
     e.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     e.add_argument("--batch-size", type=int, default=50, metavar="N")
+    e.add_argument("--no-context", action="store_true",
+                   help="audit the split's notes alone (refill intervals then miss predecessors in other splits)")
 
     t = sub.add_parser("tipsheet", help="which elements are missed most, by whom, and what compliant notes record",
                        description="Reads the JSONL records of an audit; writes no patient text.")
@@ -116,6 +122,8 @@ def _check_audit_args(args: argparse.Namespace) -> None:
         raise UsageError("--n-process must be at least 1")
     if args.inputs.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
+    if getattr(args, "claims", None) and args.engine == "spark":
+        raise UsageError("--claims works with the local engine")
 
 
 def _run_spark(args: argparse.Namespace) -> int:
@@ -197,6 +205,9 @@ def _audit_locked(args: argparse.Namespace) -> int:
     if writer.resumed:
         run.add_file(first.partial, writer.resumed)
     rows: Iterator[Row] = chain.from_iterable(s.rows() for s in sources)
+    claims = _open_claims(args, sources)
+    if claims is not None:
+        rows = claims.attach(rows)
     if writer.resumed:
         resume_check(writer.partial, getattr(writer, "digests", ()), rows)  # consumes the rows already audited
         total = None if total is None else max(0, total - writer.resumed)
@@ -254,6 +265,14 @@ def _audit_locked(args: argparse.Namespace) -> int:
         else:
             merge_findings(first.partial, writer, found, texts, chunk=args.batch_size)
     _notices(sources, shown)  # a folder's encodings are known once it is read
+    unmatched_note = ""
+    if claims is not None:
+        from auditor.claims_file import unmatched_path
+
+        where_unmatched = unmatched_path(args.out, args.claims)
+        unmatched = claims.finish(where_unmatched)
+        unmatched_note = f"; claims: {claims.lines} lines, {claims.matched()} joined, {unmatched} unmatched -> {where_unmatched}"
+        claims.close()
     if duplicates:
         print(f"auditor audit: warning: {duplicates} notes repeat an earlier note_id (each got its own record)", file=sys.stderr)
     if not args.quiet:
@@ -262,8 +281,20 @@ def _audit_locked(args: argparse.Namespace) -> int:
         where = "stdout" if args.out == "-" else args.out
         print(f"auditor audit: {done + writer.resumed} records ({errors} not audited) -> {where} "
               f"in {secs:.1f} s ({rate:.1f} notes/s)"
-              + ("" if streaming else f"; {added} refill-interval findings across the run"), file=sys.stderr)
+              + ("" if streaming else f"; {added} refill-interval findings across the run") + unmatched_note, file=sys.stderr)
     return 0
+
+
+def _open_claims(args: argparse.Namespace, sources: list[Source]) -> Any:
+    """The claims join for --claims (None without it); notes that can be read twice are counted first."""
+    if not getattr(args, "claims", None):
+        return None
+    from auditor.claims_file import ClaimsJoin
+
+    join = ClaimsJoin(args.claims, key=args.claims_key)
+    if "-" not in args.inputs:
+        join.prescan(chain.from_iterable(s.rows() for s in sources))
+    return join
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -278,7 +309,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if not Path(args.gold).is_file():
         raise InputError(f"{args.gold}: no such file")
     try:
-        result = evaluate_file(args.gold, args.split, batch_size=args.batch_size)
+        result = evaluate_file(args.gold, args.split, batch_size=args.batch_size, context=not args.no_context)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     if not result["notes"]:

@@ -188,7 +188,24 @@ def score_records(gold_notes: Sequence[Mapping[str, Any]], records: Sequence[Map
                 ([f.get("rule") for f in r.get("findings") or []] for _, r in billed),
             )),
         },
+        "findings_by_rule": findings_by_rule(
+            [n.get("expected_findings") or [] for n, _ in billed],
+            [[f.get("rule") for f in r.get("findings") or []] for _, r in billed],
+        ),
     }
+
+
+def findings_by_rule(gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]]) -> dict[str, dict[str, Any]]:
+    """P/R/F1 per rule id over notes (a rule counts once per note), for every rule in gold or predicted."""
+    counts: dict[str, list[int]] = {}
+    for g, p in zip(gold, predicted, strict=True):
+        gs, ps = set(g), set(p)
+        for rule in gs | ps:
+            c = counts.setdefault(rule, [0, 0, 0])
+            c[0] += rule in gs and rule in ps
+            c[1] += rule in ps and rule not in gs
+            c[2] += rule in gs and rule not in ps
+    return {rule: prf(*counts[rule]) for rule in sorted(counts)}
 
 
 def load_gold(path: str | Path, split: str = "dev") -> list[dict[str, Any]]:
@@ -211,15 +228,37 @@ def load_gold(path: str | Path, split: str = "dev") -> list[dict[str, Any]]:
     return out
 
 
-def evaluate_file(path: str | Path, split: str = "dev", nlp: Any = None, batch_size: int = 50) -> dict[str, Any]:
-    """Audit the gold notes of `split` (with their meta columns) and score the records."""
+def context_visits(path: str | Path, notes: Sequence[Mapping[str, Any]], split: str) -> list[dict[str, Any]]:
+    """The other splits' visits of the patients in `notes`: the run an interval check needs.
+
+    Why: refill intervals compare a visit with the same patient's previous one,
+    and the split was drawn per note, so a held-out visit's predecessor is often
+    in dev. A coding team audits a patient's visits in one run; so does the
+    evaluation. These visits are audited with the split's notes but never scored
+    (only their dates and fills are read, not their labels).
+    """
+    if split == "all":
+        return []
+    patients = {str(n["patient_id"]) for n in notes if n.get("patient_id")}
+    return [n for n in load_gold(path, "all") if n.get("split") != split and str(n.get("patient_id") or "") in patients]
+
+
+def evaluate_file(path: str | Path, split: str = "dev", nlp: Any = None, batch_size: int = 50,
+                  context: bool = True) -> dict[str, Any]:
+    """Audit the gold notes of `split` (with their meta columns) and score the records.
+
+    With `context`, the same patients' visits from other splits join the run
+    (see `context_visits`) and are dropped before scoring.
+    """
     from auditor.audit import audit_rows
     from auditor.pipeline import shared
 
     notes = load_gold(path, split)
-    records = audit_rows(nlp or shared(), notes, batch_size=batch_size)
+    extra = context_visits(path, notes, split) if context else []
+    records = audit_rows(nlp or shared(), [*notes, *extra], batch_size=batch_size)[: len(notes)]
     result = score_records(notes, records)
     result["split"] = split
+    result["context_visits"] = len(extra)
     return result
 
 
@@ -242,7 +281,17 @@ def format_text(result: Mapping[str, Any]) -> str:
     lines.append(f"{'overall':<16} {_f(result['overall_accuracy']):>8}")
     lines += ["", _prf_line("deficiency (lenient)", result["deficiency"]),
               _prf_line("deficiency (exact status)", result["deficiency_strict"]),
-              _prf_line(f"findings ({result['findings']['notes']} billed)", result["findings"]), ""]
+              _prf_line(f"findings ({result['findings']['notes']} billed)", result["findings"])]
+    if result.get("context_visits"):
+        lines.append(f"  (refill intervals read {result['context_visits']} earlier/later visits of the same patients "
+                     "from other splits; those visits are not scored)")
+    lines.append("")
+    if result.get("findings_by_rule"):
+        lines.append(f"{'finding rule':<36} {'P':>6} {'R':>6} {'F1':>6}  {'tp':>3} {'fp':>3} {'fn':>3}")
+        for rule, d in result["findings_by_rule"].items():
+            lines.append(f"{rule:<36} {_f(d['precision']):>6} {_f(d['recall']):>6} {_f(d['f1']):>6}  "
+                         f"{d['tp']:>3} {d['fp']:>3} {d['fn']:>3}")
+        lines.append("")
     if result.get("visit"):
         lines.append(f"{'visit event':<16} {'accuracy':>8}  {'n':>5}")
         for k, d in result["visit"].items():

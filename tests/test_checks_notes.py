@@ -126,7 +126,8 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "outside-billed": (MD_WHITE_BAG, {"billed_codes": "95991;J0475x4-JZ"}, "drug-billed-outside-supply", True),
     "outside-not-billed": (MD_WHITE_BAG, {"billed_codes": "95991"}, "*", False),
     "units-wrong": (MD_REFILL, {"billed_codes": "95991;J0475x8-JZ"}, "drug-units-mismatch", True),
-    "units-ucodes-hm": (ADMIX, {"billed_codes": "95991;J1171x200-JZ"}, "drug-units-mismatch", True),
+    # issue 12: the admixture's single-drug line carries the one error; no unit finding is stacked on it
+    "units-ucodes-hm": (ADMIX, {"billed_codes": "95991;J1171x200-JZ"}, "drug-compound-single-code", True),
     "single-code-admixture": (ADMIX, {"billed_codes": "95991;J1171x2000-JZ"}, "drug-compound-single-code", True),
     "noc-admixture-itemised": (ADMIX, {"billed_codes": "95991;J7999x1"}, "*", False),
     "noc-admixture-not-itemised": (ADMIX_NO_ITEMS, {"billed_codes": "95991;J7999x1"}, "drug-compound-invoice-missing", True),

@@ -6,6 +6,8 @@ codes need a programmable pump; modifier 25 needs separate E/M work.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from auditor.checks import tables
 from auditor.checks.claims import fmt
 from auditor.checks.findings import Finding, make
@@ -62,13 +64,31 @@ def bundling(v: Visit) -> list[Finding]:
     return out
 
 
+def _sentence(text: str, start: int, end: int) -> str:
+    a = max(text.rfind(c, 0, start) for c in ".;\n") + 1
+    ends = [i for i in (text.find(c, end) for c in ".;\n") if i >= 0]
+    return text[a: min(ends) if ends else len(text)]
+
+
+def separate_em_work(v: Visit) -> dict[str, Any] | None:
+    """The first statement of E/M work beyond the pump (a new problem, a work-up, a systemic drug), or None.
+
+    A 'new' symptom tied in its sentence to the pump's dose or rate is the
+    pump's own side effect: reviewing it is part of the procedure (DOMAIN_REFERENCE 2.3).
+    """
+    for p in v.pat["em_separate_work"]:
+        for m in v.g.finditer(p):
+            if v.pat["em_pump_side_effect"].search(_sentence(v.text, m.start(), m.end())):
+                continue
+            return {"start": m.start(), "end": m.end(), "text": m.group(0)}
+    return None
+
+
 @note_check("em25")
 def em_with_25(v: Visit) -> list[Finding]:
     conf = tables.codes()
     em = [ln for ln in v.lines if conf["em_re"].match(ln.code) and ln.has(conf["separate_em_modifier"])]
-    if not em:
+    if not em or separate_em_work(v):
         return []
-    for p in v.pat["em_separate_work"]:
-        if v.g.search(p):
-            return []
-    return [make("em25-not-separate", v.text, [], codes=fmt(em))]
+    return [make("em25-not-separate", v.text, [], codes=fmt(em),
+                 computation="no new problem, work-up, systemic medication or referral beyond the pump's own review")]

@@ -14,7 +14,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
-from auditor.checks.runner import apply_checks
 
 
 def score(gold: Sequence[dict[str, Any]], records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -46,22 +45,25 @@ def score(gold: Sequence[dict[str, Any]], records: Sequence[dict[str, Any]]) -> 
     }
 
 
-def evaluate(nlp: Any, notes: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Audit gold notes with the checks wired in and score their findings."""
+def evaluate(nlp: Any, notes: Sequence[dict[str, Any]], context: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Audit gold notes with the checks wired in and score their findings (context visits join the run, unscored)."""
     from auditor.audit import audit_rows
 
     t0 = time.perf_counter()
-    records = apply_checks(audit_rows(nlp, notes), notes)
+    records = audit_rows(nlp, [*notes, *context])[: len(notes)]
     result = score(notes, records)
     result["seconds"] = round(time.perf_counter() - t0, 2)
     return result
 
 
-def run(gold_path: str | Path, split: str = "dev") -> dict[str, Any]:
+def run(gold_path: str | Path, split: str = "dev", context: bool = True) -> dict[str, Any]:
     from auditor.pipeline import shared
 
+    from auditor.evaluate import context_visits
+
     gold = [json.loads(line) for line in Path(gold_path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return evaluate(shared(), [g for g in gold if g.get("split") == split])
+    notes = [g for g in gold if g.get("split") == split]
+    return evaluate(shared(), notes, context_visits(gold_path, notes, split) if context else ())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--gold", default="annotations/gold.jsonl")
     ap.add_argument("--split", default="dev", choices=["dev", "heldout"])
     ap.add_argument("--show", action="store_true", help="list false positives/negatives by note id and rule id")
+    ap.add_argument("--no-context", action="store_true", help="do not add the same patients' visits from other splits")
     args = ap.parse_args(argv)
-    res = run(args.gold, args.split)
+    res = run(args.gold, args.split, context=not args.no_context)
     misses = res.pop("misses")
     print(json.dumps({k: v for k, v in res.items() if k != "per_rule"}))
     for rule, c in res["per_rule"].items():

@@ -117,7 +117,12 @@ def _linked(prev: Mapping[str, Any], cur: Mapping[str, Any]) -> bool:
         if a and b and a != b:
             return False
     left, found = prev.get("daily_dose_mcg"), cur.get("dose_before_mcg")
-    return not (left and found and abs(left - found) > 0.05 * left)
+    if left and found and abs(left - found) > 0.05 * left:
+        return False
+    # a different concentration with no change documented today is another pump series (colliding ids)
+    a, b = prev.get("concentration_mcg_ml"), cur.get("concentration_mcg_ml")
+    changed = cur.get("early_reason") == "regimen change"
+    return changed or not (a and b and abs(a - b) > 0.05 * a)
 
 
 def _capacity_days(prev: Mapping[str, Any]) -> float | None:
@@ -127,6 +132,22 @@ def _capacity_days(prev: Mapping[str, Any]) -> float | None:
         return None
     usable = vol - iv["low_reservoir_reserve_ml"]
     return usable / prev["daily_volume_ml"] if usable > 0 else None
+
+
+def _capacity_text(prev: Mapping[str, Any], cap: float | None) -> str | None:
+    """How the previous fill's days were computed, for a coder to check."""
+    if cap is None:
+        return None
+    iv = tables.thresholds()["intervals"]
+    vol = prev.get("fill_ml") or prev.get("reservoir_ml")
+    daily = prev["daily_volume_ml"]
+    how = ""
+    if prev.get("daily_dose_mcg") and prev.get("concentration_mcg_ml"):
+        from auditor.checks.amounts import mcg_ml_text, mcg_text
+
+        how = f" ({mcg_text(prev['daily_dose_mcg'])}/day / {mcg_ml_text(prev['concentration_mcg_ml'])})"
+    return (f"fill {vol:g} mL - {iv['low_reservoir_reserve_ml']:g} mL reserve = {vol - iv['low_reservoir_reserve_ml']:g} mL"
+            f" / {daily:g} mL/day{how} = {cap:.0f} days")
 
 
 def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Finding]:
@@ -144,12 +165,18 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
         lim, what = min(limits)
         plausible = days <= cap + iv["capacity_slack_days"] if cap else days <= 1.5 * lim
         if days > lim and plausible:
-            out.append(make("refill-interval-exceeds-stability", "", [], interval_days=days, limit_days=int(lim), drug=what))
+            out.append(make("refill-interval-exceeds-stability", "", [], interval_days=days, limit_days=int(lim), drug=what,
+                            previous_refill=prev["date"],
+                            computation=f"{cur['date']} - {prev['date']} = {days} days > {what} limit {lim:g} days"))
             out[-1]["evidence"] = ev
     bounds = [x for x in [cap, *(lim for lim, _ in limits)] if x]
     allowed = min(bounds) if bounds else None
     if allowed and days >= iv["min_days_considered"] and days < iv["early_factor"] * allowed and cur.get("text_read") and not cur.get("early_reason"):
-        out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=iv["early_factor"]))
+        parts = [x for x in [_capacity_text(prev, cap), *(f"{w} stability {lim:g} days" for lim, w in limits)] if x]
+        computation = (f"{cur['date']} - {prev['date']} = {days} days < {iv['early_factor']:g} x {allowed:.0f} = "
+                       f"{iv['early_factor'] * allowed:.0f} days; allowed = shortest of: {'; '.join(parts)}; no reason documented")
+        out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=iv["early_factor"],
+                        previous_refill=prev["date"], computation=computation))
         out[-1]["evidence"] = ev
     return out
 
@@ -176,10 +203,12 @@ def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> 
     out: dict[int, list[Finding]] = {}
     for rows in by_patient.values():
         rows.sort(key=lambda r: (r["date"], r["index"]))
-        for prev, cur in zip(rows, rows[1:]):
-            if conf.get("require_claim") and cur.get("has_claim") is False:
+        for j, cur in enumerate(rows):
+            if j == 0 or (conf.get("require_claim") and cur.get("has_claim") is False):
                 continue
-            if not _linked(prev, cur):
+            # the latest earlier visit of the same pump series (another series under a colliding id is skipped)
+            prev = next((p for p in reversed(rows[:j]) if _linked(p, cur)), None)
+            if prev is None:
                 continue
             days = (dt.date.fromisoformat(cur["date"]) - dt.date.fromisoformat(prev["date"])).days
             if days <= 0:

@@ -35,4 +35,6 @@ def residual_discrepancy(v: Visit) -> list[Finding]:
     if any(p.search(window) for p in v.pat["residual_explained"]):
         return []
     return [make("residual-discrepancy-unexplained", v.text, [exp[1], act[1]], expected_ml=exp[0], actual_ml=act[0],
-                 diff_ml=round(diff, 2), limit_ml=lim, reservoir_ml=v.reservoir_ml)]
+                 diff_ml=round(diff, 2), limit_ml=lim, reservoir_ml=v.reservoir_ml,
+                 computation=f"|{exp[0]:g} - {act[0]:g}| = {diff:.2g} mL > {lim:g} mL"
+                             + (f" (limit for a {v.reservoir_ml:g} mL pump)" if v.reservoir_ml else ""))]

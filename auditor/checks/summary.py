@@ -24,7 +24,9 @@ def summarise(v: Visit) -> dict[str, Any]:
     conf = tables.codes()
     role, _ = v.performer
     em = [ln.raw or ln.code for ln in v.lines if conf["em_re"].match(ln.code)]
-    separate_work = any(v.g.search(p) for p in v.pat["em_separate_work"]) if v.text else None
+    from auditor.checks.coding import separate_em_work
+
+    separate_work = separate_em_work(v) is not None if v.text else None
     supplier = v.supplier
     return {
         "service": _service(v),

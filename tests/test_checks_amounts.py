@@ -1,0 +1,124 @@
+"""Drug amounts with dilutions, admixtures billed with single-drug lines, failed refills, E/M-25 and the arithmetic shown."""
+from __future__ import annotations
+
+import pytest
+
+from auditor.audit import audit_note
+
+ZIC_DILUTED = (
+    "IT pump refill. SynchroMed II 20 mL. Ziconotide (Prialt) diluted 5 mcg/mL, 1.2 mcg/day. "
+    "Indication: refractory to IT morphine (pruritus) and oral opioids.\n"
+    "Residual aspirated 10.8 mL (expected 11.1 mL).\n"
+    "Prialt 100 mcg/mL 1 mL vial (100 mcg, entire vial used) + 19 mL PF NS = 20 mL at 5 mcg/mL.\n"
+    "Instilled 20 mL. Reservoir updated 20.0 mL. Prialt purchased by practice, invoice #TR-1.\n"
+    "Pain 4/10, no confusion. Goals reviewed: walk 20 min daily, met. Continue current settings.\n"
+)
+
+
+def _rules(rec) -> list[str]:
+    return sorted(f["rule"] for f in rec["findings"])
+
+
+@pytest.fixture(scope="module")
+def audit(nlp):
+    def run(text: str, billed: str, **meta):
+        meta.setdefault("author_role", "MD")
+        meta.setdefault("payer", "medicare")
+        meta.setdefault("service_date", "2025-10-01")
+        return audit_note(text, nlp, billed_codes=billed, **meta)
+
+    return run
+
+
+def test_diluted_ziconotide_billed_as_drawn_from_the_vial_is_correct(audit):
+    assert "drug-units-mismatch" not in _rules(audit(ZIC_DILUTED, "95991;J2278x100-JZ"))
+
+
+def test_diluted_ziconotide_billed_at_fill_volume_times_vial_concentration_is_flagged_with_its_arithmetic(audit):
+    rec = audit(ZIC_DILUTED, "95991;J2278x2000-JZ")
+    units = [f for f in rec["findings"] if f["rule"] == "drug-units-mismatch"]
+    assert len(units) == 1
+    f = units[0]
+    assert f["facts"]["expected_units"] == 100
+    assert f["facts"]["computation"].startswith("20 mL x 5 mcg/mL = 100 mcg (as prepared) -> J2278 (1 mcg/unit) x 100")
+    assert f["facts"]["computation"].endswith("billed x 2000")
+    assert f["facts"]["claim_lines"] == "J2278x2000-JZ"
+    ev = f["evidence"][0]
+    assert ZIC_DILUTED[ev["start"]:ev["end"]] == ev["text"] and "20 mL at 5 mcg/mL" in ev["text"]
+
+
+def test_fill_volume_is_not_the_residual_aspirated_on_the_line_before(audit):
+    text = ("Pump (SynchroMed II 40 mL, morphine 25 mg/mL, 7.5 mg/day):\n- expected reservoir 5.3 mL, aspirated 5.1 mL\n"
+            "- 20 mL morphine 25 mg/mL instilled\nDrug purchased by practice, invoice 77. Settings unchanged.\n")
+    assert "drug-units-mismatch" not in _rules(audit(text, "95991;J2274x50-JZ"))
+    assert "drug-units-mismatch" in _rules(audit(text, "95991;J2274x13-JZ"))
+
+
+def test_a_correct_jw_split_leaves_the_administered_line_without_a_modifier(audit):
+    text = ("Prialt refill, SynchroMed II 20 mL, ziconotide diluted 12 mcg/mL. Refractory to IT morphine.\n"
+            "Prialt 100 mcg/mL 5 mL vial, practice purchased inv PR-7012: drew 2.4 mL (240 mcg) + 17.6 mL PF NS -> "
+            "20 mL @ 12 mcg/mL; remaining 2.6 mL (260 mcg) wasted, witnessed T. Nilsen RN\ninst 20 mL\n")
+    rules = _rules(audit(text, "95991;J2278x240;J2278x260-JW"))
+    assert not {"drug-units-mismatch", "drug-jw-jz-missing", "drug-jw-waste-undocumented"} & set(rules)
+
+
+def test_admixture_billed_with_single_drug_lines_raises_that_once_and_nothing_derived_from_the_lines(audit):
+    text = ("Pump refill. SynchroMed II 20 mL with compounded morphine 20 mg/mL + bupivacaine 10 mg/mL + clonidine 100 mcg/mL.\n"
+            "Residual aspirated 4.0 mL (expected 4.2 mL). Instilled 20 mL. Reservoir updated.\n"
+            "Compound purchased by practice, invoice 55.\n")
+    rules = _rules(audit(text, "95991;J2274x7;J0735x9"))
+    assert rules.count("drug-compound-single-code") == 1
+    assert not {"drug-units-mismatch", "drug-jw-jz-missing"} & set(rules)
+
+
+def test_failed_refill_billed_as_a_refill_is_refill_without_refill_not_a_missing_drug_line(audit):
+    text = ("Pump refill attempted. SynchroMed II 20 mL, baclofen 2000 mcg/mL, 300 mcg/day. Port could not be accessed "
+            "after three attempts; no drug instilled. Rescheduled for fluoroscopic refill tomorrow. "
+            "Reservoir 3.1 mL, alarm date 10/20.\n")
+    rules = _rules(audit(text, "95991"))
+    assert "code-refill-without-refill" in rules
+    assert "drug-line-missing" not in rules
+
+
+def test_modifier_25_on_pump_work_only_is_not_separate_but_a_work_up_ordered_is(audit):
+    base = ("Ziconotide hallucinations at 4.8 mcg/day, pump reprogrammed 4.8 -> 3.6 mcg/day for the side effect. "
+            "Pump SynchroMed II, reservoir 12.9 mL, no alarms. No refill today.\n")
+    assert "em25-not-separate" in _rules(audit(base, "62368;99214-25"))
+    workup = base + "A: r/o delirium from diphenhydramine; UA/culture, CK ordered. Stop diphenhydramine.\n"
+    assert "em25-not-separate" not in _rules(audit(workup, "62368;99214-25"))
+
+
+HEAD = ("IT pump refill, SynchroMed II 20 mL. Refractory to IT morphine and oral opioids. Pain 4/10 on current dose. "
+        "Drug purchased by practice, invoice 12345.\n")
+
+
+@pytest.mark.parametrize("body, code, right", [
+    ("Ziconotide 25 mcg/mL diluted by pharmacy to 5 mcg/mL. Residual aspirated 3 mL. Instilled 20 mL.", "J2278", 100),
+    ("Morphine 25 mg/mL diluted by the pharmacy to 10 mg/mL. 20 mL instilled.", "J2274", 20),
+    ("Prialt 100 mcg/mL 1 mL vial mixed with PF NS, final concentration 5 mcg/mL, total volume 20 mL. Instilled 20 mL.", "J2278", 100),
+    ("Prialt 100 mcg/mL, 2 mL (200 mcg) drawn up and qs'd with NS to 20 mL (10 mcg/mL). Instilled 20 mL.", "J2278", 200),
+    ("Drew 2 mL of Prialt 100 mcg/mL and diluted with 18 mL PF NS. Instilled 20 mL.", "J2278", 200),
+    ("Lioresal 2000 mcg/mL 10 mL + 10 mL PF NS, instilled 20 mL.", "J0475", 2),
+    ("Prialt 100 mcg/mL 5 mL vial: drew 2.4 mL + 17.6 mL PF NS; instilled 20 mL.", "J2278", 240),
+    ("Instilled 20 mL Prialt 25 mcg/mL undiluted.", "J2278", 500),
+])
+def test_dilution_wordings_accept_the_right_units_and_flag_tenfold(audit, body, code, right):
+    def units_findings(units: int):
+        return [f for f in audit(HEAD + body, f"95991;{code}x{units}-JZ")["findings"] if f["rule"] == "drug-units-mismatch"]
+
+    assert units_findings(right) == []
+    wrong = units_findings(right * 10)
+    assert len(wrong) == 1 and wrong[0]["facts"]["expected_units"] == right
+
+
+@pytest.mark.parametrize("body, flagged", [
+    ("New onset nausea after the last dose increase; dose decreased to 4.5 mg/day.", True),
+    ("Increased pruritus since the rate increase; rate reduced 10% to 4.5 mg/day.", True),
+    ("New right hip pain x 2 weeks, worse with weight bearing; x-ray of the hip ordered.", False),
+    ("Worsening diabetic neuropathy in the feet; started gabapentin 300 mg at night.", False),
+])
+def test_a_new_symptom_tied_to_the_pump_dose_is_pump_work_not_a_separate_em(audit, body, flagged):
+    base = ("IT pump refill, SynchroMed II 20 mL, morphine 25 mg/mL. Residual 3.0 mL (expected 3.1). Instilled 20 mL. "
+            "Reservoir updated 20 mL. Purchased by practice, invoice 88.\n")
+    rules = _rules(audit(base + body, "95991;J2274x50-JZ;99213-25"))
+    assert ("em25-not-separate" in rules) is flagged
