@@ -57,8 +57,20 @@ def agreement_table(reviews: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def correction_counts(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(element, auditor status) -> (reviews that changed it, reviews); the worklist shrinks these to a rate."""
+    seen: Counter[tuple[str, str]] = Counter()
+    flipped: Counter[tuple[str, str]] = Counter()
+    reviews = list(reviews)
+    for el in ELEMENTS:
+        for a, b in status_pairs(reviews, el):
+            seen[(el, a)] += 1
+            flipped[(el, a)] += a != b
+    return {k: (flipped[k], seen[k]) for k in seen}
+
+
 def flip_rates(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], float]:
-    """(element, auditor status) -> share of reviews that changed it; feeds the worklist order."""
+    """(element, auditor status) -> share of reviews that changed it (raw, unshrunk)."""
     seen: Counter[tuple[str, str]] = Counter()
     flipped: Counter[tuple[str, str]] = Counter()
     reviews = list(reviews)
