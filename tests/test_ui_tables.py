@@ -122,7 +122,8 @@ def test_formula_like_cells_are_neutralised_in_csv_and_excel(cell: str) -> None:
 
     assert list(csv.reader(io.StringIO(to_csv_bytes(df).decode("utf-8-sig"), newline="")))[1][0] == "'" + cell
     ws = load_workbook(io.BytesIO(to_excel_bytes(df))).active
-    assert ws["A2"].value == "'" + cell and ws["A2"].data_type == "s"
+    # (XML stores a carriage return as a line feed)
+    assert ws["A2"].value == ("'" + cell).replace("\r", "\n") and ws["A2"].data_type == "s"
     assert ws["B2"].value == 0.5  # numbers stay numbers
 
 
