@@ -39,6 +39,7 @@ from auditor.ui.reviews import (
     DEFAULT_FOLDER, ReviewError, build_review, check_folder, ensure_default_folder, load_reviews, parse_quotes,
     pasted_id, save_review,
 )
+from auditor.ui.marker import marker, quote_lines
 from auditor.ui.samples import load_samples
 from auditor.ui.tables import (
     FORMATS, TableError, guess_mapping, human_frame, read_table, records_jsonl, results_frame, rows_from_frame,
@@ -453,6 +454,14 @@ def set_query(nid: str, element: str, record: dict[str, Any], note: dict[str, An
 def review_form(note: dict[str, Any], record: dict[str, Any], folder: Path | None, reviewer: str,
                 mine: dict[str, Any] | None, nxt: str | None) -> None:
     nid = str(note["note_id"])
+    if isinstance(note.get("text"), str):
+        st.caption("Select words in the note below and click the element they are evidence for; "
+                   "the quote is added to that element's evidence.")
+        mark = marker(note["text"], key=f"mark_{nid}")
+        if mark and mark.get("n") != st.session_state.get(f"_mark_seen_{nid}") and mark.get("element") in ELEMENTS:
+            st.session_state[f"_mark_seen_{nid}"] = mark.get("n")
+            qkey = f"rq_{mark['element']}_{nid}"
+            st.session_state[qkey] = "\n".join([*parse_quotes(st.session_state.get(qkey, "")), *quote_lines(mark)])
     if mine:
         text_html(f"Reviewed by {mine.get('reviewer')} at {mine.get('reviewed_at')}; saving again replaces that "
                   "review (the earlier one stays in the file as history).",

@@ -356,6 +356,16 @@ def test_review_by_keyboard_with_query_and_finding_verdicts_keeps_one_current_re
     assert "Clinical indicators in this note:" in text and "[ ] Other (please specify)" in text
     draft_box.fill(text + "\nThank you.")
     draft_box.blur()
+    # select-to-mark: select words in the note and mark them as dose-response evidence
+    text_of = {r["note_id"]: r["text"] for r in _export(tmp_path_factory.mktemp("again"))[1]}
+    quote = next(line.strip() for line in text_of[first].splitlines() if len(line.strip()) > 8)[:30].strip()
+    frame = page.frame_locator("iframe").first
+    frame.locator("#note").wait_for()
+    frame.locator("#note").evaluate("""(el, q) => { const n = el.firstChild, i = n.textContent.indexOf(q);
+        const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + q.length);
+        const s = getSelection(); s.removeAllRanges(); s.addRange(r); }""", quote)
+    frame.get_by_role("button", name="Dose response", exact=True).click()
+    page.wait_for_function("q => [...document.querySelectorAll('textarea')].some(t => t.value === q)", arg=quote)
     verdicts = page.locator('[data-testid="stRadio"]').filter(has_text="wrong")
     judged = verdicts.count() > 0
     if judged:
@@ -370,6 +380,8 @@ def test_review_by_keyboard_with_query_and_finding_verdicts_keeps_one_current_re
     saved = [json.loads(x) for x in (folder / "Browser_Tester.jsonl").read_text().splitlines()]
     assert len(saved) == 1 and saved[0]["note_id"] == first and saved[0]["query"].endswith("Thank you.")
     assert "Unable to determine" in saved[0]["query"]
+    assert {"text": quote, "start": text_of[first].index(quote), "end": text_of[first].index(quote) + len(quote)} in \
+        saved[0]["labels"]["dose_response"]["evidence"]
     if judged:
         assert "wrong" in saved[0]["finding_labels"].values()
 
@@ -378,6 +390,8 @@ def test_review_by_keyboard_with_query_and_finding_verdicts_keeps_one_current_re
     page.wait_for_function(f"() => document.body.innerText.includes('Note {first} (reviewed)')")
     assert "Reviewed by Browser Tester" in _main_text(page)
     dose = page.locator('[data-testid="stSelectbox"]').filter(has_text="Dose response (auditor:")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stSelectbox]')]"
+                           ".filter(e => e.innerText.includes('Dose response (auditor:')).length === 1")
     auto = dose.inner_text().split("(auditor: ")[1].split(")")[0]
     _pick(page, "Dose response (auditor:", "Missing" if auto == "Met" else "Met")
     page.locator("h3.verbatim").first.click()
