@@ -55,3 +55,11 @@ def test_a_table_with_no_deficiencies_still_charts() -> None:
     df = _df().iloc[[1]]
     assert charts.deficiencies(df, "author").empty
     assert charts.element_rate_chart(charts.element_rates(df)).to_dict()["mark"]["type"] == "bar"
+
+
+def test_the_group_chart_draws_one_row_per_group() -> None:
+    """A field named "group" (Vega's own mark name) or a legend below the plot collapsed it to one flat row."""
+    spec = charts.group_rate_chart(charts.group_rates(_df(), "author", min_notes=1), "author").to_dict()
+    assert spec["encoding"]["y"]["field"] != "group" and spec["height"] == {"step": 11}
+    assert "orient" not in (spec["encoding"]["color"].get("legend") or {})
+    assert spec["title"] == "Deficiency rate by author"

@@ -124,23 +124,19 @@ def element_rate_chart(rates: pd.DataFrame, title: str = "Deficiency rate per el
 
 
 def group_rate_chart(long: pd.DataFrame, by: str) -> alt.Chart:
-    """Heat map: deficiency rate per group and element, the rate written in each cell."""
+    """Grouped bars: the deficiency rate of each element within each group (largest groups first)."""
     label = GROUPS.get(by, by)
-    biggest = long.drop_duplicates("group").nlargest(MAX_GROUPS, "notes")["group"]
-    data = long[long["group"].isin(set(biggest))]
-    base = alt.Chart(data).encode(
-        x=alt.X("Element:N", sort=SHORT, title=None, axis=alt.Axis(labelAngle=0, labelLimit=200)),
-        y=alt.Y("group:N", title=label, axis=alt.Axis(labelLimit=250)),
-    )
-    cells = base.mark_rect().encode(
-        color=alt.Color("rate:Q", scale=alt.Scale(domain=[0, 1], scheme="reds"), title="deficient",
-                        legend=alt.Legend(format="%")),
-        tooltip=[alt.Tooltip("group:N", title=label), "Element", "notes", "applies",
+    biggest = long.drop_duplicates("group").nlargest(MAX_GROUPS, "notes")
+    # a field called "group" collides with Vega's own group mark: the chart collapses to one row
+    data = long[long["group"].isin(set(biggest["group"]))].rename(columns={"group": "who"})
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("who:N", title=label, sort=list(biggest["group"]), axis=alt.Axis(labelLimit=250)),
+        yOffset=alt.YOffset("Element:N", sort=SHORT),
+        x=alt.X("rate:Q", title="deficient when it applies", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=alt.Color("Element:N", sort=SHORT),  # (a legend below the plot squashes it in Streamlit)
+        tooltip=[alt.Tooltip("who:N", title=label), "Element", "notes", "applies",
                  alt.Tooltip("rate:Q", format=".0%")],
-    )
-    text = base.mark_text(fontSize=11).encode(text=alt.Text("rate:Q", format=".0%"))
-    height = max(120, 24 * data["group"].nunique())
-    return (cells + text).properties(title=f"Deficiency rate by {label.lower()}", height=height)
+    ).properties(title=f"Deficiency rate by {label.lower()}", height=alt.Step(11))  # 11 px per bar
 
 
 def compare_runs(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
