@@ -19,7 +19,7 @@ import hashlib
 import html
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Collection
 
 import pandas as pd
 import streamlit as st
@@ -274,11 +274,6 @@ def result_filter(df: pd.DataFrame) -> ResultFilter:
     return ResultFilter(statuses=statuses, score_min=lo, score_max=hi, roles=roles, authors=authors, payers=payers)
 
 
-def _deferred(make: Callable[[], bytes]) -> Callable[[], bytes]:
-    """Download data built only when the button is clicked (a 5,000-note report is not rebuilt per click)."""
-    return make
-
-
 @st.fragment
 def results_view(done: dict[str, Any]) -> None:
     """Filters, table, open note, charts and downloads; reruns alone when a filter or row changes."""
@@ -320,18 +315,20 @@ def results_view(done: dict[str, Any]) -> None:
     st.subheader("Download")
     st.caption("CSV and Excel: the table as shown (cells a spreadsheet could run as a formula start with a quote). "
                "Records: the full audit as JSONL, the input of `auditor tipsheet` and of the Tip sheet page.")
+    # each download's data is a callable, built only when its button is clicked: a 5,000-note
+    # report or workbook is not rebuilt on every filter change
     d1, d2, d3, d4 = st.columns(4)
     stem = Path(done["name"]).stem
     keep = [done["index"][i] for i in ids]
-    d1.download_button("CSV", _deferred(lambda: to_csv_bytes(table)), f"{stem}_audit.csv", "text/csv",
+    d1.download_button("CSV", lambda: to_csv_bytes(table), f"{stem}_audit.csv", "text/csv",
                        key="dl_csv", on_click="ignore")
-    d2.download_button("Excel", _deferred(lambda: to_excel_bytes(table)), f"{stem}_audit.xlsx",
+    d2.download_button("Excel", lambda: to_excel_bytes(table), f"{stem}_audit.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx",
                        on_click="ignore")
-    d3.download_button("HTML report", _deferred(lambda: render_report([done["records"][i] for i in keep],
-                                                                      [done["rows"][i] for i in keep]).encode()),
+    d3.download_button("HTML report", lambda: render_report([done["records"][i] for i in keep],
+                                                            [done["rows"][i] for i in keep]).encode(),
                        f"{stem}_audit.html", "text/html", key="dl_html", on_click="ignore")
-    d4.download_button("Records (JSONL)", _deferred(lambda: records_jsonl([done["records"][i] for i in keep])),
+    d4.download_button("Records (JSONL)", lambda: records_jsonl([done["records"][i] for i in keep]),
                        f"{stem}_audit.jsonl", "application/jsonl", key="dl_jsonl", on_click="ignore")
 
 
@@ -409,7 +406,7 @@ def nav_order(done: dict[str, Any] | None, counts: Any) -> list[str]:
     return list(worklist(done["records"], set(), counts)["note_id"])
 
 
-def step(order: list[str], current: str | None, delta: int, skip: set[str] = frozenset()) -> str | None:  # type: ignore[assignment]
+def step(order: list[str], current: str | None, delta: int, skip: Collection[str] = ()) -> str | None:
     """The note `delta` places from `current` in `order`, skipping `skip`; None at the ends."""
     if not order:
         return None
