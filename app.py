@@ -33,7 +33,7 @@ from auditor.report.highlight import highlight_html, legend_html
 from auditor.report.html import findings_html, panels_html, render_report
 from auditor.report.query import deficient_elements, draft
 from auditor.ui import charts
-from auditor.ui.agreement import agreement_table, correction_counts
+from auditor.ui.agreement import agreement_table, agreement_view, correction_counts
 from auditor.ui.filters import ResultFilter, apply_filter, choices
 from auditor.ui.reviews import (
     DEFAULT_FOLDER, ReviewError, build_review, check_folder, ensure_default_folder, load_reviews, parse_quotes,
@@ -556,7 +556,8 @@ def page_review() -> None:
     st.subheader("Reviewer vs auditor agreement")
     if reviews:
         text_html(f"From {len(reviews)} current reviews in {folder}.", style="color:#666;font-size:0.9rem")
-        st.dataframe(agreement_table(reviews), hide_index=True, width="stretch", key="agreement")
+        st.dataframe(agreement_view(agreement_table(reviews)), hide_index=True, width="stretch", key="agreement",
+                     column_config={"Agreement": st.column_config.NumberColumn(format="percent")})
     else:
         text_html(f"No reviews saved in {folder or 'the chosen folder'} yet.", style="color:#666;font-size:0.9rem")
 
@@ -618,6 +619,8 @@ def page_tipsheet() -> None:
     else:
         st.caption("Upload the records of an earlier run (before an education round) to see the change per element.")
     summary_by = by if by in ("author", "performer_role", "payer") else "author"
+    if summary_by != by:
+        st.caption("The downloads group by author (the tip sheet file has no month grouping).")
     md = render_markdown(summarise(after, by=summary_by), min_notes=min_notes)
     d1, d2 = st.columns(2)
     d1.download_button("Tip sheet (Markdown)", md.encode(), "tipsheet.md", "text/markdown", key="dl_ts_md",

@@ -155,8 +155,9 @@ def test_review_is_saved_as_annotation_jsonl_and_agreement_shown(app: AppTest, t
     assert len(saved) == 1 and saved[0]["note_id"] == first
     assert saved[0]["labels"]["dose_response"]["status"] == flipped
     assert saved[0]["reviewer"] == "Ann Lee" and saved[0]["comment"] == "checked against the flowsheet"
-    agreement = app.dataframe[-1].value.set_index("element")
-    assert agreement.loc["dose_response", "reviews"] == 1 and agreement.loc["dose_response", "agree"] == 0
+    agreement = app.dataframe[-1].value.set_index("Element")
+    assert agreement.loc["Dose response", "Reviews"] == 1 and agreement.loc["Dose response", "Agree"] == 0
+    assert agreement.loc["Dose response", "Commonest correction"] in ("Met → Missing", "Missing → Met")
     assert first not in list(app.dataframe[0].value["Note"])
     assert app.session_state["reviewer_locked"] == "Ann Lee"
 

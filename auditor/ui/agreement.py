@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from auditor.elements import ELEMENTS, TITLES
+from auditor.report.explain import short_name, status_label
 
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
@@ -79,3 +80,17 @@ def flip_rates(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], fl
             seen[(el, a)] += 1
             flipped[(el, a)] += a != b
     return {k: flipped[k] / seen[k] for k in seen}
+
+
+def agreement_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The agreement table in the reviewer's words (element names, Met -> Missing), for display."""
+    out = pd.DataFrame({
+        "Element": table["element"].map(short_name),
+        "Reviews": table["reviews"],
+        "Agree": table["agree"],
+        "Agreement": table["agreement"],
+        "Kappa": table["kappa"],
+        "Commonest correction": table["commonest_correction"].map(
+            lambda c: " → ".join(status_label(x) for x in c.split(" -> ")) if c else ""),
+    })
+    return out
