@@ -36,8 +36,8 @@ from auditor.ui import charts
 from auditor.ui.agreement import agreement_table, agreement_view, correction_counts
 from auditor.ui.filters import ResultFilter, apply_filter, choices
 from auditor.ui.reviews import (
-    DEFAULT_FOLDER, ReviewError, build_review, check_folder, ensure_default_folder, load_reviews, parse_quotes,
-    pasted_id, save_review,
+    ReviewError, build_review, check_folder, default_folder, ensure_default_folder, load_reviews,
+    parse_quotes, pasted_id, save_review,
 )
 from auditor.ui.marker import marker, quote_lines
 from auditor.ui.samples import load_samples
@@ -384,10 +384,10 @@ def reviewer_name() -> str:
 
 def reviews_folder() -> Path | None:
     """The reviews folder if usable; the default (outside the repository) is created, others must exist."""
-    default("review_folder", str(DEFAULT_FOLDER))
+    default("review_folder", str(default_folder()))
     raw = st.text_input("Reviews folder (an existing folder; reviews hold note text)", key="review_folder")
     try:
-        if Path(raw).expanduser() == DEFAULT_FOLDER:
+        if Path(raw).expanduser() == default_folder():
             ensure_default_folder()
         folder = check_folder(raw)
     except (ReviewError, OSError) as exc:

@@ -18,8 +18,12 @@ DEV = [r for r in map(json.loads, GOLD.read_text().splitlines()) if r["split"] =
 
 
 @pytest.fixture()
-def app(nlp: Language) -> AppTest:
-    """A fresh session of the app; `nlp` makes sure the cached pipeline is already built."""
+def app(nlp: Language, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """A fresh session of the app; `nlp` makes sure the cached pipeline is already built.
+
+    The default reviews folder points into tmp_path, so no test creates one in the real home.
+    """
+    monkeypatch.setenv("AUDITOR_REVIEWS_DIR", str(tmp_path.parent / f"{tmp_path.name}-default-reviews"))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
@@ -201,3 +205,12 @@ def test_the_app_refuses_a_non_local_address_unless_asked(monkeypatch: pytest.Mo
         assert not at.error
     finally:
         config.set_option("server.address", old)
+
+
+def test_an_uploaded_file_name_is_shown_as_text_never_as_markdown(app: AppTest) -> None:
+    name = "![x](http://127.0.0.1:9/a.png) [link](http://127.0.0.1:9).csv"
+    _upload(app, name, _export_csv(2))
+    app.button(key="btn_export_audit").click().run()
+    assert not app.exception
+    assert not any("](http" in m.value for kind in (app.markdown, app.caption, app.success, app.error) for m in kind)
+    assert "![x](http://127.0.0.1:9/a.png) [link](http://127.0.0.1:9).csv" in _all_html(app)

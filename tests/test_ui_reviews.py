@@ -98,11 +98,18 @@ def test_reviews_are_saved_only_into_an_existing_folder(tmp_path: Path) -> None:
     assert check_folder(tmp_path) == tmp_path
 
 
-def test_the_default_folder_is_outside_the_repository() -> None:
-    from auditor.ui.reviews import DEFAULT_FOLDER
+def test_the_default_folder_is_outside_the_repository_and_movable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from auditor.ui.reviews import default_folder
 
+    monkeypatch.delenv("AUDITOR_REVIEWS_DIR", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     repo = Path(__file__).resolve().parents[1]
-    assert repo not in DEFAULT_FOLDER.resolve().parents
+    assert repo not in default_folder().resolve().parents
+    assert default_folder() == Path.home() / ".local" / "share" / "pump-auditor" / "reviews"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_folder() == tmp_path / "pump-auditor" / "reviews"
+    monkeypatch.setenv("AUDITOR_REVIEWS_DIR", str(tmp_path / "r"))
+    assert default_folder() == tmp_path / "r"
 
 
 def test_pasted_notes_get_an_id_from_their_content() -> None:

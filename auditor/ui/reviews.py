@@ -8,7 +8,7 @@ re-saving a note keeps the history, and the latest review per note and
 reviewer is the current one (`load_reviews`).
 
 Reviews hold full note text (PHI), so they default to a per-user data folder
-outside any repository (DEFAULT_FOLDER, or $AUDITOR_REVIEWS_DIR) and are saved
+outside any repository (`default_folder()`) and are saved
 only into a directory that already exists: the workbench never creates a
 folder at a path typed into it. A review may also carry the reviewer's verdict
 on each finding (`finding_labels`) and a provider query draft (`query`).
@@ -26,14 +26,13 @@ from typing import Any, Iterable, Mapping
 from auditor.audit import META_COLUMNS
 from auditor.elements import ALLOWED, ELEMENTS
 
-def _default_folder() -> Path:
+def default_folder() -> Path:
+    """$AUDITOR_REVIEWS_DIR, else $XDG_DATA_HOME (or ~/.local/share)/pump-auditor/reviews; read on each call."""
     if os.environ.get("AUDITOR_REVIEWS_DIR"):
         return Path(os.environ["AUDITOR_REVIEWS_DIR"]).expanduser()
     data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return data / "pump-auditor" / "reviews"
 
-
-DEFAULT_FOLDER = _default_folder()
 FINDING_VERDICTS = ("right", "wrong")
 PARTS = {"pump_status": ("before", "after"), "reassessment": ("condition", "goals")}
 
@@ -49,8 +48,9 @@ def pasted_id(text: str) -> str:
 
 def ensure_default_folder() -> Path:
     """Create the default reviews folder (private to the user) if absent; it is ours to create."""
-    DEFAULT_FOLDER.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return DEFAULT_FOLDER
+    folder = default_folder()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
 
 
 def check_folder(folder: str | Path) -> Path:
