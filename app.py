@@ -24,7 +24,7 @@ from typing import Any, Collection
 import pandas as pd
 import streamlit as st
 
-from auditor.audit import audit_rows
+from auditor.audit import audit_rows, error_record
 from auditor.elements import ALLOWED, ELEMENTS, STATUSES, TIPS, TITLES
 from auditor.interval_pass import IntervalPass
 from auditor.pipeline import shared
@@ -42,7 +42,7 @@ from auditor.ui.reviews import (
 from auditor.ui.marker import marker, quote_lines
 from auditor.ui.samples import load_samples
 from auditor.ui.tables import (
-    FORMATS, TableError, guess_mapping, human_frame, read_table, records_jsonl, results_frame, rows_from_frame,
+    FORMATS, TableError, guess_mapping, human_frame, read_table, records_jsonl, results_frame, rows_from_upload,
     to_csv_bytes, to_excel_bytes,
 )
 from auditor.ui.worklist import worklist
@@ -247,7 +247,9 @@ def run_audit(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     intervals = IntervalPass()
     for i in range(0, len(rows), BATCH):
-        chunk = audit_rows(pipeline(), rows[i:i + BATCH], intervals=False)
+        part = rows[i:i + BATCH]
+        chunk = audit_rows(pipeline(), part, intervals=False)
+        chunk = [error_record(r["note_id"], r["_error"]) if r.get("_error") else rec for r, rec in zip(part, chunk)]
         intervals.add(chunk)
         records += chunk
         bar.progress(min(1.0, (i + BATCH) / len(rows)), text=f"Audited {len(records)} of {len(rows)} notes")
@@ -347,7 +349,7 @@ def page_export() -> None:
     cache = st.session_state.get("rows_cache")
     if not cache or cache["key"] != key:
         try:
-            cache = {"key": key, "rows": rows_from_frame(df, mapping)}
+            cache = {"key": key, "rows": rows_from_upload(stored["name"], stored["data"], df, mapping)}
         except TableError as exc:
             error_html(exc)
             return

@@ -10,6 +10,7 @@ import pytest
 from auditor.io import open_source
 from auditor.ui.tables import (
     TableError, guess_mapping, human_frame, neutralise, read_table, records_jsonl, results_frame, rows_from_frame,
+    rows_from_upload,
     to_csv_bytes, to_excel_bytes,
 )
 from tests.ui_fixtures import record
@@ -104,7 +105,8 @@ def test_the_workbench_reads_an_export_exactly_as_the_cli_does(fmt: str, tmp_pat
     path = tmp_path / f"export.{fmt}"
     _write(fmt, path)
     cli = list(open_source(str(path)).rows())
-    ui = rows_from_frame(read_table(path.name, path.read_bytes()), guess_mapping(list(CLI_FRAME.columns)))
+    data = path.read_bytes()
+    ui = rows_from_upload(path.name, data, read_table(path.name, data), guess_mapping(list(CLI_FRAME.columns)))
     assert [{k: v for k, v in r.items() if v is not None} for r in ui] == \
         [{k: v for k, v in r.items() if v is not None} for r in cli]
     if fmt == "parquet":
@@ -156,3 +158,35 @@ def test_records_download_is_the_jsonl_auditor_tipsheet_reads(tmp_path: Path) ->
     path.write_bytes(records_jsonl([rec, record(note_id="b")]))
     summary = summarise(read_records(path), by="author")
     assert summary["notes"] == 2 and "Dr A" in summary["groups"]
+
+
+def test_upload_mapping_renames_drops_and_numbers_like_the_form_says() -> None:
+    df = pd.DataFrame({"Text": ["a", "b"], "Author Name": ["Ann", "=Bob"], "payer": ["medicare", "x"]})
+    data = df.to_csv(index=False).encode()
+    rows = rows_from_upload("x.csv", data, read_table("x.csv", data),
+                            {"note_id": None, "text": "Text", "author": "Author Name", "payer": None})
+    assert rows == [{"note_id": "row-1", "text": "a", "author": "Ann"}, {"note_id": "row-2", "text": "b", "author": "=Bob"}]
+
+
+def test_a_bad_jsonl_line_becomes_its_own_error_row_naming_the_upload() -> None:
+    data = b'{"note_id": "a", "text": "x"}\nnot json\n{"note_id": "b", "text": "y"}\n'
+    rows = rows_from_upload("e.jsonl", data, read_table("e.jsonl", data), {"note_id": "note_id", "text": "text"})
+    assert [r["note_id"] for r in rows] == ["a", "(line 2)", "b"]
+    assert rows[1]["_error"] == "e.jsonl line 2 is not a JSON object"
+
+
+def test_nothing_of_the_upload_is_left_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    seen: list[str] = []
+    real = tempfile.TemporaryDirectory
+
+    def spy(*a, **k):  # noqa: ANN002, ANN003
+        d = real(*a, **k)
+        seen.append(d.name)
+        return d
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", spy)
+    data = FRAME.to_csv(index=False).encode()
+    rows_from_upload("x.csv", data, read_table("x.csv", data), {"note_id": "NOTE_ID", "text": "NOTE_TEXT"})
+    assert seen and not any(Path(d).exists() for d in seen)

@@ -1,12 +1,15 @@
 """Uploaded exports in, result tables and downloads out, all in memory.
 
-Uploads are PHI: they are parsed from the uploaded bytes and never written
-to disk. Raw cells are read the way the CLI's readers read them (CSV cells as
-text, Parquet through Arrow's Python values, Excel through openpyxl) and every
-row is shaped by `auditor.io.to_row`, the CLI's own row builder, so the same
+Rows come from the CLI's own reader (`auditor.io.open_source`), so the same
 file gives the same note_id, patient_id and service_date in the workbench and
-in `auditor audit`. Every way a file can be unusable becomes one `TableError`
-with a sentence the CDI specialist can act on.
+in `auditor audit` (issue 9), with whatever the CLI's reader knows about
+encodings, sheets and malformed lines. That reader takes a path, so the
+upload is written for the length of the read to a private temporary folder
+(mode 0700, in /dev/shm, i.e. memory, where the system has it) and removed at
+once; nothing else touches disk. `read_table` parses the bytes in memory only
+to list the columns for the mapping step (and for JSON arrays, which the CLI
+does not read). Every way a file can be unusable becomes one `TableError` with
+a sentence the CDI specialist can act on.
 
 Downloads are for spreadsheets: every text cell that a spreadsheet would read
 as a formula (starting with = + - @, tab or carriage return) gets a leading
@@ -17,13 +20,17 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any, Mapping, Sequence
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
 
 import pandas as pd
 
 from auditor.audit import META_COLUMNS
 from auditor.elements import ELEMENTS
-from auditor.io import to_row
+from auditor.io import InputError, open_source, to_row
 from auditor.report.explain import claim_line, short_name, status_label
 
 FORMATS = ("csv", "jsonl", "json", "parquet", "xlsx")
@@ -105,12 +112,22 @@ def _read_json_lines(data: bytes) -> pd.DataFrame:
     stripped = text.lstrip()
     if stripped.startswith("["):
         rows = json.loads(stripped)
-    else:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    else:  # a bad line is the CLI's business (an error record in place); the columns come from the good ones
+        rows = [obj for line in text.splitlines() if line.strip() for obj in [_loads(line)] if obj is not None]
+        if not rows:
+            raise ValueError("no line is a JSON object")
     if not all(isinstance(r, dict) for r in rows):
         raise TableError("the JSON lines are not objects with named fields.")
     columns = list(dict.fromkeys(k for r in rows for k in r))
     return _frame(rows, columns)
+
+
+def _loads(line: str) -> Any:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
 
 
 def guess_column(columns: Sequence[str], guesses: Sequence[str]) -> str | None:
@@ -145,6 +162,63 @@ def rows_from_frame(df: pd.DataFrame, mapping: Mapping[str, str | None]) -> list
         raw = {"note_id": rec[id_col] if id_col and id_col in rec else f"row-{i + 1}", "text": rec[text_col]}
         raw.update({col: rec[src] for col, src in meta.items()})
         out.append(to_row(raw, "note_id", "text"))
+    ids = [str(r["note_id"]) for r in out]
+    if len(set(ids)) != len(ids):
+        raise TableError("The id column has duplicate values: choose a column that is unique per note.")
+    return out
+
+
+CLI_SUFFIXES = ("csv", "jsonl", "parquet", "xlsx")
+
+
+@contextmanager
+def _spooled(data: bytes, ext: str) -> Iterator[Path]:
+    """The upload as a private file for the CLI's reader, removed on leaving (memory-backed where possible)."""
+    shm = "/dev/shm"
+    where = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="pump-auditor-", dir=where) as folder:  # created mode 0700
+        path = Path(folder) / f"upload.{ext}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        yield path
+
+
+def rows_from_upload(name: str, data: bytes, df: pd.DataFrame, mapping: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    """The upload's rows as `auditor audit` reads them, with the reviewer's column mapping applied.
+
+    The id and text columns are the CLI's --id-col/--text-col; a metadata column mapped from a
+    differently named column is taken from `df` (same rows) through the CLI's `to_row`; one mapped
+    to nothing is left out. Without an id column, row numbers stand in.
+    """
+    text_col = mapping.get("text")
+    if not text_col or text_col not in df.columns:
+        raise TableError("No text column: choose the column that holds the note text.")
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in CLI_SUFFIXES or (ext == "jsonl" and data.lstrip().startswith(b"[")):
+        return rows_from_frame(df, mapping)  # a JSON array: not a format the CLI reads
+    id_col = mapping.get("note_id") if mapping.get("note_id") in df.columns else None
+    with _spooled(data, ext) as path:
+        try:
+            rows = list(open_source(str(path), id_col or text_col, text_col).rows())
+        except InputError as exc:  # the CLI's one-line message, naming the upload, not the spool file
+            raise TableError(str(exc).replace(str(path), repr(name))) from None
+    aligned = len(rows) == len(df)
+    records = df.to_dict(orient="records") if aligned else []
+    out: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        if row.get("_error"):  # a line the CLI could not read: an error record in its place, as in the CLI
+            row["_error"] = str(row["_error"]).replace(str(path), name)
+            row["note_id"] = f"(line {i + 1})"
+        elif id_col is None:
+            row["note_id"] = f"row-{i + 1}"
+        for col in META_COLUMNS:
+            src = mapping.get(col)
+            if src is None:
+                row.pop(col, None)
+            elif src != col and aligned and src in records[i]:
+                row[col] = to_row({"note_id": None, "text": None, col: records[i][src]}, "note_id", "text")[col]
+        out.append(row)
     ids = [str(r["note_id"]) for r in out]
     if len(set(ids)) != len(ids):
         raise TableError("The id column has duplicate values: choose a column that is unique per note.")
