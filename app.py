@@ -8,7 +8,8 @@ Notes are PHI and arbitrary text. Nothing derived from a note, an id or an
 uploaded file name goes through Markdown: it is shown with `st.html` after
 `html.escape` (or inside a table or a text box), so it appears exactly as
 written and nothing in it can become a link, an image or a heading. Uploads
-stay in memory, nothing is logged or sent. The server binds 127.0.0.1 with
+are kept in memory (the CLI's reader gets a private temporary copy, removed
+as soon as it has read it); nothing is logged or sent. The server binds 127.0.0.1 with
 usage statistics off (.streamlit/config.toml beside this file, read whatever
 the working directory); a deliberate exposure also needs AUDITOR_ALLOW_REMOTE=1.
 Run: streamlit run app.py
@@ -640,7 +641,7 @@ def main() -> None:
     guard_address()
     keep_state()
     page = st.sidebar.radio("Page", PAGES, key="page")
-    st.sidebar.caption("Notes stay on this machine: uploads are read in memory, reviews are saved only to the "
+    st.sidebar.caption("Notes stay on this machine: uploads are kept in memory, reviews are saved only to the "
                        "folder you choose.")
     {"One note": page_one_note, "Export": page_export, "Review": page_review, "Tip sheet": page_tipsheet}[page]()
 
