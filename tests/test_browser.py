@@ -370,8 +370,13 @@ def test_review_by_keyboard_with_query_and_finding_verdicts_keeps_one_current_re
     judged = verdicts.count() > 0
     if judged:
         verdicts.first.get_by_text("wrong", exact=True).click()
-    page.wait_for_timeout(500)
+    comment = page.get_by_label("Comment")
+    comment.click()
+    page.keyboard.type("a snap, no pan")  # letters typed into a field are text, not shortcuts
+    page.wait_for_timeout(800)
+    assert comment.input_value() == "a snap, no pan" and not (folder / "Browser_Tester.jsonl").exists()
     page.locator("h3.verbatim").first.click()  # focus out of any field: the shortcuts are page keys
+    page.wait_for_timeout(500)
     page.keyboard.press("a")  # agree and move to the next unreviewed note
     page.get_by_text(f"Saved the review of {first}").wait_for()
     page.wait_for_function("t => { const h = document.querySelector('h3.verbatim'); return h && !h.innerText.startsWith(t); }",
@@ -379,6 +384,7 @@ def test_review_by_keyboard_with_query_and_finding_verdicts_keeps_one_current_re
     assert "Reviewer: Browser Tester" in _main_text(page) and page.get_by_label("Reviewer", exact=True).count() == 0
     saved = [json.loads(x) for x in (folder / "Browser_Tester.jsonl").read_text().splitlines()]
     assert len(saved) == 1 and saved[0]["note_id"] == first and saved[0]["query"].endswith("Thank you.")
+    assert saved[0]["comment"] == "a snap, no pan"
     assert "Unable to determine" in saved[0]["query"]
     assert {"text": quote, "start": text_of[first].index(quote), "end": text_of[first].index(quote) + len(quote)} in \
         saved[0]["labels"]["dose_response"]["evidence"]
