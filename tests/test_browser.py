@@ -317,6 +317,15 @@ def test_export_keeps_state_checks_intervals_once_and_downloads_what_a_spreadshe
         report_page.close()
 
 
+def _verbatim_here(pg, text: str) -> None:
+    """The open note reads exactly as written, in the highlighted view and in the select-to-mark frame."""
+    pg.wait_for_function("t => [...document.querySelectorAll('div.note-text')].some(d => d.innerText === t)", arg=text)
+    frame = pg.frame_locator("iframe").first
+    frame.locator("#note").wait_for()
+    assert frame.locator("#note").evaluate("el => el.textContent") == text
+    assert frame.locator("#note img, #note a, #note script").count() == 0
+
+
 def _up_next(pg) -> list[str]:
     return [li.split(" (")[0] for li in pg.locator("div.up-next li").all_inner_texts()]
 
@@ -358,6 +367,7 @@ def test_review_by_keyboard_with_query_and_finding_verdicts_keeps_one_current_re
     draft_box.blur()
     # select-to-mark: select words in the note and mark them as dose-response evidence
     text_of = {r["note_id"]: r["text"] for r in _export(tmp_path_factory.mktemp("again"))[1]}
+    _verbatim_here(page, text_of[first])
     quote = next(line.strip() for line in text_of[first].splitlines() if len(line.strip()) > 8)[:30].strip()
     frame = page.frame_locator("iframe").first
     frame.locator("#note").wait_for()
@@ -414,8 +424,10 @@ def test_review_by_keyboard_with_query_and_finding_verdicts_keeps_one_current_re
     # point 3: one correction does not reorder the worklist (the most deficient notes stay first)
     after = _up_next(page)
     assert set(after[:3]) <= set(before) - {first}  # (a raw correction rate of 1/1 used to push them down)
-    page.keyboard.press("n")
-    page.wait_for_timeout(300)
+    if first != HOSTILE_ID:  # point 1 on this page (checked above when it was the first reviewed)
+        _pick(page, "Open from the worklist", HOSTILE_ID)
+        _await_heading(page, f"Note {HOSTILE_ID} (not reviewed yet)")
+        _verbatim_here(page, HOSTILE)
     _shot(page, "review.png")
 
 
