@@ -158,14 +158,29 @@ def _shot(pg, name: str) -> None:
     pg.set_viewport_size({"width": 1440, "height": 1000})
 
 
+def _settle(pg) -> None:
+    """Wait until the app has finished its run (no stale elements, no running indicator)."""
+    pg.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')"
+                         " && !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+
+
 def _pick(pg, label: str, option: str) -> None:
-    """Choose `option` in the selectbox or multiselect labelled `label`."""
-    box = pg.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(has_text=label).first
-    box.locator("input").click()
-    pg.keyboard.type(option)
-    pg.get_by_role("option", name=option, exact=True).first.wait_for()
-    pg.keyboard.press("Enter")  # the typed text leaves one match, focused (a click can land mid-repaint)
-    pg.keyboard.press("Escape")
+    """Choose `option` in the selectbox or multiselect labelled `label` (again if a rerun swallowed it)."""
+    for _ in range(3):
+        _settle(pg)
+        box = pg.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(has_text=label).first
+        box.locator("input").click()
+        pg.keyboard.type(option)
+        pg.get_by_role("option", name=option, exact=True).first.wait_for()
+        pg.keyboard.press("Enter")  # the typed text leaves one match, focused (a click can land mid-repaint)
+        pg.keyboard.press("Escape")
+        pg.wait_for_timeout(300)
+        _settle(pg)
+        box = pg.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(has_text=label).first
+        shown = box.inner_text() + " ".join(i.input_value() for i in box.locator("input").all())
+        if option in shown or box.get_attribute("data-value") == option:
+            return
+    raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 def _heading(pg) -> str:
