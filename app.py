@@ -40,7 +40,7 @@ from auditor.ui.reviews import (
     ReviewError, build_review, check_folder, default_folder, ensure_default_folder, load_reviews,
     parse_quotes, pasted_id, save_review,
 )
-from auditor.ui.marker import marker, quote_lines
+from auditor.ui.marker import marker, quote_marks
 from auditor.ui.samples import load_samples
 from auditor.ui.tables import (
     FORMATS, TableError, guess_mapping, human_frame, read_table, records_jsonl, results_frame, rows_from_upload,
@@ -435,7 +435,8 @@ def save(note: dict[str, Any], record: dict[str, Any], folder: Path | None, revi
         verdicts = {str(f.get("rule")): st.session_state.get(f"rf_{i}_{nid}", "not judged")
                     for i, f in enumerate(record.get("findings") or [])}
         review = build_review(note, record, statuses, quotes, reviewer, st.session_state.get(f"rc_{nid}", ""),
-                              findings=verdicts, query=st.session_state.get(f"qd_{nid}", ""))
+                              findings=verdicts, query=st.session_state.get(f"qd_{nid}", ""),
+                              at=st.session_state.get(f"_mark_at_{nid}"))
         path = save_review(folder, review)
     except (ReviewError, OSError) as exc:
         flash("error", str(exc))
@@ -461,7 +462,10 @@ def review_form(note: dict[str, Any], record: dict[str, Any], folder: Path | Non
         if mark and mark.get("n") != st.session_state.get(f"_mark_seen_{nid}") and mark.get("element") in ELEMENTS:
             st.session_state[f"_mark_seen_{nid}"] = mark.get("n")
             qkey = f"rq_{mark['element']}_{nid}"
-            st.session_state[qkey] = "\n".join([*parse_quotes(st.session_state.get(qkey, "")), *quote_lines(mark)])
+            marks = quote_marks(mark)
+            st.session_state[qkey] = "\n".join([*parse_quotes(st.session_state.get(qkey, "")), *(q for q, _ in marks)])
+            at = st.session_state.setdefault(f"_mark_at_{nid}", {}).setdefault(mark["element"], {})
+            at.update({q: start for q, start in marks if start is not None})
     if mine:
         text_html(f"Reviewed by {mine.get('reviewer')} at {mine.get('reviewed_at')}; saving again replaces that "
                   "review (the earlier one stays in the file as history).",

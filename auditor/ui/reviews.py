@@ -71,15 +71,21 @@ def parse_quotes(raw: str) -> list[str]:
     return [q.strip() for q in (raw or "").splitlines() if q.strip()]
 
 
-def evidence_from_quotes(text: str, element: str, quotes: Iterable[str]) -> list[dict[str, Any]]:
-    """Quotes as evidence with offsets; a `before:`/`goals:` style prefix sets the part."""
+def evidence_from_quotes(text: str, element: str, quotes: Iterable[str],
+                         at: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """Quotes as evidence with offsets; a `before:`/`goals:` style prefix sets the part.
+
+    `at` maps a quote line to where the reviewer selected it (select-to-mark); a typed quote, or
+    one whose text is no longer at that offset, is found at its first occurrence.
+    """
     out: list[dict[str, Any]] = []
-    for q in quotes:
-        part = None
+    for line in quotes:
+        part, q = None, line
         m = re.match(r"^(\w+):\s*(.+)$", q)
         if m and m.group(1).lower() in PARTS.get(element, ()):
             part, q = m.group(1).lower(), m.group(2)
-        start = text.find(q)
+        hint = (at or {}).get(line)
+        start = hint if isinstance(hint, int) and text[hint:hint + len(q)] == q else text.find(q)
         if start < 0:
             raise ReviewError(f"{element}: the quote {q[:40]!r} is not in the note text.")
         ev: dict[str, Any] = {"text": q, "start": start, "end": start + len(q)}
@@ -99,10 +105,12 @@ def build_review(
     now: datetime | None = None,
     findings: Mapping[str, str] | None = None,
     query: str = "",
+    at: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, Any]:
     """One review record; the auditor's evidence is kept where the reviewer agreed and quoted nothing.
 
-    `findings` maps a finding's rule to "right" or "wrong"; `query` is the provider query draft, if any.
+    `findings` maps a finding's rule to "right" or "wrong"; `query` is the provider query draft, if any;
+    `at` holds, per element, the offsets of quotes marked by selection.
     """
     if not reviewer.strip():
         raise ReviewError("Enter the reviewer's name before saving.")
@@ -115,7 +123,7 @@ def build_review(
             raise ReviewError(f"{el}: {status!r} is not a status this element can take.")
         auto = ((record.get("elements") or {}).get(el)) or {}
         auditor_labels[el] = auto.get("status")
-        ev = evidence_from_quotes(text, el, quotes.get(el, ()))
+        ev = evidence_from_quotes(text, el, quotes.get(el, ()), (at or {}).get(el))
         if not ev and status == auto.get("status") and status in ("met", "partial"):
             ev = [{k: e[k] for k in ("text", "start", "end", "part") if k in e} for e in auto.get("evidence") or []]
         labels[el] = {"status": status, "evidence": ev}

@@ -30,8 +30,22 @@ def targets() -> list[dict[str, Any]]:
 
 def quote_lines(mark: Mapping[str, Any]) -> list[str]:
     """Quote lines for the review form: one a line of the selection, prefixed with the part."""
+    return [line for line, _ in quote_marks(mark)]
+
+
+def quote_marks(mark: Mapping[str, Any]) -> list[tuple[str, int | None]]:
+    """(quote line, offset in the note of its quoted text) for each non-blank line of the selection."""
     prefix = f"{mark['part']}: " if mark.get("part") else ""
-    return [prefix + line.strip() for line in str(mark.get("text") or "").splitlines() if line.strip()]
+    start = mark.get("start") if isinstance(mark.get("start"), int) else None
+    out: list[tuple[str, int | None]] = []
+    pos = 0
+    for line in str(mark.get("text") or "").splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body.strip():
+            lead = len(body) - len(body.lstrip())
+            out.append((prefix + body.strip(), None if start is None else start + pos + lead))
+        pos += len(line)
+    return out
 
 
 def marker(text: str, key: str, height: int = 360) -> dict[str, Any] | None:
