@@ -4,7 +4,8 @@ One server, one browser page, four tests that run in order and build on each
 other (one note -> export -> review -> tip sheet), so the whole file stays
 well under two minutes. Each test pins behaviour of issue 14 that failed
 before it was fixed (the issue's point numbers are in the docstrings), and
-takes the README's screenshot of its page into docs/.
+takes a screenshot of its page: the README's, in docs/, with
+AUDITOR_UPDATE_DOCS_SCREENSHOTS=1.
 
 The server is started from a scratch directory without address or
 usage-statistics flags: the app's own config must bind 127.0.0.1 and send
@@ -149,12 +150,14 @@ def _main_text(pg) -> str:
 
 
 def _shot(pg, name: str) -> None:
-    """The README's screenshot of a page (full page, so it shows everything the test checked)."""
-    DOCS.mkdir(exist_ok=True)
+    """A screenshot of the page into test-output/screenshots/, and into docs/ (the README's) when
+    AUDITOR_UPDATE_DOCS_SCREENSHOTS=1, so an ordinary test run leaves the checkout unchanged."""
+    out = DOCS if os.environ.get("AUDITOR_UPDATE_DOCS_SCREENSHOTS") == "1" else ROOT / "test-output" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
     pg.set_viewport_size({"width": 1440, "height": 1800})  # Streamlit scrolls inside its own container
     pg.evaluate("() => document.querySelectorAll('*').forEach(e => { if (e.scrollTop > 0) e.scrollTop = 0; })")
     pg.wait_for_timeout(800)
-    pg.screenshot(path=str(DOCS / name))
+    pg.screenshot(path=str(out / name))
     pg.set_viewport_size({"width": 1440, "height": 1000})
 
 
