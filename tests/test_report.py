@@ -42,7 +42,7 @@ def test_each_element_gets_its_colour_and_discounted_spans_carry_the_reason():
     out = highlight_html(text, rec)
     assert f'style="background:{COLOURS["dose_response"]}"' in out
     assert f'style="background:{COLOURS["reassessment"]}"' in out
-    assert re.search(r'<span class="discounted[^"]*"[^>]*title="[^"]*not counted: negated_existence"', out)
+    assert re.search(r'<span class="discounted[^"]*"[^>]*title="[^"]*not counted: negated"', out)
     assert _visible_text(out) == text
 
 
@@ -76,7 +76,8 @@ def test_report_escapes_hostile_text_ids_and_metadata_and_loads_nothing_external
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;id&lt;/b&gt;" in page
     tags = re.findall(r"<[^>]*>", page)
-    assert not [t for t in tags if re.search(r"\b(?:src|href|action)\s*=|^<(?:link|script|iframe|object)", t)]
+    # only same-page anchors (evidence list -> span in the note); nothing that loads or leaves the page
+    assert not [t for t in tags if re.search(r'\b(?:src|action)\s*=|\bhref\s*=\s*"(?!#)|^<(?:link|script|iframe|object)', t)]
     assert not re.search(r"@import|url\(", page)
     assert "Not audited: empty text" in page
 

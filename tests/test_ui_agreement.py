@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from auditor.ui.agreement import agreement_table, cohen_kappa, flip_rates
+from auditor.ui.agreement import agreement_table, agreement_view, cohen_kappa, correction_counts, flip_rates
 
 
 def _review(auto: str, mine: str) -> dict:
@@ -34,3 +34,14 @@ def test_agreement_table_counts_agreements_and_commonest_correction() -> None:
 def test_flip_rates_are_per_element_and_auditor_status() -> None:
     rates = flip_rates([_review("missing", "met"), _review("missing", "missing"), _review("met", "met")])
     assert rates == {("drug_cost", "missing"): 0.5, ("drug_cost", "met"): 0.0}
+
+
+def test_correction_counts_feed_the_worklist_with_counts_not_rates() -> None:
+    counts = correction_counts([_review("missing", "met"), _review("missing", "missing"), _review("met", "met")])
+    assert counts == {("drug_cost", "missing"): (1, 2), ("drug_cost", "met"): (0, 1)}
+
+
+def test_the_shown_agreement_table_speaks_in_labels() -> None:
+    view = agreement_view(agreement_table([_review("missing", "met")])).set_index("Element")
+    assert view.loc["Drug purchase", "Commonest correction"] == "Missing → Met"
+    assert list(view.columns) == ["Reviews", "Agree", "Agreement", "Kappa", "Commonest correction"]

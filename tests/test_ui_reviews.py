@@ -8,7 +8,7 @@ import pytest
 
 from auditor.elements import ELEMENTS
 from auditor.gold import normalise
-from auditor.ui.reviews import ReviewError, build_review, load_reviews, parse_quotes, save_review
+from auditor.ui.reviews import ReviewError, build_review, check_folder, load_reviews, parse_quotes, pasted_id, save_review
 from tests.ui_fixtures import TEXT, record
 
 NOTE = {"note_id": "n1", "text": TEXT, "author_role": "RN", "payer": None}
@@ -65,6 +65,7 @@ def test_saved_reviews_load_back_latest_per_note_and_reviewer(tmp_path: Path) ->
     first = build_review(NOTE, _rec(), _statuses(), {}, "Ann", now=datetime(2026, 1, 1, tzinfo=timezone.utc))
     second = build_review(NOTE, _rec(), _statuses(reassessment="partial"), {"reassessment": ["goals: Will check goals"]},
                           "Ann", now=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    (tmp_path / "rev").mkdir()
     path = save_review(tmp_path / "rev", first)
     save_review(tmp_path / "rev", second)
     save_review(tmp_path / "rev", build_review(NOTE, _rec(), _statuses(), {}, "Bob/../x"))
@@ -84,3 +85,47 @@ def test_loading_skips_broken_lines_and_a_missing_folder(tmp_path: Path) -> None
 
 def test_quotes_are_one_a_line() -> None:
     assert parse_quotes(" a \n\n b\n") == ["a", "b"]
+
+
+def test_reviews_are_saved_only_into_an_existing_folder(tmp_path: Path) -> None:
+    rev = build_review(NOTE, _rec(), _statuses(), {}, "Ann")
+    for bad in (tmp_path / "absent", "relative/folder", "", tmp_path / "file.txt"):
+        if str(bad).endswith("file.txt"):
+            Path(bad).write_text("x")
+        with pytest.raises(ReviewError):
+            save_review(bad, rev)
+    assert not (tmp_path / "absent").exists() and not Path("relative/folder").exists()
+    assert check_folder(tmp_path) == tmp_path
+
+
+def test_the_default_folder_is_outside_the_repository_and_movable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from auditor.ui.reviews import default_folder
+
+    monkeypatch.delenv("AUDITOR_REVIEWS_DIR", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    repo = Path(__file__).resolve().parents[1]
+    assert repo not in default_folder().resolve().parents
+    assert default_folder() == Path.home() / ".local" / "share" / "pump-auditor" / "reviews"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_folder() == tmp_path / "pump-auditor" / "reviews"
+    monkeypatch.setenv("AUDITOR_REVIEWS_DIR", str(tmp_path / "r"))
+    assert default_folder() == tmp_path / "r"
+
+
+def test_pasted_notes_get_an_id_from_their_content() -> None:
+    assert pasted_id("a note") == pasted_id("a note") != pasted_id("another note")
+    assert pasted_id("a note").startswith("pasted-")
+
+
+def test_finding_verdicts_and_query_are_saved_with_the_review() -> None:
+    rev = build_review(NOTE, _rec(), _statuses(), {}, "Ann", findings={"drug-jw-jz-missing": "wrong", "x": "maybe"},
+                       query="Please clarify ...")
+    assert rev["finding_labels"] == {"drug-jw-jz-missing": "wrong"} and rev["query"] == "Please clarify ..."
+    _, problems = normalise(json.loads(json.dumps(rev)))
+    assert problems == []
+
+
+def test_a_non_utf8_file_in_the_folder_does_not_stop_loading(tmp_path: Path) -> None:
+    save_review(tmp_path, build_review(NOTE, _rec(), _statuses(), {}, "Ann"))
+    (tmp_path / "latin1.jsonl").write_bytes("{\"caf\xe9\": 1}\n".encode("latin-1"))
+    assert len(load_reviews(tmp_path)) == 1

@@ -11,6 +11,7 @@ import html
 from typing import Any, Mapping
 
 from auditor.elements import ELEMENTS, TITLES
+from auditor.report.explain import modifier_words
 
 COLOURS: dict[str, str] = {
     "pump_status": "#ffe08a",
@@ -24,20 +25,21 @@ DISCOUNTED_STYLE = "background:#eeeeee;text-decoration:line-through dashed #888;
 NOTE_STYLE = "white-space:pre-wrap;font-family:monospace;font-size:0.85rem"
 
 
-def _spans(text: str, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _spans(text: str, record: Mapping[str, Any], prefix: str = "") -> list[dict[str, Any]]:
     """Evidence and discounted spans of every element whose offsets hold the span's text."""
     out: list[dict[str, Any]] = []
     for el in ELEMENTS:
         info = ((record.get("elements") or {}).get(el)) or {}
         for kind in ("evidence", "discounted"):
-            for ev in info.get(kind) or []:
+            for i, ev in enumerate(info.get(kind) or []):
                 start, end = ev.get("start"), ev.get("end")
                 if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
                     continue
                 if "text" in ev and text[start:end] != ev["text"]:
                     continue
                 out.append({"el": el, "kind": kind, "start": start, "end": end, "part": ev.get("part"),
-                            "why": [str(w) for w in ev.get("discounted_by") or []]})
+                            "why": [str(w) for w in ev.get("discounted_by") or []],
+                            "anchor": f"{prefix}{'ev' if kind == 'evidence' else 'disc'}-{el}-{i}"})
     return out
 
 
@@ -46,19 +48,21 @@ def _title(covering: list[dict[str, Any]]) -> str:
     for s in covering:
         label = TITLES[s["el"]] + (f" ({s['part']})" if s.get("part") else "")
         if s["kind"] == "discounted":
-            label += " - not counted: " + ", ".join(s["why"] or ["discounted"]).lower()
+            label += " - not counted: " + modifier_words(s["why"])
         bits.append(label)
     return "; ".join(dict.fromkeys(bits))
 
 
-def highlight_html(text: Any, record: Mapping[str, Any]) -> str:
+def highlight_html(text: Any, record: Mapping[str, Any], prefix: str = "") -> str:
     """Escaped HTML of `text` in a pre-wrap <div>: evidence in <mark>s, discounted spans struck through with the reason as title."""
     if not isinstance(text, str):
         text = "" if text is None else "(text is not valid UTF-8)" if isinstance(text, bytes) else str(text)
-    spans = _spans(text, record)
+    spans = _spans(text, record, prefix)
     cuts = sorted({0, len(text), *(s["start"] for s in spans), *(s["end"] for s in spans)})
     parts: list[str] = []
     for a, b in zip(cuts, cuts[1:]):
+        # anchors (ids) for the evidence lists to link to: empty, so they add nothing to the visible text
+        parts.extend(f'<a id="{s["anchor"]}"></a>' for s in spans if s["start"] == a)
         piece = html.escape(text[a:b])
         covering = [s for s in spans if s["start"] <= a and b <= s["end"]]
         live = [s for s in covering if s["kind"] == "evidence"]

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from auditor.elements import ELEMENTS, TITLES, TIPS
+from auditor.report.explain import note_view, status_label, words
 from auditor.report.highlight import COLOURS, DISCOUNTED_STYLE, highlight_html
 from auditor.report.summary import Summary
 
@@ -35,21 +36,35 @@ def environment() -> Environment:
     return _ENV
 
 
-def _note_view(row: Mapping[str, Any] | None, record: Mapping[str, Any]) -> dict[str, Any]:
+def _panel_context(view: Mapping[str, Any]) -> dict[str, Any]:
+    return {"view": view, "colours": COLOURS, "status_colours": STATUS_COLOURS, "part_names": words()["part_names"]}
+
+
+def panels_html(record: Mapping[str, Any], text: Any, prefix: str = "") -> str:
+    """Per element: status in words, a one-line reason, evidence and discounted spans with line numbers."""
+    return environment().get_template("panels.html.j2").render(**_panel_context(note_view(record, text, prefix)))
+
+
+def findings_html(record: Mapping[str, Any], text: Any) -> str:
+    """Findings with message, claim line, the note's evidence and the fix."""
+    return environment().get_template("findings.html.j2").render(**_panel_context(note_view(record, text)))
+
+
+def _note_view(row: Mapping[str, Any] | None, record: Mapping[str, Any], index: int = 0) -> dict[str, Any]:
     text = (row or {}).get("text")
     meta = dict(record.get("input") or {})
+    prefix = f"n{index}-"
+    ok = not record.get("error")
     return {
         "note_id": record.get("note_id"),
         "score": record.get("score"),
         "error": record.get("error"),
         "meta": meta,
-        "statuses": [(e, ((record.get("elements") or {}).get(e) or {}).get("status")) for e in ELEMENTS],
-        "findings": list(record.get("findings") or []),
-        "discounted": [
-            {"element": e, "text": d.get("text", ""), "why": ", ".join(d.get("discounted_by") or [])}
-            for e in ELEMENTS for d in (((record.get("elements") or {}).get(e) or {}).get("discounted") or [])
-        ],
-        "html": Markup(highlight_html(text, record)) if row is not None and not record.get("error") else None,
+        "statuses": [(e, status_label(((record.get("elements") or {}).get(e) or {}).get("status")),
+                      ((record.get("elements") or {}).get(e) or {}).get("status")) for e in ELEMENTS],
+        "panels": Markup(panels_html(record, text if row is not None else "", prefix)) if ok else None,
+        "findings": Markup(findings_html(record, text if row is not None else "")) if ok else None,
+        "html": Markup(highlight_html(text, record, prefix)) if row is not None and ok else None,
     }
 
 
@@ -62,7 +77,8 @@ def render_report(records: Iterable[Mapping[str, Any]], rows: Sequence[Mapping[s
         summary = Summary()
         for r in records:
             summary.add(r)
-    shown = [_note_view(rows[i] if rows is not None and i < len(rows) else None, r) for i, r in enumerate(records[:max_notes])]
+    shown = [_note_view(rows[i] if rows is not None and i < len(rows) else None, r, i)
+             for i, r in enumerate(records[:max_notes])]
     return environment().get_template("report.html.j2").render(
         title=title, summary=summary.as_dict(), notes=shown, shown=len(shown),
         total=total_notes if total_notes is not None else summary.notes, elements=ELEMENTS, titles=TITLES,
@@ -70,8 +86,6 @@ def render_report(records: Iterable[Mapping[str, Any]], rows: Sequence[Mapping[s
         generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     )
 
-
-render = render_report  # the name the Streamlit helpers look for
 
 
 class HtmlReportWriter:

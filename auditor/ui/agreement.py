@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from auditor.elements import ELEMENTS, TITLES
+from auditor.report.explain import short_name, status_label
 
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
@@ -57,8 +58,20 @@ def agreement_table(reviews: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def correction_counts(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(element, auditor status) -> (reviews that changed it, reviews); the worklist shrinks these to a rate."""
+    seen: Counter[tuple[str, str]] = Counter()
+    flipped: Counter[tuple[str, str]] = Counter()
+    reviews = list(reviews)
+    for el in ELEMENTS:
+        for a, b in status_pairs(reviews, el):
+            seen[(el, a)] += 1
+            flipped[(el, a)] += a != b
+    return {k: (flipped[k], seen[k]) for k in seen}
+
+
 def flip_rates(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], float]:
-    """(element, auditor status) -> share of reviews that changed it; feeds the worklist order."""
+    """(element, auditor status) -> share of reviews that changed it (raw, unshrunk)."""
     seen: Counter[tuple[str, str]] = Counter()
     flipped: Counter[tuple[str, str]] = Counter()
     reviews = list(reviews)
@@ -67,3 +80,17 @@ def flip_rates(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], fl
             seen[(el, a)] += 1
             flipped[(el, a)] += a != b
     return {k: flipped[k] / seen[k] for k in seen}
+
+
+def agreement_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The agreement table in the reviewer's words (element names, Met -> Missing), for display."""
+    out = pd.DataFrame({
+        "Element": table["element"].map(short_name),
+        "Reviews": table["reviews"],
+        "Agree": table["agree"],
+        "Agreement": table["agreement"],
+        "Kappa": table["kappa"],
+        "Commonest correction": table["commonest_correction"].map(
+            lambda c: " → ".join(status_label(x) for x in c.split(" -> ")) if c else ""),
+    })
+    return out
