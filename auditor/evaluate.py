@@ -141,15 +141,19 @@ def load_gold(path: str | Path, split: str = "dev") -> list[dict[str, Any]]:
     return out
 
 
-def evaluate_file(path: str | Path, split: str = "dev", nlp: Any = None, batch_size: int = 50) -> dict[str, Any]:
-    """Audit the gold notes of `split` (with their meta columns) and score the records."""
+def evaluate_file(path: str | Path, split: str = "dev", nlp: Any = None, batch_size: int = 50,
+                  mode: str | None = None) -> dict[str, Any]:
+    """Audit the gold notes of `split` (with their meta columns) in `mode` and score the records."""
     from auditor.audit import audit_rows
+    from auditor.learn import resolve_mode
     from auditor.pipeline import shared
 
     notes = load_gold(path, split)
-    records = audit_rows(nlp or shared(), notes, batch_size=batch_size)
+    mode = resolve_mode(mode)
+    records = audit_rows(nlp or shared(), notes, batch_size=batch_size, mode=mode)
     result = score_records(notes, records)
     result["split"] = split
+    result["mode"] = mode
     return result
 
 
@@ -164,7 +168,8 @@ def _prf_line(name: str, d: Mapping[str, Any]) -> str:
 
 def format_text(result: Mapping[str, Any]) -> str:
     """The human-readable report `auditor evaluate` prints."""
-    lines = [f"{result['notes']} gold notes (split {result.get('split', '?')}), {result['errors']} not audited", ""]
+    lines = [f"{result['notes']} gold notes (split {result.get('split', '?')}, mode {result.get('mode', 'rules')}), "
+             f"{result['errors']} not audited", ""]
     lines.append(f"{'element':<16} {'accuracy':>8}  {'def P':>6} {'def R':>6} {'def F1':>6}")
     for e, d in result["elements"].items():
         df = d["deficiency"]

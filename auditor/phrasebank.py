@@ -42,12 +42,12 @@ CONCEPTS: dict[str, tuple[str, str | None, Callable[[dict[str, Any]], bool]]] = 
 }
 
 
-def score(nlp: Language, items: list[dict[str, Any]]) -> dict[str, Any]:
+def score(nlp: Language, items: list[dict[str, Any]], mode: str | None = "rules") -> dict[str, Any]:
     rows = []
     for it in items:
         prefix, role, _ = CONCEPTS[it["concept"]]
         rows.append({"note_id": it["id"], "text": prefix + it["text"], "author_role": role})
-    recs = audit_rows(nlp, rows)
+    recs = audit_rows(nlp, rows, mode=mode)
     per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     wrong: list[dict[str, Any]] = []
     for it, rec in zip(items, recs):
