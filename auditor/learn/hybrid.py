@@ -16,7 +16,7 @@ How they combine (documented in README "A learned second opinion"):
 In both, ConText still discounts: a sentence holding a discounted span of the
 concept, a modifier that discounts the concept's label on any span in that
 sentence (discount.json), a section that discounts it, or a cue of such a
-modifier (model_cues.json, context_rules.json) is never proposed. A rule's
+modifier (model_cues.json) is never proposed. A rule's
 "not" (a live EVT_NO_REFILL, NO_CHANGE, or the rival supply statement) keeps
 the model out. Each evidence item says its `source`: "rule" with the rule id,
 or "model" with the model name and probability. Each element gets
@@ -25,8 +25,8 @@ rules find one the model does not see (the workbench raises such notes).
 """
 from __future__ import annotations
 
-import copy
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
@@ -47,19 +47,10 @@ _LEAD = re.compile(r"^[\s\-*•·>#]+")
 
 
 @lru_cache(maxsize=1)
-def _cue_patterns() -> dict[str, re.Pattern[str]]:
-    """One regex per modifier category: model_cues.json plus the project's own ConText patterns."""
-    parts: dict[str, list[str]] = {}
-    for cat, pat in rules.load_json("model_cues.json")["cues"].items():
-        parts.setdefault(cat, []).append(pat)
-    for rule in rules.load_json("context_rules.json")["context_rules"]:
-        pat = rule.get("pattern")
-        if isinstance(pat, str):
-            parts.setdefault(rule["category"], []).append(re.sub(r"^\(\?[a-z]+\)", "", pat))
-    out = {}
-    for cat, pats in parts.items():
-        out[cat] = rules.compile_checked("|".join(f"(?:{p})" for p in pats), f"model cues {cat}", re.I | re.M)
-    return out
+def _cue_pattern() -> re.Pattern[str]:
+    """model_cues.json as one regex, a named group per modifier category, in the file's order."""
+    cues = rules.load_json("model_cues.json")["cues"]
+    return rules.compile_checked("|".join(f"(?P<{cat}>{pat})" for cat, pat in cues.items()), "model_cues.json", re.I | re.M)
 
 
 @lru_cache(maxsize=None)
@@ -79,7 +70,7 @@ class NoteView:
         self.by_sent: dict[int, list[dict[str, Any]]] = {}
         for s in pump.get("spans") or []:
             self.by_sent.setdefault(s["sent"], []).append(s)
-        self._cues: dict[int, frozenset[str]] = {}
+        self._cues: list[set[str]] | None = None
 
     def bounds(self, i: int) -> tuple[int, int]:
         """The sentence's offsets without surrounding whitespace or a leading bullet."""
@@ -107,13 +98,16 @@ class NoteView:
                     chars[k - a] = " "
         return "".join(chars)
 
-    def cues(self, i: int) -> frozenset[str]:
-        got = self._cues.get(i)
-        if got is None:
-            s = self.sentence(i)
-            got = frozenset(cat for cat, rx in _cue_patterns().items() if rx.search(s))
-            self._cues[i] = got
-        return got
+    def cues(self, i: int) -> set[str]:
+        """Modifier categories cued in sentence i (one regex pass over the whole note)."""
+        if self._cues is None:
+            starts = [a for a, _ in self.sentences]
+            self._cues = [set() for _ in self.sentences]
+            for m in _cue_pattern().finditer(self.text):
+                k = bisect_right(starts, m.start()) - 1
+                if k >= 0 and m.start() < self.sentences[k][1] and m.lastgroup:
+                    self._cues[k].add(m.lastgroup)
+        return self._cues[i]
 
     def live(self, label: str) -> list[dict[str, Any]]:
         return [s for s in self.pump.get("spans") or [] if s["label"] == label and not s["discounted_by"]]
@@ -134,15 +128,36 @@ class NoteView:
         return not (self.cues(i) & active)
 
 
+def can_matter(c: Concept, record: Mapping[str, Any], models: Models) -> bool:
+    """Could a model sentence for `c` change this record's statuses? (hybrid: score nothing that cannot)"""
+    els = record.get("elements") or {}
+    facts = record.get("facts") or {}
+
+    def status(e: str) -> str | None:
+        return (els.get(e) or {}).get("status")
+
+    refill_may_come = not facts.get("refill") and models.threshold("refill_done", "hybrid") is not None
+    change_may_come = not facts.get("regimen_change") and models.threshold("regimen_change", "hybrid") is not None
+    if c.name in ("refill_done", "regimen_change") or c.part:
+        return not rule_present(c, record)
+    if c.name == "change_reason":
+        return status("change_reason") == "missing" or change_may_come
+    if c.name == "supervision_direct":
+        return status("incident_to") == "missing"
+    if c.name in ("drug_purchase", "outside_supply"):
+        return status("drug_cost") == "missing" or refill_may_come
+    return status(c.element) == "missing"
+
+
 def open_concepts(record: Mapping[str, Any], view: NoteView, models: Models, mode: str) -> list[Concept]:
-    """Concepts the model may add to (hybrid: the rules found none) or decides (model)."""
+    """Concepts the model may add to (hybrid: the rules found none, and it could change a status) or decides (model)."""
     out = []
     for c in CONCEPTS:
         if models.threshold(c.name, mode) is None:
             continue
         if any(view.live(b) for b in c.blockers):
             continue
-        if mode == "hybrid" and rule_present(c, record):
+        if mode == "hybrid" and (rule_present(c, record) or not can_matter(c, record, models)):
             continue
         out.append(c)
     return out

@@ -23,6 +23,7 @@ from auditor.learn.concepts import NAMES
 from auditor.learn.features import from_arrays, normalise
 
 ENV = "PUMP_AUDITOR_MODELS"  # a folder of trained models to use instead of the shipped ones
+CACHE_SIZE = 20_000  # sentences whose scores are kept: template lines recur in every note of an export
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Models:
     _c: Any = field(init=False, repr=False)
     _a: Any = field(init=False, repr=False)
     _b: Any = field(init=False, repr=False)
+    _cache: dict[str, np.ndarray] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.names = [n for n in NAMES if n in self.classifiers]
@@ -68,11 +70,27 @@ class Models:
         return self.vectorizer.transform([normalise(s) for s in sentences])
 
     def score(self, sentences: Sequence[str]) -> np.ndarray:
-        """Probabilities, one row a sentence and one column a concept (`self.names`)."""
-        if not sentences:
-            return np.zeros((0, len(self.names)))
-        d = np.asarray(self.features(sentences) @ self._w) + self._c
-        return 1.0 / (1.0 + np.exp(self._a * d + self._b))
+        """Probabilities, one row a sentence and one column a concept (`self.names`).
+
+        Each distinct sentence is featurised once: a bounded cache keeps the
+        scores of recent ones (memory stays flat; it is cleared when full)."""
+        out = np.zeros((len(sentences), len(self.names)))
+        keys = [normalise(s) for s in sentences]
+        todo = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        if todo:
+            X = self.vectorizer.transform(todo)
+            d = np.asarray(X @ self._w) + self._c
+            probs = 1.0 / (1.0 + np.exp(self._a * d + self._b))
+            if len(self._cache) + len(todo) > CACHE_SIZE:
+                self._cache.clear()
+            fresh = dict(zip(todo, probs))
+            self._cache.update(fresh)
+        else:
+            fresh = {}
+        for n, k in enumerate(keys):
+            row = fresh.get(k)
+            out[n] = row if row is not None else self._cache[k]
+        return out
 
 
 def _folder(folder: str | Path | None) -> Path:
