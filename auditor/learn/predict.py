@@ -24,6 +24,7 @@ from auditor.learn.features import from_arrays, normalise
 
 ENV = "PUMP_AUDITOR_MODELS"  # a folder of trained models to use instead of the shipped ones
 CACHE_SIZE = 20_000  # sentences whose scores are kept: template lines recur in every note of an export
+SLICE = 1_000  # sentences featurised at a time: a 500-note chunk's n-gram lists would otherwise raise peak memory
 
 
 @dataclass
@@ -78,8 +79,8 @@ class Models:
         keys = [normalise(s) for s in sentences]
         todo = list(dict.fromkeys(k for k in keys if k not in self._cache))
         if todo:
-            X = self.vectorizer.transform(todo)
-            d = np.asarray(X @ self._w) + self._c
+            d = np.vstack([np.asarray(self.vectorizer.transform(todo[k:k + SLICE]) @ self._w)
+                           for k in range(0, len(todo), SLICE)]) + self._c
             probs = 1.0 / (1.0 + np.exp(self._a * d + self._b))
             if len(self._cache) + len(todo) > CACHE_SIZE:
                 self._cache.clear()
