@@ -196,9 +196,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     from auditor.parallel import audit_chunks, batched
 
-    from auditor.learn import resolve_mode
+    from auditor.learn import load_models, resolve_mode
 
-    mode = resolve_mode(args.mode)  # loads the models (or warns and falls back) before any worker forks
+    mode = resolve_mode(args.mode)
+    if mode != "rules":
+        load_models()  # once, before any worker forks: an untrusted file stops here, a missing one warns here
     if args.n_process <= 1:  # build before the bar starts, so its rate is the audit's
         from auditor.pipeline import shared
 
