@@ -198,3 +198,18 @@ def test_training_is_deterministic(tmp_path, nlp):
     sents = ["Goals reviewed: walk the dog and sleep through the night.", "Pain 6/10."]
     a, b = load_models(tmp_path / "a").score(sents), load_models(tmp_path / "b").score(sents)
     assert np.array_equal(a, b)
+
+
+def test_cli_audit_without_models_warns_once_naming_the_file_and_audits_with_rules(tmp_path, monkeypatch, cli):
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("PUMP_AUDITOR_MODELS", str(missing))
+    clear_cache()
+    try:
+        code, _, err = cli("audit", REPO / "samples" / "notes.jsonl", "--out", tmp_path / "out.jsonl", "--mode", "hybrid", "-q")
+    finally:
+        clear_cache()
+    assert code == 0
+    lines = [ln for ln in err.splitlines() if "warning" in ln]
+    assert lines == [f"auditor: warning: {missing.resolve() / 'manifest.json'}: model manifest missing; deciding with the rules"]
+    recs = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert len(recs) == 20 and all("mode" not in r for r in recs)

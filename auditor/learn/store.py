@@ -9,6 +9,7 @@ attack: the auditor warns naming the file and decides with the rules.
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 import zipfile
 from importlib import resources
@@ -78,6 +79,16 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return data
 
 
+_WARNED: set[str] = set()
+
+
 def warn_fallback(message: str) -> None:
-    """One warning a run: which file, and that the rules decide instead."""
-    warnings.warn(f"{message}; deciding with the rules", RuntimeWarning, stacklevel=3)
+    """Say once, on stderr and as a RuntimeWarning, which file failed and that the rules decide instead.
+
+    Why stderr too: an imported library installs an 'ignore' filter for every
+    warning, so a warning alone would not reach the person running the audit."""
+    text = f"{message}; deciding with the rules"
+    if text not in _WARNED:
+        _WARNED.add(text)
+        print(f"auditor: warning: {text}", file=sys.stderr)
+    warnings.warn(text, RuntimeWarning, stacklevel=3)
