@@ -168,7 +168,8 @@ def simulate(docs: Sequence[Doc], oof: np.ndarray, sim: _Sim, mode: str, planned
 
 def choose_thresholds(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], log: Callable[[str], None],
                       planned: Planned, model_t: Mapping[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
-    """Per concept, the hybrid threshold with the largest dev gain and no element or bank concept worse."""
+    """Per concept, the hybrid threshold with the largest dev gain and no element or bank concept worse
+    (the middle one when several tie: dev holds few such decisions, so stay clear of both edges)."""
     base = simulate(docs, oof, _Sim(names, {}, model_t), "hybrid", planned)
     chosen: dict[str, float] = {}
     report: dict[str, Any] = {}
@@ -183,6 +184,9 @@ def choose_thresholds(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str]
             rows.append({"threshold": t, "gain": gain, "worse": sorted(k for k, v in delta.items() if v < 0)})
             if safe and gain >= MIN_GAIN and (best is None or gain > best[0]):
                 best = (gain, t)
+        if best:  # several thresholds gain as much: take the middle of them, away from where dev starts to break
+            tied = [r["threshold"] for r in rows if r["gain"] == best[0] and not r["worse"]]
+            best = (best[0], tied[len(tied) // 2])
         report[c] = {"grid": rows, "threshold": best[1] if best else None, "gain": best[0] if best else 0}
         if best:
             chosen[c] = best[1]
