@@ -130,6 +130,12 @@ def _check_audit_args(args: argparse.Namespace) -> None:
 
 def _run_spark(args: argparse.Namespace) -> int:
     import importlib
+    import os
+
+    if args.mode:  # Spark's Python workers read the mode from the environment they inherit
+        from auditor.learn import MODE_ENV
+
+        os.environ[MODE_ENV] = args.mode
 
     try:
         spark = importlib.import_module("auditor.engines.spark")

@@ -213,3 +213,9 @@ def test_cli_audit_without_models_warns_once_naming_the_file_and_audits_with_rul
     assert lines == [f"auditor: warning: {missing.resolve() / 'manifest.json'}: model manifest missing; deciding with the rules"]
     recs = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert len(recs) == 20 and all("mode" not in r for r in recs)
+
+
+def test_the_mode_environment_variable_sets_the_default(monkeypatch):
+    monkeypatch.setenv("PUMP_AUDITOR_MODE", "model")
+    assert learn.default_mode() == "model"
+    assert learn.resolve_mode("rules") == "rules"

@@ -15,19 +15,27 @@ from auditor.learn.hybrid import MODES
 from auditor.learn.predict import load_models
 from auditor.learn.store import UntrustedModel, warn_fallback
 
-__all__ = ["MODES", "UntrustedModel", "apply", "default_mode", "disagreements", "load_models", "resolve_mode", "warn_fallback"]
+__all__ = ["MODES", "MODE_ENV", "UntrustedModel", "apply", "default_mode", "disagreements", "load_models", "resolve_mode", "warn_fallback"]
 
 FALLBACK_MODE = "rules"
 
 
+MODE_ENV = "PUMP_AUDITOR_MODE"  # overrides the default (how `--mode` reaches Spark's workers)
+
+
 def default_mode() -> str:
-    """The mode that did best on held-out (resources/models/default_mode.json), or rules when no model loads."""
+    """$PUMP_AUDITOR_MODE, else the mode that did best on held-out (resources/models/default_mode.json);
+    rules when no model loads."""
+    import os
+
     from auditor import rules
 
-    try:
-        mode = rules.load_json("models/default_mode.json").get("default_mode") or FALLBACK_MODE
-    except (OSError, ValueError):
-        mode = FALLBACK_MODE
+    mode = os.environ.get(MODE_ENV)
+    if not mode:
+        try:
+            mode = rules.load_json("models/default_mode.json").get("default_mode") or FALLBACK_MODE
+        except (OSError, ValueError):
+            mode = FALLBACK_MODE
     if mode not in MODES or (mode != "rules" and load_models() is None):
         return FALLBACK_MODE
     return mode
