@@ -42,7 +42,9 @@ def _text_error(text: Any) -> str | None:
     return None
 
 
-def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any], text: str | None = None) -> dict[str, Any]:
+def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any], text: str | None = None,
+                 mode: str = "rules") -> dict[str, Any]:
+    """One note's record; `mode` model or hybrid passes the rules' record through auditor.learn."""
     decided = decide(pump, meta, text)
     rec: dict[str, Any] = {
         "note_id": note_id,
@@ -55,12 +57,19 @@ def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any],
     for col in META_COLUMNS:
         if meta.get(col) is not None:
             rec.setdefault("input", {})[col] = meta[col]
+    if mode != "rules" and text is not None:
+        from auditor import learn
+
+        rec = learn.apply([rec], [pump], [text], [meta], mode)[0]
     return rec
 
 
 def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int = 50,
-               intervals: bool = True) -> list[dict[str, Any]]:
+               intervals: bool = True, mode: str | None = None) -> list[dict[str, Any]]:
     """One record per row, in order. Rows hold `note_id`, `text` and any META_COLUMNS.
+
+    `mode` rules, model or hybrid (auditor.learn); None is the default mode
+    (the best on held-out, rules when no model loads).
 
     One call is one run: refill intervals are checked across these rows. A caller
     that feeds a run in chunks passes `intervals=False` and runs
@@ -86,6 +95,10 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
                 pumps.append(nlp(t)._.pump)
             except Exception as exc:  # noqa: BLE001  the error goes into the record
                 pumps.append(exc)
+    from auditor import learn
+
+    mode = learn.resolve_mode(mode)
+    learned: list[int] = []  # notes whose rules record goes through the models, in one batch
     for i, pump in zip(good, pumps):
         row = rows[i]
         meta = {c: _clean(row.get(c)) for c in META_COLUMNS}
@@ -95,8 +108,21 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
             continue
         try:
             out[i] = build_record(nid, pump, meta, _as_text(row["text"]))
+            learned.append(i)
         except Exception as exc:  # noqa: BLE001
             out[i] = error_record(nid, f"decision failed: {type(exc).__name__}")  # no message: it may quote the note
+    if mode != "rules" and learned:
+        by_row = dict(zip(good, pumps))
+        try:
+            done = learn.apply([out[i] for i in learned], [by_row[i] for i in learned],  # type: ignore[misc]
+                               [_as_text(rows[i]["text"]) for i in learned],
+                               [{c: _clean(rows[i].get(c)) for c in META_COLUMNS} for i in learned], mode)
+            for i, rec in zip(learned, done):
+                out[i] = rec
+        except learn.UntrustedModel:
+            raise
+        except Exception as exc:  # noqa: BLE001  the models must never cost a note its record: keep the rules'
+            learn.warn_fallback(f"models failed on a batch ({type(exc).__name__})")
     for i, rec in enumerate(out):  # error records keep the note's input columns, like the others
         if rec is not None and rec.get("error") and "input" not in rec:
             meta = {c: _clean(rows[i].get(c)) for c in META_COLUMNS if _clean(rows[i].get(c)) is not None}
@@ -109,8 +135,9 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
     return records
 
 
-def audit_note(text: str, nlp: Language | None = None, note_id: str = "note", **meta: Any) -> dict[str, Any]:
+def audit_note(text: str, nlp: Language | None = None, note_id: str = "note", mode: str | None = None,
+               **meta: Any) -> dict[str, Any]:
     """Audit one note (the UI's and a notebook's entry point)."""
     from auditor.pipeline import shared
 
-    return audit_rows(nlp or shared(), [{"note_id": note_id, "text": text, **meta}])[0]
+    return audit_rows(nlp or shared(), [{"note_id": note_id, "text": text, **meta}], mode=mode)[0]

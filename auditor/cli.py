@@ -19,6 +19,8 @@ from typing import Any, Iterator, Sequence
 from auditor.interval_pass import IntervalPass, merge_findings, merge_jsonl
 from auditor.io import (InputError, JsonlWriter, OutputLock, Row, Source, check_partials, open_source, open_writer,
                         resume_check)
+from auditor.learn.hybrid import MODES
+from auditor.learn.store import UntrustedModel
 
 USAGE_ERROR = 2
 
@@ -61,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "billed_codes. Lines no note takes go to OUT.unmatched_claims.csv (see README, Claims file)")
     a.add_argument("--claims-key", default="note_id", metavar="COL",
                    help="claims column matched to the note id (default note_id; e.g. an encounter id)")
+    a.add_argument("--mode", choices=MODES, default=None,
+                   help="rules, model or hybrid (rules plus the models' second opinion); default: the best on held-out")
 
     e = sub.add_parser("evaluate", help="score the audit against gold annotations",
                        description="Per-element accuracy and confusions, deficiency and findings precision/recall/F1.")
@@ -70,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--batch-size", type=int, default=50, metavar="N")
     e.add_argument("--no-context", action="store_true",
                    help="audit the split's notes alone (refill intervals then miss predecessors in other splits)")
+    e.add_argument("--mode", choices=MODES, default=None, help="rules, model or hybrid (default: the best on held-out)")
+
+    tr = sub.add_parser("train", help="rebuild the shipped models, thresholds and model cards from annotations/",
+                        description="Trains on the dev gold, the phrase banks' dev halves and saved reviews; "
+                                    "prints cross-validated figures on dev; writes skops models and cards.")
+    tr.add_argument("--annotations", default="annotations", metavar="DIR", help="holds gold.jsonl and phrasebank*.jsonl")
+    tr.add_argument("--reviews", default=None, metavar="DIR", help="saved reviews (JSONL in the gold format) to learn from")
+    tr.add_argument("--out", "-o", default=None, metavar="DIR",
+                    help="where to write the models (default: the package's auditor/resources/models)")
 
     t = sub.add_parser("tipsheet", help="which elements are missed most, by whom, and what compliant notes record",
                        description="Reads the JSONL records of an audit; writes no patient text.")
@@ -99,8 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_audit(args)
         if args.command == "tipsheet":
             return cmd_tipsheet(args)
+        if args.command == "train":
+            return cmd_train(args)
         return cmd_evaluate(args)
-    except (InputError, UsageError) as exc:
+    except (InputError, UsageError, UntrustedModel) as exc:
         _err(f"auditor {args.command}: {exc}")
         return USAGE_ERROR
     except OSError as exc:  # an unwritable output, a full disk: one line, no traceback
@@ -128,6 +143,12 @@ def _check_audit_args(args: argparse.Namespace) -> None:
 
 def _run_spark(args: argparse.Namespace) -> int:
     import importlib
+    import os
+
+    if args.mode:  # Spark's Python workers read the mode from the environment they inherit
+        from auditor.learn import MODE_ENV
+
+        os.environ[MODE_ENV] = args.mode
 
     try:
         spark = importlib.import_module("auditor.engines.spark")
@@ -216,6 +237,11 @@ def _audit_locked(args: argparse.Namespace) -> int:
 
     from auditor.parallel import audit_chunks, batched
 
+    from auditor.learn import load_models, resolve_mode
+
+    mode = resolve_mode(args.mode)
+    if mode != "rules":
+        load_models()  # once, before any worker forks: an untrusted file stops here, a missing one warns here
     if args.n_process <= 1:  # build before the bar starts, so its rate is the audit's
         from auditor.pipeline import shared
 
@@ -226,7 +252,7 @@ def _audit_locked(args: argparse.Namespace) -> int:
     bar = _progress(total, args.quiet)
     try:
         for chunk, records in audit_chunks(batched(rows, args.batch_size), args.n_process, args.batch_size,
-                                           intervals=streaming):
+                                           intervals=streaming, mode=mode):
             first.write(chunk, records)
             if not streaming:
                 run.add(records)
@@ -309,7 +335,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if not Path(args.gold).is_file():
         raise InputError(f"{args.gold}: no such file")
     try:
-        result = evaluate_file(args.gold, args.split, batch_size=args.batch_size, context=not args.no_context)
+        result = evaluate_file(args.gold, args.split, batch_size=args.batch_size, context=not args.no_context, mode=args.mode)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     if not result["notes"]:
@@ -317,6 +343,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(json.dumps(result) if args.json else format_text(result), end="\n" if args.json else "")
     return 0
 
+
+
+# --------------------------------------------------------------------------- train
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """`auditor train`: rebuild every shipped model, threshold and card (auditor/learn/train.py)."""
+    from pathlib import Path
+
+    from auditor.learn.train import train
+
+    ann = Path(args.annotations)
+    if not (ann / "gold.jsonl").is_file():
+        raise InputError(f"{ann}: no gold.jsonl")
+    if args.reviews and not Path(args.reviews).is_dir():
+        raise InputError(f"{args.reviews}: no such folder")
+    try:
+        train(ann, args.out, args.reviews)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    return 0
 
 
 # --------------------------------------------------------------------------- tipsheet

@@ -244,21 +244,24 @@ def context_visits(path: str | Path, notes: Sequence[Mapping[str, Any]], split: 
 
 
 def evaluate_file(path: str | Path, split: str = "dev", nlp: Any = None, batch_size: int = 50,
-                  context: bool = True) -> dict[str, Any]:
-    """Audit the gold notes of `split` (with their meta columns) and score the records.
+                  context: bool = True, mode: str | None = None) -> dict[str, Any]:
+    """Audit the gold notes of `split` (with their meta columns) in `mode` and score the records.
 
     With `context`, the same patients' visits from other splits join the run
     (see `context_visits`) and are dropped before scoring.
     """
     from auditor.audit import audit_rows
+    from auditor.learn import resolve_mode
     from auditor.pipeline import shared
 
     notes = load_gold(path, split)
+    mode = resolve_mode(mode)
     extra = context_visits(path, notes, split) if context else []
-    records = audit_rows(nlp or shared(), [*notes, *extra], batch_size=batch_size)[: len(notes)]
+    records = audit_rows(nlp or shared(), [*notes, *extra], batch_size=batch_size, mode=mode)[: len(notes)]
     result = score_records(notes, records)
     result["split"] = split
     result["context_visits"] = len(extra)
+    result["mode"] = mode
     return result
 
 
@@ -273,7 +276,8 @@ def _prf_line(name: str, d: Mapping[str, Any]) -> str:
 
 def format_text(result: Mapping[str, Any]) -> str:
     """The human-readable report `auditor evaluate` prints."""
-    lines = [f"{result['notes']} gold notes (split {result.get('split', '?')}), {result['errors']} not audited", ""]
+    lines = [f"{result['notes']} gold notes (split {result.get('split', '?')}, mode {result.get('mode', 'rules')}), "
+             f"{result['errors']} not audited", ""]
     lines.append(f"{'element':<16} {'accuracy':>8}  {'def P':>6} {'def R':>6} {'def F1':>6}")
     for e, d in result["elements"].items():
         df = d["deficiency"]

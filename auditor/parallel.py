@@ -37,9 +37,10 @@ def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50, intervals: bool = True) -> list[Record]:
+def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50, intervals: bool = True,
+                mode: str | None = None) -> list[Record]:
     """`audit_rows`, plus the reader's own reason for rows it could not parse (a JSONL line that is not JSON)."""
-    records = audit_rows(nlp, rows, batch_size=batch_size, intervals=intervals)
+    records = audit_rows(nlp, rows, batch_size=batch_size, intervals=intervals, mode=mode)
     for i, row in enumerate(rows):
         if row.get("_error"):
             records[i] = error_record(row.get("note_id"), row["_error"])
@@ -80,13 +81,14 @@ def _init_worker(parent: int | None = None) -> None:
     _WORKER = Renewing()
 
 
-def _worker_audit(rows: list[Row], batch_size: int, intervals: bool) -> list[Record]:
+def _worker_audit(rows: list[Row], batch_size: int, intervals: bool, mode: str | None = None) -> list[Record]:
     assert _WORKER is not None, "worker initializer did not run"
-    return audit_chunk(_WORKER.get(len(rows)), rows, batch_size, intervals=intervals)
+    return audit_chunk(_WORKER.get(len(rows)), rows, batch_size, intervals=intervals, mode=mode)
 
 
 def audit_chunks(chunks: Iterable[list[Row]], n_process: int = 1, batch_size: int = 50,
-                 nlp: Language | None = None, intervals: bool = True) -> Iterator[tuple[list[Row], list[Record]]]:
+                 nlp: Language | None = None, intervals: bool = True,
+                 mode: str | None = None) -> Iterator[tuple[list[Row], list[Record]]]:
     """(rows, records) for every chunk, in order; `n_process > 1` audits in forked workers.
 
     intervals=True checks refill intervals inside each chunk only; a whole-run
@@ -95,20 +97,20 @@ def audit_chunks(chunks: Iterable[list[Row]], n_process: int = 1, batch_size: in
     if n_process <= 1:
         if nlp is not None:  # the caller's pipeline, used as it is
             for chunk in chunks:
-                yield chunk, audit_chunk(nlp, chunk, batch_size, intervals=intervals)
+                yield chunk, audit_chunk(nlp, chunk, batch_size, intervals=intervals, mode=mode)
             return
         from auditor.pipeline import Renewing, shared
 
         renewing = Renewing(nlp=shared())  # the first pipeline is the process's shared one
         for chunk in chunks:
-            yield chunk, audit_chunk(renewing.get(len(chunk)), chunk, batch_size, intervals=intervals)
+            yield chunk, audit_chunk(renewing.get(len(chunk)), chunk, batch_size, intervals=intervals, mode=mode)
         return
     pool = ProcessPoolExecutor(max_workers=n_process, mp_context=mp.get_context("fork"), initializer=_init_worker,
                                initargs=(os.getpid(),))
     pending: deque[tuple[list[Row], Future[list[Record]]]] = deque()
     try:
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_worker_audit, chunk, batch_size, intervals)))
+            pending.append((chunk, pool.submit(_worker_audit, chunk, batch_size, intervals, mode)))
             if len(pending) >= 2 * n_process:
                 rows, fut = pending.popleft()
                 yield rows, fut.result()

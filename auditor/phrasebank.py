@@ -42,12 +42,12 @@ CONCEPTS: dict[str, tuple[str, str | None, Callable[[dict[str, Any]], bool]]] = 
 }
 
 
-def score(nlp: Language, items: list[dict[str, Any]]) -> dict[str, Any]:
+def score(nlp: Language, items: list[dict[str, Any]], mode: str | None = "rules") -> dict[str, Any]:
     rows = []
     for it in items:
         prefix, role, _ = CONCEPTS[it["concept"]]
         rows.append({"note_id": it["id"], "text": prefix + it["text"], "author_role": role})
-    recs = audit_rows(nlp, rows)
+    recs = audit_rows(nlp, rows, mode=mode)
     per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     wrong: list[dict[str, Any]] = []
     for it, rec in zip(items, recs):
@@ -72,8 +72,9 @@ def load(path: str | Path) -> list[dict[str, Any]]:
 if __name__ == "__main__":
     from auditor.pipeline import build
 
-    path = sys.argv[1] if len(sys.argv) > 1 else "annotations/phrasebank.jsonl"
-    result = score(build(), load(path))
+    path = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else "annotations/phrasebank.jsonl"
+    mode = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--mode=")), "rules")  # rules|model|hybrid
+    result = score(build(), load(path), mode=mode)
     for k, v in sorted(result["concepts"].items()):
         print(f"{k:20s} n={v['n']:3d} acc={v['accuracy']:.3f} fp={v.get('fp', 0)} fn={v.get('fn', 0)}")
     print("overall", result["accuracy"])
