@@ -117,12 +117,7 @@ def _linked(prev: Mapping[str, Any], cur: Mapping[str, Any]) -> bool:
         if a and b and a != b:
             return False
     left, found = prev.get("daily_dose_mcg"), cur.get("dose_before_mcg")
-    if left and found and abs(left - found) > 0.05 * left:
-        return False
-    # a different concentration with no change documented today is another pump series (colliding ids)
-    a, b = prev.get("concentration_mcg_ml"), cur.get("concentration_mcg_ml")
-    changed = cur.get("early_reason") == "regimen change"
-    return changed or not (a and b and abs(a - b) > 0.05 * a)
+    return not (left and found and abs(left - found) > 0.05 * left)
 
 
 def _capacity_days(prev: Mapping[str, Any]) -> float | None:
