@@ -27,7 +27,6 @@ EXAMPLE_CONCEPTS: dict[str, tuple[str, ...]] = {
     "incident_to": ("supervision_direct",),
     "drug_cost": ("drug_purchase",),
 }
-BANKS = Path(__file__).resolve().parents[2] / "annotations"
 
 
 def read_records(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -64,8 +63,8 @@ def deficiency_rate(counts: Counter[str]) -> float | None:
     return None if not applies else sum(counts[k] for k in DEFICIENT) / applies
 
 
-def examples(element: str, k: int = 3, banks: Path = BANKS) -> list[str]:
-    """Fictional compliant fragments for an element, a few per concept."""
+def candidates(element: str, banks: Path) -> list[str]:
+    """Every short positive phrase-bank fragment for an element (scripts/make_examples.py ships them)."""
     out: list[str] = []
     for bank in sorted(banks.glob("phrasebank*.jsonl")):
         with open(bank, encoding="utf-8") as fh:
@@ -73,6 +72,18 @@ def examples(element: str, k: int = 3, banks: Path = BANKS) -> list[str]:
                 it = json.loads(line)
                 if it["expected"] and it["concept"] in EXAMPLE_CONCEPTS[element] and len(it["text"]) <= 140:
                     out.append(it["text"])
+    return out
+
+
+def examples(element: str, k: int = 3, banks: Path | None = None) -> list[str]:
+    """Fictional compliant fragments for an element, a few per concept: from `banks`, else the
+    copy shipped in the package (resources/examples.json), so a wheel writes the same sheet."""
+    if banks is not None:
+        out = candidates(element, banks)
+    else:
+        from auditor import rules
+
+        out = list(rules.load_json("examples.json").get(element, []))
     # spread the picks over the list so several writers' styles show
     step = max(1, len(out) // k) if out else 1
     return out[::step][:k]

@@ -1,7 +1,8 @@
 """Bundled sample notes for the "pick a sample" box.
 
-samples/notes.csv is the project's sample export; until it exists (or if it
-cannot be read) a few dev-split gold notes stand in. Held-out notes are never
+The sample export ships in the package (resources/samples/notes.csv, a copy of
+samples/notes.csv) so an installed wheel offers the same samples as a checkout;
+if it cannot be read, a few dev-split gold notes of a checkout stand in. Held-out notes are never
 shown, so the UI cannot leak the evaluation set into rule tuning.
 """
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.audit import META_COLUMNS
+from auditor.record import META_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES_CSV = ROOT / "samples" / "notes.csv"
+SAMPLES_CSV = Path(__file__).resolve().parents[1] / "resources" / "samples" / "notes.csv"
 GOLD = ROOT / "annotations" / "gold.jsonl"
 
 
