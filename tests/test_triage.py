@@ -13,6 +13,7 @@ import pytest
 from medspacy.common.medspacy_matcher import MedspacyMatcher
 
 from auditor.fast import triage
+from auditor.textscan import flatten_patterns
 from auditor.fast.regex import FastRegexMatcher
 from auditor.fast.re2_twin import spans, twin
 from auditor.fast.triage import Triage
@@ -143,7 +144,7 @@ def test_facts_and_checks_gates_never_hide_a_match():
     texts = [t for t in _texts() if triage._UNSAFE.search(t) is None]
     texts += [perturbed(t, i) for i, t in enumerate(texts[::4])]
     for gate, table in ((facts.patterns().gate, None), (tables.pattern_gate(), tables.patterns())):
-        known = [p for p in triage.flatten_patterns(table)] if table is not None else list(gate._keep)
+        known = [p for p in flatten_patterns(table)] if table is not None else list(gate._keep)
         assert len(known) >= 15
         for text in texts:
             view = gate.view(text)

@@ -27,16 +27,20 @@ class AligningRegexMatcher(RegexMatcher):
         for match_id, patterns in self._patterns.items():
             on_match = self._callbacks[match_id]
             for pattern in patterns:
-                for m in pattern.finditer(text):
-                    if m.end() <= m.start():
-                        continue
-                    span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-                    if span is None or not len(span):
-                        continue
-                    matches.append((match_id, span.start, span.end))
-                    if on_match is not None:
-                        on_match(self, doc, len(matches) - 1, matches)
+                self._add_spans(doc, match_id, on_match, (m.span() for m in pattern.finditer(text)), matches)
         return matches
+
+    def _add_spans(self, doc: Doc, match_id: int, on_match: Any, found: Any, matches: list[tuple[int, int, int]]) -> None:
+        """Append each (start, end) as whole tokens (empty ones dropped) and call medspaCy's callback."""
+        for start, end in found:
+            if end <= start:
+                continue
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or not len(span):
+                continue
+            matches.append((match_id, span.start, span.end))
+            if on_match is not None:
+                on_match(self, doc, len(matches) - 1, matches)
 
 
 def aligning(component: Any) -> Any:

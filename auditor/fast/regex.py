@@ -77,16 +77,7 @@ class FastRegexMatcher(AligningRegexMatcher):
                 continue  # no literal this pattern needs is in the note
             else:
                 found = [m.span() for m in pattern.finditer(text)]
-            on_match = self._callbacks[match_id]
-            for start, end in found:
-                if end <= start:
-                    continue
-                span = doc.char_span(start, end, alignment_mode="expand")
-                if span is None or not len(span):
-                    continue
-                matches.append((match_id, span.start, span.end))
-                if on_match is not None:
-                    on_match(self, doc, len(matches) - 1, matches)
+            self._add_spans(doc, match_id, self._callbacks[match_id], found, matches)
         return matches
 
 

@@ -256,15 +256,3 @@ class GatedText:
 
     def search(self, pattern: re.Pattern) -> Optional[re.Match[str]]:
         return pattern.search(self.text) if self._may_match(pattern) else None
-
-
-def flatten_patterns(table: Any) -> Iterator[re.Pattern]:
-    """Every compiled pattern in a nest of dicts, lists and tuples (a facts or checks table)."""
-    if isinstance(table, re.Pattern):
-        yield table
-    elif isinstance(table, dict):
-        for value in table.values():
-            yield from flatten_patterns(value)
-    elif isinstance(table, (list, tuple)):
-        for value in table:
-            yield from flatten_patterns(value)

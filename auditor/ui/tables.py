@@ -30,13 +30,12 @@ import pandas as pd
 
 from auditor.audit import META_COLUMNS
 from auditor.elements import ELEMENTS
-from auditor.io import InputError, open_source, to_row
+from auditor.io import InputError, open_source, to_row, spreadsheet_safe
 from auditor.report.explain import claim_line, short_name, status_label
 
 FORMATS = ("csv", "jsonl", "json", "parquet", "xlsx")
 ID_GUESSES = ("note_id", "noteid", "id", "note_key", "document_id", "doc_id", "encounter_id")
 TEXT_GUESSES = ("text", "note_text", "notetext", "note", "body", "note_body", "document_text", "content")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # the results table's columns in the reviewer's words (machine name -> shown name), in display order
 HUMAN_COLUMNS: dict[str, str] = {
     "note_id": "Note", "patient_id": "Patient", "service_date": "Service date", "score": "Score",
@@ -270,11 +269,7 @@ def human_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=HUMAN_COLUMNS)
 
 
-def neutralise(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading single quote (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+neutralise = spreadsheet_safe  # one rule for CLI and workbench downloads (auditor/io.py)
 
 
 def _safe(df: pd.DataFrame) -> pd.DataFrame:
