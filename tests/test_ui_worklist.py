@@ -50,3 +50,15 @@ def test_partial_statuses_add_to_priority() -> None:
 
 def test_empty_input_gives_an_empty_worklist_with_columns() -> None:
     assert list(worklist([], set()).columns) == ["note_id", "score", "priority", "why"]
+
+
+def test_a_disagreement_between_rules_and_model_raises_a_note_and_says_why():
+    from auditor.ui.worklist import priority
+
+    base = {"score": 1.0, "elements": {e: {"status": "met", "evidence": []} for e in
+            ("pump_status", "dose_response", "change_reason", "reassessment", "incident_to", "drug_cost")}}
+    split = {**base, "elements": {**base["elements"], "reassessment": {"status": "met", "evidence": [], "disagreement": True}}}
+    p0, why0 = priority(base, {})
+    p1, why1 = priority(split, {})
+    assert p1 > p0
+    assert any("disagree" in w and "eassessment" in w for w in why1)

@@ -5,7 +5,9 @@ this kind of status, shrunk towards a prior:
 
 - expected deficiency: 1 - score (a note missing most elements first);
 - uncertainty: +0.3 when ConText set evidence aside (a near miss the rules may
-  have misjudged), +0.15 per partial status (borderline by definition);
+  have misjudged), +0.15 per partial status (borderline by definition), +0.4 per
+  element where the rules and the learned model disagree (hybrid mode: the
+  record's `disagreement` flags, auditor.learn.disagreements);
 - corrections: for each element, the reviewers' correction rate of the
   auditor's status, shrunk towards PRIOR with PSEUDO_REVIEWS imaginary
   reviews, r = (corrected + PSEUDO_REVIEWS * PRIOR) / (reviews + PSEUDO_REVIEWS);
@@ -24,11 +26,13 @@ from typing import Any, Collection, Mapping, Sequence
 import pandas as pd
 
 from auditor.elements import ELEMENTS
+from auditor.learn import disagreements
 from auditor.report.explain import short_name, status_label
 
 W_DEFICIENT = 1.0   # 1 - score
 W_DISCOUNTED = 0.3  # any discounted evidence
 W_PARTIAL = 0.15    # each partial status
+W_DISAGREE = 0.4    # each element where rules and model disagree
 W_FLIP = 1.0        # summed excess of the shrunk correction rates
 PRIOR = 0.10        # assumed share of statuses a reviewer corrects, before any review
 PSEUDO_REVIEWS = 10  # weight of the prior, in reviews
@@ -62,6 +66,10 @@ def priority(rec: Mapping[str, Any], counts: Counts) -> tuple[float, list[str]]:
     p += W_PARTIAL * len(partial)
     if partial:
         why.append("partial " + ", ".join(partial))
+    split = disagreements(rec)
+    if split:
+        p += W_DISAGREE * len(split)
+        why.append("rules and model disagree on " + ", ".join(short_name(e) for e in split))
     for e in ELEMENTS:
         st = (els.get(e) or {}).get("status")
         corrected, seen = counts.get((e, st), (0, 0))
