@@ -6,7 +6,7 @@ touches spaCy, so decisions are cheap to test and identical in every engine.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from auditor.elements import ELEMENTS, score
 from auditor.visit import decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text

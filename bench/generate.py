@@ -253,7 +253,7 @@ def _supervision(rng: random.Random, v: Visit) -> str:
         return _pick(rng, f"{v.physician} present in the office suite throughout the refill.",
                      f"[x] Supervising physician {v.physician} on site", f"Direct supervision: {v.physician}, in clinic.")
     return _pick(rng, f"{v.physician} available by phone.", f"Routed to {v.physician} for co-signature.",
-                 f"[ ] Supervising physician present", "")
+                 "[ ] Supervising physician present", "")
 
 
 def _source(rng: random.Random, v: Visit) -> str:

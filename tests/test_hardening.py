@@ -320,7 +320,7 @@ def test_csv_exports_in_real_encodings_give_the_utf8_records(encoding, tmp_path,
     assert code == 0, err
     assert read_jsonl(tmp_path / "out.jsonl") == read_jsonl(tmp_path / "ref.out.jsonl")
     if encoding == "cp1252":
-        assert f"read as cp1252 (detected; use --encoding to override)" in one_line(err)
+        assert "read as cp1252 (detected; use --encoding to override)" in one_line(err)
     elif encoding == "utf-16":
         assert "read as utf-16 (from its byte-order mark)" in one_line(err)
     else:

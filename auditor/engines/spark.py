@@ -35,7 +35,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from auditor.audit import META_COLUMNS, audit_rows, error_record
+from auditor.audit import META_COLUMNS, error_record
 from auditor.elements import ELEMENTS
 
 if TYPE_CHECKING:  # pyspark is an optional extra; import it lazily
