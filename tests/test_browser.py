@@ -222,6 +222,7 @@ def test_one_note_is_shown_verbatim_and_says_why_each_status(page) -> None:
     note = BY_ID[SHOWCASE]
     _audit_pasted(page, note["text"], note.get("billed_codes") or "")
     panels = page.locator("div.element")
+    panels.nth(5).wait_for()  # all six element panels rendered
     assert panels.count() == 6
     assert set(page.locator("span.status-chip").all_inner_texts()) <= {"Met", "Partial", "Missing", "N/A"}
     reasons = page.locator("div.element .reason").all_inner_texts()
@@ -454,6 +455,7 @@ def test_tip_sheet_shows_rates_compares_runs_and_downloads(page, tmp_path_factor
     _sidebar(page, "Tip sheet")
     page.get_by_text("Deficiency rates (missing or partial").wait_for()
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=60_000)  # charts render one after the other
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 2
     records = tmp_path_factory.getbasetemp() / "records.jsonl"
     page.locator('[data-testid="stFileUploader"] input[type="file"]').last.set_input_files(str(records))
