@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from auditor.io import read_records as read_jsonl
+from tests.run_fixtures import interrupt_after
 
 REPO = Path(__file__).resolve().parents[1]
 COLUMNS = ["note_id", "text", "patient_id", "service_date", "author", "author_role", "payer", "billed_codes"]
@@ -38,20 +39,6 @@ def one_line(err: str) -> str:
     return lines[0]
 
 
-def interrupt_after(monkeypatch, chunks: int) -> None:
-    """The next in-process run raises KeyboardInterrupt (Ctrl-C) when it audits chunk `chunks + 1`."""
-    import auditor.parallel as parallel
-
-    real = parallel.audit_chunk
-    calls = {"n": 0}
-
-    def dies(nlp, rows, batch_size=50, **options):
-        calls["n"] += 1
-        if calls["n"] == chunks + 1:
-            raise KeyboardInterrupt
-        return real(nlp, rows, batch_size, **options)
-
-    monkeypatch.setattr(parallel, "audit_chunk", dies)
 
 
 # --------------------------------------------------------------------------- 1. lone surrogates

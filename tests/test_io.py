@@ -17,6 +17,7 @@ from auditor.audit import audit_rows, flat_row
 from auditor.elements import ELEMENTS
 from auditor.io import complete_records, plain, to_row
 from auditor.io import read_records as read_jsonl
+from tests.run_fixtures import interrupt_after
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_COLUMNS = ["note_id", "text", "patient_id", "service_date", "author", "author_role", "payer", "billed_codes"]
@@ -210,20 +211,6 @@ def test_xlsx_numbers_and_dates_become_text_meta(tmp_path, cli, sample_rows):
     assert rec["input"] == {"service_date": "2026-03-02", "billed_codes": "95990", "patient_id": "17"}
 
 
-def interrupt_after(monkeypatch, chunks: int) -> None:
-    """Make the next run raise KeyboardInterrupt (Ctrl-C) when it audits chunk `chunks + 1`."""
-    import auditor.parallel as parallel
-
-    real = parallel.audit_chunk
-    calls = {"n": 0}
-
-    def dies(nlp, rows, batch_size=50, **options):
-        calls["n"] += 1
-        if calls["n"] == chunks + 1:
-            raise KeyboardInterrupt
-        return real(nlp, rows, batch_size, **options)
-
-    monkeypatch.setattr(parallel, "audit_chunk", dies)
 
 
 def test_resume_appends_the_rest_after_a_torn_partial(tmp_path, cli, sample_rows, sample_records, monkeypatch):

@@ -72,14 +72,7 @@ def correction_counts(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, s
 
 def flip_rates(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], float]:
     """(element, auditor status) -> share of reviews that changed it (raw, unshrunk)."""
-    seen: Counter[tuple[str, str]] = Counter()
-    flipped: Counter[tuple[str, str]] = Counter()
-    reviews = list(reviews)
-    for el in ELEMENTS:
-        for a, b in status_pairs(reviews, el):
-            seen[(el, a)] += 1
-            flipped[(el, a)] += a != b
-    return {k: flipped[k] / seen[k] for k in seen}
+    return {k: flipped / seen for k, (flipped, seen) in correction_counts(reviews).items()}
 
 
 def agreement_view(table: pd.DataFrame) -> pd.DataFrame:
