@@ -60,7 +60,8 @@ def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any],
     if mode != "rules" and text is not None:
         from auditor import learn
 
-        rec = learn.apply([rec], [pump], [text], [meta], mode)[0]
+        # the second opinion reads the spans as the visit model left them (dated changes discounted)
+        rec = learn.apply([rec], [{**pump, "spans": decided["spans"]}], [text], [meta], mode)[0]
     return rec
 
 

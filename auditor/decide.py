@@ -79,13 +79,15 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
 
 
 def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text: str | None = None) -> dict[str, Any]:
-    """Statuses, evidence, facts and score for one note (`text` lets reasons be read in context)."""
+    """Statuses, evidence, facts and score for one note (`text` lets reasons be read in context).
+
+    `spans` in the result are the spans as the visit model read them (copies of the pipeline's)."""
     meta = meta or {}
-    spans: list[Span] = pump.get("spans", [])
     facts: dict[str, Any] = dict(pump.get("facts") or {})
     els: dict[str, dict[str, Any]] = {}
 
     visit = decide_visit(pump, meta, text)
+    spans = visit.spans
     refill = visit.refilled
     before, after, changes = visit.before, visit.after, visit.changes
     facts.update(visit.facts())
@@ -143,6 +145,6 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
         els["drug_cost"] = _result("met" if buy else "missing", [_ev(s) for s in _merge(buy)], discounted(spans, "PURCHASE"))
 
     statuses = {e: els[e]["status"] for e in ELEMENTS}
-    return {"elements": {e: els[e] for e in ELEMENTS}, "score": score(statuses), "facts": facts}
+    return {"elements": {e: els[e] for e in ELEMENTS}, "score": score(statuses), "facts": facts, "spans": spans}
 
 

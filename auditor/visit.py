@@ -160,6 +160,9 @@ class Visit:
     own_npi: list[Span] = field(default_factory=list)
     purchase: list[Span] = field(default_factory=list)
     outside: list[Span] = field(default_factory=list)
+    # the pipeline's spans as the visit model read them (dated changes discounted, "carried out
+    # today" lifted): copies, so deciding never edits the pipeline's output
+    spans: list[Span] = field(default_factory=list)
 
     @property
     def refilled(self) -> bool:
@@ -380,9 +383,9 @@ def _in_copied_section(row: Span, spans: list[Span]) -> bool:
 def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text: str | None = None) -> Visit:
     """The visit model for one note, from the pipeline's output, the input columns and the text."""
     meta = meta or {}
-    spans: list[Span] = pump.get("spans", [])
+    spans: list[Span] = [dict(s) for s in pump.get("spans", [])]
     facts: Mapping[str, Any] = pump.get("facts") or {}
-    v = Visit()
+    v = Visit(spans=spans)
     _date_changes(spans, pump, text, parse_date(meta.get("service_date")))
     _refill(v, spans, pump, text)
     _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)])

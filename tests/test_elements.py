@@ -249,3 +249,19 @@ def test_too_long_note_gets_an_error_record():
     from auditor.audit import MAX_NOTE_CHARS, _text_error
 
     assert _text_error("x" * (MAX_NOTE_CHARS + 1)).startswith("note too long")
+
+
+def test_deciding_leaves_the_pipelines_spans_as_they_were(nlp):
+    """The visit model discounts a dated change on its own copies: the pipeline's output stays as produced."""
+    import copy
+
+    from auditor.decide import decide
+
+    text = "Dose was lowered to 3 mg/day on 03/02/2025 for itching. " + REFILL + "Continue current settings."
+    doc = nlp(text)
+    pump = copy.deepcopy(doc._.pump)
+    first = decide(doc._.pump, {"service_date": "2025-09-01"}, text)
+    assert doc._.pump == pump
+    assert first["elements"]["change_reason"]["status"] == "not_applicable"
+    assert any("HISTORICAL" in s["discounted_by"] for s in first["spans"] if s["label"] == "CHANGE")
+    assert decide(doc._.pump, {"service_date": "2025-09-01"}, text)["elements"] == first["elements"]
