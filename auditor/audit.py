@@ -42,9 +42,13 @@ def _text_error(text: Any) -> str | None:
     return None
 
 
-def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any], text: str | None = None,
-                 mode: str = "rules") -> dict[str, Any]:
-    """One note's record; `mode` model or hybrid passes the rules' record through auditor.learn."""
+def decide_note(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any],
+                text: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One note's rules record, and the pipeline's output as the visit model read it.
+
+    The second is what the models' second opinion reads (dated changes discounted,
+    "carried out today" lifted); the pipeline's own output is left as it was.
+    """
     decided = decide(pump, meta, text)
     rec: dict[str, Any] = {
         "note_id": note_id,
@@ -57,11 +61,17 @@ def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any],
     for col in META_COLUMNS:
         if meta.get(col) is not None:
             rec.setdefault("input", {})[col] = meta[col]
+    return rec, {**pump, "spans": decided["spans"]}
+
+
+def build_record(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any], text: str | None = None,
+                 mode: str = "rules") -> dict[str, Any]:
+    """One note's record; `mode` model or hybrid passes the rules' record through auditor.learn."""
+    rec, seen = decide_note(note_id, pump, meta, text)
     if mode != "rules" and text is not None:
         from auditor import learn
 
-        # the second opinion reads the spans as the visit model left them (dated changes discounted)
-        rec = learn.apply([rec], [{**pump, "spans": decided["spans"]}], [text], [meta], mode)[0]
+        rec = learn.apply([rec], [seen], [text], [meta], mode)[0]
     return rec
 
 
@@ -100,6 +110,7 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
 
     mode = learn.resolve_mode(mode)
     learned: list[int] = []  # notes whose rules record goes through the models, in one batch
+    decided_pumps: dict[int, dict[str, Any]] = {}  # the pipeline's output as the visit model read it
     for i, pump in zip(good, pumps):
         row = rows[i]
         meta = {c: _clean(row.get(c)) for c in META_COLUMNS}
@@ -108,14 +119,13 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
             out[i] = error_record(nid, f"pipeline failed: {type(pump).__name__}")
             continue
         try:
-            out[i] = build_record(nid, pump, meta, _as_text(row["text"]))
+            out[i], decided_pumps[i] = decide_note(nid, pump, meta, _as_text(row["text"]))
             learned.append(i)
         except Exception as exc:  # noqa: BLE001
             out[i] = error_record(nid, f"decision failed: {type(exc).__name__}")  # no message: it may quote the note
     if mode != "rules" and learned:
-        by_row = dict(zip(good, pumps))
         try:
-            done = learn.apply([out[i] for i in learned], [by_row[i] for i in learned],  # type: ignore[misc]
+            done = learn.apply([out[i] for i in learned], [decided_pumps[i] for i in learned],  # type: ignore[misc]
                                [_as_text(rows[i]["text"]) for i in learned],
                                [{c: _clean(rows[i].get(c)) for c in META_COLUMNS} for i in learned], mode)
             for i, rec in zip(learned, done):

@@ -240,6 +240,14 @@ def normaliser() -> Normaliser:
     return Normaliser()
 
 
+RECENT_NOTES = 64  # about one pipeline batch: the claim checks read the same notes right after the pipeline
+
+
+@lru_cache(maxsize=RECENT_NOTES)
 def normalise(text: str) -> Normalised:
-    """The note as the rules read it, with the map back to `text`."""
+    """The note as the rules read it, with the map back to `text`.
+
+    Cached for the last notes: the tokenizer and the claim checks' amounts both
+    need it, and normalising twice cost 0.5 ms a billed note (bench.components).
+    """
     return normaliser()(text)

@@ -24,20 +24,21 @@ def pump_sentences(doc: Doc) -> Doc:
         return doc
     starts = [False] * n
     starts[0] = True
+    toks = list(doc)  # each Token made once (doc[i] builds a new one on every call)
     for i in range(n - 1):
-        tok = doc[i]
+        tok = toks[i]
         text = tok.text
         if "\n" in tok.whitespace_ or "\n" in text or (tok.is_space and "\n" in text):
             starts[i + 1] = True
         elif text in _ENDERS:
-            if text == "?" and doc[i + 1].text[:1] in "*_[{":
+            if text == "?" and toks[i + 1].text[:1] in "*_[{":
                 continue  # "How is the pump working? ***": the blank belongs to the question
-            if text == "." and i > 0 and doc[i - 1].lower_ in _ABBREV_BEFORE_DOT:
+            if text == "." and i > 0 and toks[i - 1].lower_ in _ABBREV_BEFORE_DOT:
                 continue
-            if text == "." and i > 0 and len(doc[i - 1].text) == 1 and doc[i - 1].is_upper and not doc[i - 1].whitespace_:
+            if text == "." and i > 0 and len(toks[i - 1].text) == 1 and toks[i - 1].is_upper and not toks[i - 1].whitespace_:
                 continue  # an initial: "J. Smith"
             starts[i + 1] = True
-        elif text.endswith(".") and len(text) > 2 and tok.whitespace_ and doc[i + 1].is_title and text[:-1].lower() not in _ABBREV_BEFORE_DOT and not text[:-1].replace(".", "").isdigit():
+        elif text.endswith(".") and len(text) > 2 and tok.whitespace_ and toks[i + 1].is_title and text[:-1].lower() not in _ABBREV_BEFORE_DOT and not text[:-1].replace(".", "").isdigit():
             starts[i + 1] = True
     # one array write: setting token.is_sent_start one by one is quadratic on long docs
     # (a note of 80,000 tokens took 36 s that way)

@@ -65,13 +65,13 @@ class Doc:
 
 def _audit_docs(nlp: Any, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], dict[str, Any]]]:
     """(pump, rules record) per row; no claim checks (statuses are what the models change)."""
-    from auditor.audit import META_COLUMNS, build_record
+    from auditor.audit import META_COLUMNS, decide_note
 
     out = []
     for row, doc in zip(rows, nlp.pipe([r["text"] for r in rows], batch_size=50)):
-        pump = doc._.pump
         meta = {c: row.get(c) for c in META_COLUMNS}
-        out.append((pump, build_record(row["note_id"], pump, meta, row["text"], mode="rules")))
+        record, seen = decide_note(row["note_id"], doc._.pump, meta, row["text"])
+        out.append((seen, record))
     return out
 
 
