@@ -78,6 +78,22 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
     return not _OTHER_ACTION.search(sentence_text(pump, text, r["sent"]))
 
 
+def _corroborated(cond: list[Span]) -> tuple[list[Span], list[Span]]:
+    """Condition spans that count, and single thin mentions that do not.
+
+    A rule flagged `corroborate` (one intercurrent illness, a fall, "mood stable",
+    an oral-medication line, chores) names one fact, not an assessment of overall
+    condition: on the dev notes a lone such mention agreed with the gold's
+    condition part about half the time, two or more almost always. It counts
+    beside any other condition span, or beside a second thin mention of
+    another rule or sentence.
+    """
+    thin = [c for c in cond if "corroborate" in c["flags"]]
+    if len(thin) == len(cond) and len({c["sent"] for c in thin}) < 2 and len({c["rule"] for c in thin}) < 2:
+        return [], [{**c, "discounted_by": ["SINGLE_THIN_MENTION"]} for c in thin]
+    return cond, []
+
+
 def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text: str | None = None) -> dict[str, Any]:
     """Statuses, evidence, facts and score for one note (`text` lets reasons be read in context).
 
@@ -125,10 +141,10 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     # a goal's own words ("goal: independent ambulation") state an aim, whether or not the goal counts
     goal_sents = {g["sent"] for g in goals} | {g["sent"] for g in spans if g["label"] == "GOALS"}
     # "goal: keep working full-time" states an aim, not the patient's condition
-    cond = [c for c in live(spans, "CONDITION") if c["sent"] not in goal_sents]
+    cond, thin = _corroborated([c for c in live(spans, "CONDITION") if c["sent"] not in goal_sents])
     ev = [_ev(s, "condition") for s in _merge(cond)] + [_ev(s, "goals") for s in _merge(goals)]
     status = "met" if cond and goals else "partial" if (cond or goals) else "missing"
-    els["reassessment"] = _result(status, ev, [d for d in discounted(spans, "CONDITION", "GOALS") if d not in goals])
+    els["reassessment"] = _result(status, ev, [d for d in discounted(spans, "CONDITION", "GOALS") if d not in goals] + thin)
 
     # --- 5. incident-to -------------------------------------------------------------------------
     sup = visit.supervision

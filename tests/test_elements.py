@@ -265,3 +265,17 @@ def test_deciding_leaves_the_pipelines_spans_as_they_were(nlp):
     assert first["elements"]["change_reason"]["status"] == "not_applicable"
     assert any("HISTORICAL" in s["discounted_by"] for s in first["spans"] if s["label"] == "CHANGE")
     assert decide(doc._.pump, {"service_date": "2025-09-01"}, text)["elements"] == first["elements"]
+
+
+def test_reassessment_one_thin_mention_is_not_an_assessment_of_condition(nlp):
+    """A lone intercurrent illness word names one fact; beside a second finding it is part of an assessment."""
+    base = REFILL + "Pain controlled on the current dose. "
+    assert status(nlp, base + "Had a UTI last month.", "reassessment") == "missing"
+    assert status(nlp, base + "Had a UTI last month. Mood stable, sleeping well.", "reassessment") == "partial"
+
+
+def test_refill_with_nothing_put_in_is_an_attempt(nlp):
+    text = "Tried twice with the template, could not get into the reservoir. Nothing was put in.\nPump read 2.3 mL left."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["refill_status"] == "attempted"
+    assert rec["elements"]["pump_status"]["status"] == "not_applicable"
