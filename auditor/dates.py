@@ -12,7 +12,8 @@ _MENTION = re.compile(
     r"|(?P<mm>\d{1,2})/(?P<my>\d{4})"
     r"|(?<=\s)(?:on|in)\s+(?P<wmon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<wday>\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|[a-z]+teenth|twentieth|thirtieth|twenty[-\s][a-z]+|thirty[-\s]first|tenth|eleventh|twelfth|sixth|seventh|eighth|ninth)\b(?!,?\s*\d{4})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<ny>\d{4})"
     r"|(?P<y1>(?:19|20)\d\d)\s*[-\u2013]\s*(?P<y2>(?:19|20)\d\d)"
-    r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\))"
+    r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\)"
+    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated)\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9]))"
     r"(?![\d/])(?!\s*(?:mcg|mg|ml|cc|%|units?|micrograms?|milligrams?)\b)",
     re.I,
 )
@@ -82,8 +83,9 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
     """The latest date a passage names (a month or a year counts as its last day), or None.
 
     A month and day without a year counts only as "on October sixteenth" (narrative of a
-    past visit) and is placed on or before `ref`, the service date; "10/16" alone may be a
-    pain score or a future appointment and is ignored.
+    past visit) or after a word that dates an event ("since 4/21", "on 2/3", "as of 3/1"),
+    and is placed on or before `ref`, the service date; "10/16" alone may be a pain score
+    or a future appointment and is ignored.
 
     Why the latest: "started 04/2024", "stopped (2019-2023)" and "lowered in March 2025"
     place an event by its end; the visit model compares it with the service date.
@@ -101,6 +103,11 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
             elif m["wmon"]:
                 day = _day(m["wday"])
                 got = _before(ref, _MONTHS[m["wmon"][:3].lower()], day) if day else None
+                if got is None:
+                    continue
+                d = got
+            elif m["sm"]:
+                got = _before(ref, int(m["sm"]), int(m["sd"]))
                 if got is None:
                     continue
                 d = got

@@ -340,6 +340,7 @@ def printout_changes(text: str | None, pump: Mapping[str, Any]) -> list[Span]:
 
 _CARRIED_OUT_TODAY = re.compile(
     r"\b(?:carried\s+out|done|made|implemented|executed|entered|programmed|completed|performed|put\s+in|started)\s+today\b"
+    r"|\bat\s+this\s+(?:refill|visit|appointment|session)\b"
     r"|\btoday\b[^.\n]{0,30}\bas\s+(?:planned|ordered|agreed|discussed|approved)\b", re.I)
 
 
