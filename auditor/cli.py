@@ -330,7 +330,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """`auditor evaluate`: audit the gold notes of one split and print the figures."""
     from pathlib import Path
 
-    from auditor.evaluate import evaluate_file, format_text
+    from auditor.evaluation.gold_run import evaluate_file
+    from auditor.evaluation.text_report import format_text
 
     if not Path(args.gold).is_file():
         raise InputError(f"{args.gold}: no such file")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 
-from auditor.evaluate import context_visits, findings_by_rule, format_text
+from auditor.evaluation.gold_run import context_visits
+from auditor.evaluation.metrics import findings_by_rule
+from auditor.evaluation.text_report import format_text
 
 
 def test_per_rule_counts_each_rule_once_per_note_against_gold():

@@ -59,7 +59,7 @@ def evaluate(nlp: Any, notes: Sequence[dict[str, Any]], context: Sequence[dict[s
 def run(gold_path: str | Path, split: str = "dev", context: bool = True) -> dict[str, Any]:
     from auditor.pipeline import shared
 
-    from auditor.evaluate import context_visits
+    from auditor.evaluation.gold_run import context_visits
 
     gold = [json.loads(line) for line in Path(gold_path).read_text(encoding="utf-8").splitlines() if line.strip()]
     notes = [g for g in gold if g.get("split") == split]
