@@ -1,4 +1,5 @@
-"""The `auditor` command: `audit` exports of notes, `evaluate` against the gold notes.
+"""The `auditor` command: `audit` exports of notes, `evaluate` against gold notes and phrase banks, `gold`
+files' validation and split, `train`, `tipsheet`.
 
 Why argparse and not Typer/Click here: the audit contract wants unusable
 arguments to end with exit status 2 and ONE line on stderr; argparse's error
@@ -23,6 +24,7 @@ from auditor.learn.hybrid import MODES
 from auditor.learn.store import UntrustedModel
 
 USAGE_ERROR = 2
+EVALUATIONS = ("gold", "phrasebank", "agreement")  # `auditor evaluate X`; a first argument not among them is a gold file
 
 
 class UsageError(Exception):
@@ -66,15 +68,38 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--mode", choices=MODES, default=None,
                    help="rules, model or hybrid (rules plus the models' second opinion); default: the best on held-out")
 
-    e = sub.add_parser("evaluate", help="score the audit against gold annotations",
+    e = sub.add_parser("evaluate", help="score the audit against gold notes, phrase banks, or compare two annotators",
+                       description="auditor evaluate GOLD.jsonl ... (no subcommand) is auditor evaluate gold GOLD.jsonl ...")
+    es = e.add_subparsers(dest="evaluation", required=True, parser_class=_Parser, metavar="{" + ",".join(EVALUATIONS) + "}")
+    eg = es.add_parser("gold", help="audit the gold notes of a split and score the records",
                        description="Per-element accuracy and confusions, deficiency and findings precision/recall/F1.")
-    e.add_argument("gold", metavar="GOLD.jsonl")
-    e.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
-    e.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    e.add_argument("--batch-size", type=int, default=50, metavar="N")
-    e.add_argument("--no-context", action="store_true",
-                   help="audit the split's notes alone (refill intervals then miss predecessors in other splits)")
-    e.add_argument("--mode", choices=MODES, default=None, help="rules, model or hybrid (default: the best on held-out)")
+    eg.add_argument("gold", metavar="GOLD.jsonl")
+    eg.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
+    eg.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    eg.add_argument("--batch-size", type=int, default=50, metavar="N")
+    eg.add_argument("--no-context", action="store_true",
+                    help="audit the split's notes alone (refill intervals then miss predecessors in other splits)")
+    eg.add_argument("--mode", choices=MODES, default=None, help="rules, model or hybrid (default: the best on held-out)")
+    ep = es.add_parser("phrasebank", help="score one-concept fragments of a phrase bank, per concept",
+                       description="Accuracy per concept, with false positives and negatives; fragments are fictional.")
+    ep.add_argument("bank", metavar="BANK.jsonl")
+    ep.add_argument("--wrong", action="store_true", help="after the table, each fragment read wrongly, with its text")
+    ep.add_argument("--mode", choices=MODES, default="rules", help="rules, model or hybrid (default: rules)")
+    ea = es.add_parser("agreement", help="agreement and kappa between the gold labels and a second, blind annotator",
+                       description="SECOND holds {note_id, labels: {element: status}} per note; prints JSON.")
+    ea.add_argument("gold", metavar="GOLD.jsonl")
+    ea.add_argument("second", metavar="SECOND.jsonl")
+
+    g = sub.add_parser("gold", help="validate gold annotation files, or write the gold file with its fixed split",
+                       description="Gold notes are JSONL in the format of annotations/README.md.")
+    gs = g.add_subparsers(dest="gold_command", required=True, parser_class=_Parser, metavar="{validate,split}")
+    gv = gs.add_parser("validate", help="check labels, roles and evidence quotes (exit 1 when a note has a problem)")
+    gv.add_argument("files", nargs="+", metavar="FILE")
+    gp = gs.add_parser("split", help="validate INPUTS, fill evidence offsets, set each note's split and write OUT",
+                       description="The split is a hash of source and note id: a note keeps it whenever OUT is rebuilt. "
+                                   "OUT is overwritten; the counts per source and split go to stdout.")
+    gp.add_argument("output", metavar="OUT")
+    gp.add_argument("inputs", nargs="+", metavar="INPUT")
 
     tr = sub.add_parser("train", help="rebuild the shipped models, thresholds and model cards from annotations/",
                         description="Trains on the dev gold, the phrase banks' dev halves and saved reviews; "
@@ -98,10 +123,18 @@ def _err(message: str) -> None:
     print(message.splitlines()[0] if message else "error", file=sys.stderr)
 
 
+def _implicit_gold(argv: Sequence[str]) -> list[str]:
+    """`auditor evaluate GOLD.jsonl ...`, the form from before the subcommands, is `auditor evaluate gold ...`."""
+    argv = list(argv)
+    if len(argv) > 1 and argv[0] == "evaluate" and argv[1] not in (*EVALUATIONS, "-h", "--help"):
+        return [argv[0], "gold", *argv[1:]]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_implicit_gold(sys.argv[1:] if argv is None else argv))
     except UsageError as exc:
         _err(str(exc))
         return USAGE_ERROR
@@ -114,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tipsheet(args)
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "gold":
+            return cmd_gold(args)
         return cmd_evaluate(args)
     except (InputError, UsageError, UntrustedModel) as exc:
         _err(f"auditor {args.command}: {exc}")
@@ -327,23 +362,94 @@ def _open_claims(args: argparse.Namespace, sources: list[Source]) -> Any:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """`auditor evaluate`: audit the gold notes of one split and print the figures."""
+    """`auditor evaluate gold|phrasebank|agreement`."""
+    try:
+        if args.evaluation == "phrasebank":
+            return _evaluate_phrasebank(args)
+        if args.evaluation == "agreement":
+            return _evaluate_agreement(args)
+        return _evaluate_gold(args)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _need_files(*paths: str) -> None:
     from pathlib import Path
 
+    for p in paths:
+        if not Path(p).is_file():
+            raise InputError(f"{p}: no such file")
+
+
+def _evaluate_gold(args: argparse.Namespace) -> int:
+    """Audit the gold notes of one split and print the figures."""
     from auditor.evaluation.gold_run import evaluate_file
     from auditor.evaluation.text_report import format_text
 
-    if not Path(args.gold).is_file():
-        raise InputError(f"{args.gold}: no such file")
-    try:
-        result = evaluate_file(args.gold, args.split, batch_size=args.batch_size, context=not args.no_context, mode=args.mode)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    _need_files(args.gold)
+    result = evaluate_file(args.gold, args.split, batch_size=args.batch_size, context=not args.no_context, mode=args.mode)
     if not result["notes"]:
         raise InputError(f"{args.gold}: no gold notes in split {args.split!r}")
     print(json.dumps(result) if args.json else format_text(result), end="\n" if args.json else "")
     return 0
 
+
+def _evaluate_phrasebank(args: argparse.Namespace) -> int:
+    """Score one phrase bank per concept (the fragments are fictional, so --wrong may print them)."""
+    from auditor.evaluation.phrasebank import check_bank, format_bank, load_bank, score_bank
+    from auditor.pipeline import shared
+
+    _need_files(args.bank)
+    items = check_bank(load_bank(args.bank), args.bank)
+    result = score_bank(shared(), items, mode=args.mode)
+    sys.stdout.write(format_bank(result, items if args.wrong else None))
+    return 0
+
+
+def _evaluate_agreement(args: argparse.Namespace) -> int:
+    """Agreement and kappa per element between the gold labels and a second annotator, as JSON."""
+    from auditor.evaluation.agreement import annotator_agreement
+
+    _need_files(args.gold, args.second)
+    print(json.dumps(annotator_agreement(args.gold, args.second), indent=1))
+    return 0
+
+
+# --------------------------------------------------------------------------- gold
+
+
+def cmd_gold(args: argparse.Namespace) -> int:
+    """`auditor gold validate|split`: problems go to stdout (validate) or stderr (split) and exit 1."""
+    try:
+        if args.gold_command == "validate":
+            return _gold_validate(args)
+        return _gold_split(args)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _gold_validate(args: argparse.Namespace) -> int:
+    from auditor.evaluation.gold import validate_files
+
+    _need_files(*args.files)
+    found = validate_files(args.files)
+    for line in found.problems:
+        print(line)
+    print(f"{found.notes} notes, {found.notes_with_problems} with problems")
+    return 1 if found.notes_with_problems else 0
+
+
+def _gold_split(args: argparse.Namespace) -> int:
+    from auditor.evaluation.split import split_counts, split_notes, write_notes
+
+    _need_files(*args.inputs)
+    notes, problems = split_notes(args.inputs)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    write_notes(args.output, notes)
+    print(json.dumps(split_counts(notes), indent=1))
+    return 0
 
 
 # --------------------------------------------------------------------------- train

@@ -37,6 +37,8 @@ def annotator_agreement(gold_path: str | Path, second_path: str | Path) -> dict[
     for row in read_jsonl(second_path):
         if row.get("note_id") not in gold:
             raise ValueError(f"{second_path}: note {row.get('note_id')!r} is not in {gold_path}")
+        if not isinstance(row.get("labels"), dict) or not set(ELEMENTS) <= set(row["labels"]):
+            raise ValueError(f"{second_path}: note {row['note_id']!r} needs a status for each of {', '.join(ELEMENTS)}")
         labels = gold[row["note_id"]]
         for e in ELEMENTS:
             pairs[e].append((labels[e]["status"], row["labels"][e]))

@@ -72,7 +72,20 @@ def score_bank(nlp: Language, items: list[dict[str, Any]], mode: str | None = "r
 def load_bank(path: str | Path) -> list[dict[str, Any]]:
     """The fragments of one bank file, in file order."""
     with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        try:
+            return [json.loads(line) for line in fh if line.strip()]
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: a line is not JSON ({exc.msg})") from None
+
+
+def check_bank(items: list[dict[str, Any]], path: str | Path) -> list[dict[str, Any]]:
+    """The items, after checking that each has an id, text, expected and a known concept (ValueError naming the first that does not)."""
+    for n, it in enumerate(items, 1):
+        if not isinstance(it, dict) or not {"id", "text", "expected", "concept"} <= set(it):
+            raise ValueError(f"{path}: fragment {n} needs id, concept, text and expected")
+        if it["concept"] not in CONCEPTS:
+            raise ValueError(f"{path}: fragment {n} has concept {it['concept']!r}, not one of {sorted(CONCEPTS)}")
+    return items
 
 
 def format_bank(result: Mapping[str, Any], items: list[dict[str, Any]] | None = None) -> str:
