@@ -12,14 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from concurrent.futures.process import BrokenProcessPool
-from itertools import chain
-from typing import Any, Iterator, Sequence
+from typing import Sequence
 
-from auditor.interval_pass import IntervalPass, merge_findings, merge_jsonl
-from auditor.io import (InputError, JsonlWriter, OutputLock, Row, Source, check_partials, open_source, open_writer,
-                        resume_check)
+from auditor.bulk import OptionError
+from auditor.io import InputError
 from auditor.learn.hybrid import MODES
 from auditor.learn.store import UntrustedModel
 
@@ -150,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "gold":
             return cmd_gold(args)
         return cmd_evaluate(args)
-    except (InputError, UsageError, UntrustedModel) as exc:
+    except (InputError, OptionError, UsageError, UntrustedModel) as exc:
         _err(f"auditor {args.command}: {exc}")
         return USAGE_ERROR
     except OSError as exc:  # an unwritable output, a full disk: one line, no traceback
@@ -165,197 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --------------------------------------------------------------------------- audit
 
 
-def _check_audit_args(args: argparse.Namespace) -> None:
-    if args.batch_size < 1:
-        raise UsageError("--batch-size must be at least 1")
-    if args.n_process < 1:
-        raise UsageError("--n-process must be at least 1")
-    if args.inputs.count("-") > 1:
-        raise UsageError("stdin (-) can be read only once")
-    if getattr(args, "claims", None) and args.engine == "spark":
-        raise UsageError("--claims works with the local engine")
-
-
-def _run_spark(args: argparse.Namespace) -> int:
-    import importlib
-    import os
-
-    if args.mode:  # Spark's Python workers read the mode from the environment they inherit
-        from auditor.learn import MODE_ENV
-
-        os.environ[MODE_ENV] = args.mode
-
-    try:
-        spark = importlib.import_module("auditor.engines.spark")
-    except ImportError as exc:
-        missing = getattr(exc, "name", "") or ""
-        detail = "" if missing.startswith("auditor.engines") or not missing else f" ({missing} is missing)"
-        raise InputError(f"spark engine not installed{detail}") from None
-    status = spark.run_cli(list(args.inputs), args.out, args.id_col, args.text_col, args.force)
-    return status if isinstance(status, int) else 0
-
-
-def _count(sources: list[Source]) -> int | None:
-    total = 0
-    for s in sources:
-        n = s.count()
-        if n is None:
-            return None
-        total += n
-    return total
-
-
-def _progress(total: int | None, quiet: bool) -> Any:
-    """A tqdm bar on stderr with rate and ETA (no monitor thread, so forking workers is safe)."""
-    from tqdm import tqdm
-
-    class _Bar(tqdm):  # type: ignore[misc,type-arg]
-        monitor_interval = 0
-
-    tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
-    return _Bar(total=total, unit=" notes", file=sys.stderr, disable=quiet, dynamic_ncols=True,
-                mininterval=0.5 if tty else 30.0, smoothing=0.1)
-
-
-def _notices(sources: list[Source], shown: set[str]) -> None:
-    """Print each reader notice once (encodings used, sheets and files not read): never note text."""
-    for s in sources:
-        for line in s.notices:
-            if line not in shown:
-                shown.add(line)
-                print(f"auditor audit: {line}", file=sys.stderr)
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
-    """`auditor audit`: read every input, audit in chunks, write records in input order."""
-    _check_audit_args(args)
-    if args.engine == "spark":
-        return _run_spark(args)
-    from auditor.io import check_output
+    """`auditor audit`: the run itself is auditor/bulk.py."""
+    from dataclasses import fields
 
-    check_output(args.out, args.force, args.resume)  # before reading a byte of the inputs
-    lock = None if args.out == "-" else OutputLock(args.out)
-    try:
-        check_partials(args.out, args.force, args.resume)
-        return _audit_locked(args)
-    finally:
-        if lock is not None:
-            lock.release()
+    from auditor.bulk import RunOptions, run
 
-
-def _audit_locked(args: argparse.Namespace) -> int:
-    sources = [open_source(p, args.id_col, args.text_col, encoding=args.encoding, sheet=args.sheet,
-                           recursive=args.recursive) for p in args.inputs]
-    shown: set[str] = set()
-    _notices(sources, shown)
-    total = None if args.quiet else _count(sources)
-    writer = open_writer(args.out, force=args.force, resume=args.resume)
-    # First pass: JSONL records without run-wide intervals (OUTPUT.partial for .jsonl, so --resume reads it;
-    # OUTPUT.records.partial for the other formats), merged with the interval findings at the end.
-    # stdout cannot be rewritten: there each chunk checks its own intervals (see --help).
-    streaming = args.out == "-"
-    first = writer if streaming or isinstance(writer, JsonlWriter) else JsonlWriter(args.out, partial=args.out + ".records.partial")
-    run = IntervalPass()
-    keep_texts = 0 if first is writer else int(getattr(writer, "max_notes", 0))  # the HTML report shows text
-    texts: list[Any] = []
-    if writer.resumed:
-        run.add_file(first.partial, writer.resumed)
-    rows: Iterator[Row] = chain.from_iterable(s.rows() for s in sources)
-    claims = _open_claims(args, sources)
-    if claims is not None:
-        rows = claims.attach(rows)
-    if writer.resumed:
-        resume_check(writer.partial, getattr(writer, "digests", ()), rows)  # consumes the rows already audited
-        total = None if total is None else max(0, total - writer.resumed)
-    if not args.quiet and args.resume:
-        print(f"auditor: resuming after {writer.resumed} records already in {writer.partial}", file=sys.stderr)
-
-    from auditor.parallel import audit_chunks, batched
-
-    from auditor.learn import load_models, resolve_mode
-
-    mode = resolve_mode(args.mode)
-    if mode != "rules":
-        load_models()  # once, before any worker forks: an untrusted file stops here, a missing one warns here
-    if args.n_process <= 1:  # build before the bar starts, so its rate is the audit's
-        from auditor.pipeline import shared
-
-        shared()
-    seen: set[Any] = set()
-    duplicates = errors = done = 0
-    started = time.monotonic()
-    bar = _progress(total, args.quiet)
-    try:
-        for chunk, records in audit_chunks(batched(rows, args.batch_size), args.n_process, args.batch_size,
-                                           intervals=streaming, mode=mode):
-            first.write(chunk, records)
-            if not streaming:
-                run.add(records)
-            if len(texts) < keep_texts:
-                texts.extend(r.get("text") for r in chunk[:keep_texts - len(texts)])
-            for rec in records:
-                nid = rec.get("note_id")
-                key = (type(nid).__name__, nid) if isinstance(nid, (str, int, float, bool)) else None
-                if key is not None:
-                    if key in seen:
-                        duplicates += 1
-                    else:
-                        seen.add(key)
-                errors += bool(rec.get("error"))
-            done += len(records)
-            bar.update(len(records))
-    except BrokenProcessPool:
-        bar.close()
-        _err("auditor audit: a worker process died (out of memory?); partial output kept"
-             + (", rerun with --resume" if args.out.endswith(".jsonl") else ""))
-        return 1
-    except BrokenPipeError:  # `--out - | head`: the reader has gone
-        bar.close()
-        return 1
-    bar.close()
-    added = 0
-    if streaming:
-        writer.close()
-    else:
-        first.finish()
-        found = run.findings()
-        added = sum(len(f) for f in found.values())
-        if first is writer:
-            merge_jsonl(first.partial, args.out, found)
-            writer.discard_inputs()  # type: ignore[attr-defined]
-        else:
-            merge_findings(first.partial, writer, found, texts, chunk=args.batch_size)
-    _notices(sources, shown)  # a folder's encodings are known once it is read
-    unmatched_note = ""
-    if claims is not None:
-        from auditor.claims_file import unmatched_path
-
-        where_unmatched = unmatched_path(args.out, args.claims)
-        unmatched = claims.finish(where_unmatched)
-        unmatched_note = f"; claims: {claims.lines} lines, {claims.matched()} joined, {unmatched} unmatched -> {where_unmatched}"
-        claims.close()
-    if duplicates:
-        print(f"auditor audit: warning: {duplicates} notes repeat an earlier note_id (each got its own record)", file=sys.stderr)
-    if not args.quiet:
-        secs = time.monotonic() - started
-        rate = done / secs if secs > 0 else 0.0
-        where = "stdout" if args.out == "-" else args.out
-        print(f"auditor audit: {done + writer.resumed} records ({errors} not audited) -> {where} "
-              f"in {secs:.1f} s ({rate:.1f} notes/s)"
-              + ("" if streaming else f"; {added} refill-interval findings across the run") + unmatched_note, file=sys.stderr)
-    return 0
-
-
-def _open_claims(args: argparse.Namespace, sources: list[Source]) -> Any:
-    """The claims join for --claims (None without it); notes that can be read twice are counted first."""
-    if not getattr(args, "claims", None):
-        return None
-    from auditor.claims_file import ClaimsJoin
-
-    join = ClaimsJoin(args.claims, key=args.claims_key)
-    if "-" not in args.inputs:
-        join.prescan(chain.from_iterable(s.rows() for s in sources))
-    return join
+    return run(RunOptions(**{f.name: getattr(args, f.name) for f in fields(RunOptions)}))
 
 
 # --------------------------------------------------------------------------- evaluate
