@@ -186,6 +186,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _need_files(*paths: str) -> None:
+    """A missing file is a usage error (exit 2, one line), not a traceback from deep in a reader."""
     from pathlib import Path
 
     for p in paths:
@@ -241,6 +242,7 @@ def cmd_gold(args: argparse.Namespace) -> int:
 
 
 def _gold_validate(args: argparse.Namespace) -> int:
+    """Every problem on stdout, then the count; exit 1 when a note has one."""
     from auditor.evaluation.gold import validate_files
 
     _need_files(*args.files)
@@ -252,6 +254,7 @@ def _gold_validate(args: argparse.Namespace) -> int:
 
 
 def _gold_split(args: argparse.Namespace) -> int:
+    """Write OUT only when every input note is valid; the counts per source and split on stdout."""
     from auditor.evaluation.split import split_counts, split_notes, write_notes
 
     _need_files(*args.inputs)

@@ -51,6 +51,7 @@ def annotator_agreement(gold_path: str | Path, second_path: str | Path) -> dict[
 
 
 def _r(x: float | None) -> float | None:
+    """Rounded to 3 places; None (kappa undefined) kept."""
     return None if x is None else round(x, 3)
 
 

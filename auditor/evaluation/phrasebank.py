@@ -22,6 +22,7 @@ CHANGE = "Daily dose increased from 400 to 440 mcg/day.\n"
 
 
 def _parts(rec: Mapping[str, Any], element: str) -> set[str]:
+    """The parts (before/after, condition/goals) an element's evidence covers."""
     return {ev.get("part", "") for ev in rec["elements"][element]["evidence"]}
 
 
