@@ -27,6 +27,7 @@ import streamlit as st
 
 from auditor.audit import audit_rows, error_record
 from auditor.elements import ALLOWED, ELEMENTS, STATUSES, TIPS, TITLES
+from auditor.evaluation.agreement import correction_counts
 from auditor.interval_pass import IntervalPass
 from auditor.pipeline import shared
 from auditor.report.explain import short_name, status_label
@@ -34,7 +35,7 @@ from auditor.report.highlight import highlight_html, legend_html
 from auditor.report.html import findings_html, panels_html, render_report
 from auditor.report.query import deficient_elements, draft
 from auditor.ui import charts
-from auditor.ui.agreement import agreement_table, agreement_view, correction_counts
+from auditor.ui.agreement import agreement_table, agreement_view
 from auditor.ui.filters import ResultFilter, apply_filter, choices
 from auditor.ui.reviews import (
     ReviewError, build_review, check_folder, default_folder, ensure_default_folder, load_reviews,

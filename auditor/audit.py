@@ -87,6 +87,7 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
     `auditor.checks.run_intervals` over every chunk's summaries at the end.
     """
     out: list[dict[str, Any] | None] = [None] * len(rows)
+    metas = [meta_of(row) for row in rows]  # built once: the decisions, the models and the checks read the same
     good: list[int] = []
     cues = vocabulary_of(nlp)
     for i, row in enumerate(rows):
@@ -113,7 +114,7 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
     decided_pumps: dict[int, dict[str, Any]] = {}  # the pipeline's output as the visit model read it
     for i, pump in zip(good, pumps):
         row = rows[i]
-        meta = {c: _clean(row.get(c)) for c in META_COLUMNS}
+        meta = metas[i]
         nid = _clean(row.get("note_id"))
         if isinstance(pump, Exception):
             out[i] = error_record(nid, f"pipeline failed: {type(pump).__name__}")
@@ -127,7 +128,7 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
         try:
             done = learn.apply([out[i] for i in learned], [decided_pumps[i] for i in learned],  # type: ignore[misc]
                                [_as_text(rows[i]["text"]) for i in learned],
-                               [{c: _clean(rows[i].get(c)) for c in META_COLUMNS} for i in learned], mode)
+                               [metas[i] for i in learned], mode)
             for i, rec in zip(learned, done):
                 out[i] = rec
         except learn.UntrustedModel:
@@ -136,13 +137,13 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
             learn.warn_fallback(f"models failed on a batch ({type(exc).__name__})")
     for i, rec in enumerate(out):  # error records keep the note's input columns, like the others
         if rec is not None and rec.get("error") and "input" not in rec:
-            meta = {c: _clean(rows[i].get(c)) for c in META_COLUMNS if _clean(rows[i].get(c)) is not None}
-            if meta:
-                rec["input"] = meta
+            given = {c: v for c, v in metas[i].items() if v is not None}
+            if given:
+                rec["input"] = given
     records = [r for r in out if r is not None]
     from auditor.checks import apply_checks
 
-    apply_checks(records, rows, intervals=intervals)
+    apply_checks(records, rows, intervals=intervals, metas=metas)
     return records
 
 

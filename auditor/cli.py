@@ -1,4 +1,5 @@
-"""The `auditor` command: `audit` exports of notes, `evaluate` against the gold notes.
+"""The `auditor` command: `audit` exports of notes, `evaluate` against gold notes and phrase banks, `gold`
+files' validation and split, `train`, `tipsheet`.
 
 Why argparse and not Typer/Click here: the audit contract wants unusable
 arguments to end with exit status 2 and ONE line on stderr; argparse's error
@@ -11,18 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from concurrent.futures.process import BrokenProcessPool
-from itertools import chain
-from typing import Any, Iterator, Sequence
+from typing import Sequence
 
-from auditor.interval_pass import IntervalPass, merge_findings, merge_jsonl
-from auditor.io import (InputError, JsonlWriter, OutputLock, Row, Source, check_partials, open_source, open_writer,
-                        resume_check)
+from auditor.bulk import OptionError
+from auditor.io import InputError
 from auditor.learn.hybrid import MODES
 from auditor.learn.store import UntrustedModel
 
 USAGE_ERROR = 2
+EVALUATIONS = ("gold", "phrasebank", "agreement")  # `auditor evaluate X`; a first argument not among them is a gold file
 
 
 class UsageError(Exception):
@@ -66,15 +64,38 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--mode", choices=MODES, default=None,
                    help="rules, model or hybrid (rules plus the models' second opinion); default: the best on held-out")
 
-    e = sub.add_parser("evaluate", help="score the audit against gold annotations",
+    e = sub.add_parser("evaluate", help="score the audit against gold notes, phrase banks, or compare two annotators",
+                       description="auditor evaluate GOLD.jsonl ... (no subcommand) is auditor evaluate gold GOLD.jsonl ...")
+    es = e.add_subparsers(dest="evaluation", required=True, parser_class=_Parser, metavar="{" + ",".join(EVALUATIONS) + "}")
+    eg = es.add_parser("gold", help="audit the gold notes of a split and score the records",
                        description="Per-element accuracy and confusions, deficiency and findings precision/recall/F1.")
-    e.add_argument("gold", metavar="GOLD.jsonl")
-    e.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
-    e.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    e.add_argument("--batch-size", type=int, default=50, metavar="N")
-    e.add_argument("--no-context", action="store_true",
-                   help="audit the split's notes alone (refill intervals then miss predecessors in other splits)")
-    e.add_argument("--mode", choices=MODES, default=None, help="rules, model or hybrid (default: the best on held-out)")
+    eg.add_argument("gold", metavar="GOLD.jsonl")
+    eg.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
+    eg.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    eg.add_argument("--batch-size", type=int, default=50, metavar="N")
+    eg.add_argument("--no-context", action="store_true",
+                    help="audit the split's notes alone (refill intervals then miss predecessors in other splits)")
+    eg.add_argument("--mode", choices=MODES, default=None, help="rules, model or hybrid (default: the best on held-out)")
+    ep = es.add_parser("phrasebank", help="score one-concept fragments of a phrase bank, per concept",
+                       description="Accuracy per concept, with false positives and negatives; fragments are fictional.")
+    ep.add_argument("bank", metavar="BANK.jsonl")
+    ep.add_argument("--wrong", action="store_true", help="after the table, each fragment read wrongly, with its text")
+    ep.add_argument("--mode", choices=MODES, default="rules", help="rules, model or hybrid (default: rules)")
+    ea = es.add_parser("agreement", help="agreement and kappa between the gold labels and a second, blind annotator",
+                       description="SECOND holds {note_id, labels: {element: status}} per note; prints JSON.")
+    ea.add_argument("gold", metavar="GOLD.jsonl")
+    ea.add_argument("second", metavar="SECOND.jsonl")
+
+    g = sub.add_parser("gold", help="validate gold annotation files, or write the gold file with its fixed split",
+                       description="Gold notes are JSONL in the format of annotations/README.md.")
+    gs = g.add_subparsers(dest="gold_command", required=True, parser_class=_Parser, metavar="{validate,split}")
+    gv = gs.add_parser("validate", help="check labels, roles and evidence quotes (exit 1 when a note has a problem)")
+    gv.add_argument("files", nargs="+", metavar="FILE")
+    gp = gs.add_parser("split", help="validate INPUTS, fill evidence offsets, set each note's split and write OUT",
+                       description="The split is a hash of source and note id: a note keeps it whenever OUT is rebuilt. "
+                                   "OUT is overwritten; the counts per source and split go to stdout.")
+    gp.add_argument("output", metavar="OUT")
+    gp.add_argument("inputs", nargs="+", metavar="INPUT")
 
     tr = sub.add_parser("train", help="rebuild the shipped models, thresholds and model cards from annotations/",
                         description="Trains on the dev gold, the phrase banks' dev halves and saved reviews; "
@@ -98,10 +119,18 @@ def _err(message: str) -> None:
     print(message.splitlines()[0] if message else "error", file=sys.stderr)
 
 
+def _implicit_gold(argv: Sequence[str]) -> list[str]:
+    """`auditor evaluate GOLD.jsonl ...`, the form from before the subcommands, is `auditor evaluate gold ...`."""
+    argv = list(argv)
+    if len(argv) > 1 and argv[0] == "evaluate" and argv[1] not in (*EVALUATIONS, "-h", "--help"):
+        return [argv[0], "gold", *argv[1:]]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_implicit_gold(sys.argv[1:] if argv is None else argv))
     except UsageError as exc:
         _err(str(exc))
         return USAGE_ERROR
@@ -114,8 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tipsheet(args)
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "gold":
+            return cmd_gold(args)
         return cmd_evaluate(args)
-    except (InputError, UsageError, UntrustedModel) as exc:
+    except (InputError, OptionError, UsageError, UntrustedModel) as exc:
         _err(f"auditor {args.command}: {exc}")
         return USAGE_ERROR
     except OSError as exc:  # an unwritable output, a full disk: one line, no traceback
@@ -130,219 +161,110 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --------------------------------------------------------------------------- audit
 
 
-def _check_audit_args(args: argparse.Namespace) -> None:
-    if args.batch_size < 1:
-        raise UsageError("--batch-size must be at least 1")
-    if args.n_process < 1:
-        raise UsageError("--n-process must be at least 1")
-    if args.inputs.count("-") > 1:
-        raise UsageError("stdin (-) can be read only once")
-    if getattr(args, "claims", None) and args.engine == "spark":
-        raise UsageError("--claims works with the local engine")
-
-
-def _run_spark(args: argparse.Namespace) -> int:
-    import importlib
-    import os
-
-    if args.mode:  # Spark's Python workers read the mode from the environment they inherit
-        from auditor.learn import MODE_ENV
-
-        os.environ[MODE_ENV] = args.mode
-
-    try:
-        spark = importlib.import_module("auditor.engines.spark")
-    except ImportError as exc:
-        missing = getattr(exc, "name", "") or ""
-        detail = "" if missing.startswith("auditor.engines") or not missing else f" ({missing} is missing)"
-        raise InputError(f"spark engine not installed{detail}") from None
-    status = spark.run_cli(list(args.inputs), args.out, args.id_col, args.text_col, args.force)
-    return status if isinstance(status, int) else 0
-
-
-def _count(sources: list[Source]) -> int | None:
-    total = 0
-    for s in sources:
-        n = s.count()
-        if n is None:
-            return None
-        total += n
-    return total
-
-
-def _progress(total: int | None, quiet: bool) -> Any:
-    """A tqdm bar on stderr with rate and ETA (no monitor thread, so forking workers is safe)."""
-    from tqdm import tqdm
-
-    class _Bar(tqdm):  # type: ignore[misc,type-arg]
-        monitor_interval = 0
-
-    tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
-    return _Bar(total=total, unit=" notes", file=sys.stderr, disable=quiet, dynamic_ncols=True,
-                mininterval=0.5 if tty else 30.0, smoothing=0.1)
-
-
-def _notices(sources: list[Source], shown: set[str]) -> None:
-    """Print each reader notice once (encodings used, sheets and files not read): never note text."""
-    for s in sources:
-        for line in s.notices:
-            if line not in shown:
-                shown.add(line)
-                print(f"auditor audit: {line}", file=sys.stderr)
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
-    """`auditor audit`: read every input, audit in chunks, write records in input order."""
-    _check_audit_args(args)
-    if args.engine == "spark":
-        return _run_spark(args)
-    from auditor.io import check_output
+    """`auditor audit`: the run itself is auditor/bulk.py."""
+    from dataclasses import fields
 
-    check_output(args.out, args.force, args.resume)  # before reading a byte of the inputs
-    lock = None if args.out == "-" else OutputLock(args.out)
-    try:
-        check_partials(args.out, args.force, args.resume)
-        return _audit_locked(args)
-    finally:
-        if lock is not None:
-            lock.release()
+    from auditor.bulk import RunOptions, run
 
-
-def _audit_locked(args: argparse.Namespace) -> int:
-    sources = [open_source(p, args.id_col, args.text_col, encoding=args.encoding, sheet=args.sheet,
-                           recursive=args.recursive) for p in args.inputs]
-    shown: set[str] = set()
-    _notices(sources, shown)
-    total = None if args.quiet else _count(sources)
-    writer = open_writer(args.out, force=args.force, resume=args.resume)
-    # First pass: JSONL records without run-wide intervals (OUTPUT.partial for .jsonl, so --resume reads it;
-    # OUTPUT.records.partial for the other formats), merged with the interval findings at the end.
-    # stdout cannot be rewritten: there each chunk checks its own intervals (see --help).
-    streaming = args.out == "-"
-    first = writer if streaming or isinstance(writer, JsonlWriter) else JsonlWriter(args.out, partial=args.out + ".records.partial")
-    run = IntervalPass()
-    keep_texts = 0 if first is writer else int(getattr(writer, "max_notes", 0))  # the HTML report shows text
-    texts: list[Any] = []
-    if writer.resumed:
-        run.add_file(first.partial, writer.resumed)
-    rows: Iterator[Row] = chain.from_iterable(s.rows() for s in sources)
-    claims = _open_claims(args, sources)
-    if claims is not None:
-        rows = claims.attach(rows)
-    if writer.resumed:
-        resume_check(writer.partial, getattr(writer, "digests", ()), rows)  # consumes the rows already audited
-        total = None if total is None else max(0, total - writer.resumed)
-    if not args.quiet and args.resume:
-        print(f"auditor: resuming after {writer.resumed} records already in {writer.partial}", file=sys.stderr)
-
-    from auditor.parallel import audit_chunks, batched
-
-    from auditor.learn import load_models, resolve_mode
-
-    mode = resolve_mode(args.mode)
-    if mode != "rules":
-        load_models()  # once, before any worker forks: an untrusted file stops here, a missing one warns here
-    if args.n_process <= 1:  # build before the bar starts, so its rate is the audit's
-        from auditor.pipeline import shared
-
-        shared()
-    seen: set[Any] = set()
-    duplicates = errors = done = 0
-    started = time.monotonic()
-    bar = _progress(total, args.quiet)
-    try:
-        for chunk, records in audit_chunks(batched(rows, args.batch_size), args.n_process, args.batch_size,
-                                           intervals=streaming, mode=mode):
-            first.write(chunk, records)
-            if not streaming:
-                run.add(records)
-            if len(texts) < keep_texts:
-                texts.extend(r.get("text") for r in chunk[:keep_texts - len(texts)])
-            for rec in records:
-                nid = rec.get("note_id")
-                key = (type(nid).__name__, nid) if isinstance(nid, (str, int, float, bool)) else None
-                if key is not None:
-                    if key in seen:
-                        duplicates += 1
-                    else:
-                        seen.add(key)
-                errors += bool(rec.get("error"))
-            done += len(records)
-            bar.update(len(records))
-    except BrokenProcessPool:
-        bar.close()
-        _err("auditor audit: a worker process died (out of memory?); partial output kept"
-             + (", rerun with --resume" if args.out.endswith(".jsonl") else ""))
-        return 1
-    except BrokenPipeError:  # `--out - | head`: the reader has gone
-        bar.close()
-        return 1
-    bar.close()
-    added = 0
-    if streaming:
-        writer.close()
-    else:
-        first.finish()
-        found = run.findings()
-        added = sum(len(f) for f in found.values())
-        if first is writer:
-            merge_jsonl(first.partial, args.out, found)
-            writer.discard_inputs()  # type: ignore[attr-defined]
-        else:
-            merge_findings(first.partial, writer, found, texts, chunk=args.batch_size)
-    _notices(sources, shown)  # a folder's encodings are known once it is read
-    unmatched_note = ""
-    if claims is not None:
-        from auditor.claims_file import unmatched_path
-
-        where_unmatched = unmatched_path(args.out, args.claims)
-        unmatched = claims.finish(where_unmatched)
-        unmatched_note = f"; claims: {claims.lines} lines, {claims.matched()} joined, {unmatched} unmatched -> {where_unmatched}"
-        claims.close()
-    if duplicates:
-        print(f"auditor audit: warning: {duplicates} notes repeat an earlier note_id (each got its own record)", file=sys.stderr)
-    if not args.quiet:
-        secs = time.monotonic() - started
-        rate = done / secs if secs > 0 else 0.0
-        where = "stdout" if args.out == "-" else args.out
-        print(f"auditor audit: {done + writer.resumed} records ({errors} not audited) -> {where} "
-              f"in {secs:.1f} s ({rate:.1f} notes/s)"
-              + ("" if streaming else f"; {added} refill-interval findings across the run") + unmatched_note, file=sys.stderr)
-    return 0
-
-
-def _open_claims(args: argparse.Namespace, sources: list[Source]) -> Any:
-    """The claims join for --claims (None without it); notes that can be read twice are counted first."""
-    if not getattr(args, "claims", None):
-        return None
-    from auditor.claims_file import ClaimsJoin
-
-    join = ClaimsJoin(args.claims, key=args.claims_key)
-    if "-" not in args.inputs:
-        join.prescan(chain.from_iterable(s.rows() for s in sources))
-    return join
+    return run(RunOptions(**{f.name: getattr(args, f.name) for f in fields(RunOptions)}))
 
 
 # --------------------------------------------------------------------------- evaluate
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """`auditor evaluate`: audit the gold notes of one split and print the figures."""
-    from pathlib import Path
-
-    from auditor.evaluate import evaluate_file, format_text
-
-    if not Path(args.gold).is_file():
-        raise InputError(f"{args.gold}: no such file")
+    """`auditor evaluate gold|phrasebank|agreement`."""
     try:
-        result = evaluate_file(args.gold, args.split, batch_size=args.batch_size, context=not args.no_context, mode=args.mode)
+        if args.evaluation == "phrasebank":
+            return _evaluate_phrasebank(args)
+        if args.evaluation == "agreement":
+            return _evaluate_agreement(args)
+        return _evaluate_gold(args)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+
+
+def _need_files(*paths: str) -> None:
+    """A missing file is a usage error (exit 2, one line), not a traceback from deep in a reader."""
+    from pathlib import Path
+
+    for p in paths:
+        if not Path(p).is_file():
+            raise InputError(f"{p}: no such file")
+
+
+def _evaluate_gold(args: argparse.Namespace) -> int:
+    """Audit the gold notes of one split and print the figures."""
+    from auditor.evaluation.gold_run import evaluate_file
+    from auditor.evaluation.text_report import format_text
+
+    _need_files(args.gold)
+    result = evaluate_file(args.gold, args.split, batch_size=args.batch_size, context=not args.no_context, mode=args.mode)
     if not result["notes"]:
         raise InputError(f"{args.gold}: no gold notes in split {args.split!r}")
     print(json.dumps(result) if args.json else format_text(result), end="\n" if args.json else "")
     return 0
 
+
+def _evaluate_phrasebank(args: argparse.Namespace) -> int:
+    """Score one phrase bank per concept (the fragments are fictional, so --wrong may print them)."""
+    from auditor.evaluation.phrasebank import check_bank, format_bank, load_bank, score_bank
+    from auditor.pipeline import shared
+
+    _need_files(args.bank)
+    items = check_bank(load_bank(args.bank), args.bank)
+    result = score_bank(shared(), items, mode=args.mode)
+    sys.stdout.write(format_bank(result, items if args.wrong else None))
+    return 0
+
+
+def _evaluate_agreement(args: argparse.Namespace) -> int:
+    """Agreement and kappa per element between the gold labels and a second annotator, as JSON."""
+    from auditor.evaluation.agreement import annotator_agreement
+
+    _need_files(args.gold, args.second)
+    print(json.dumps(annotator_agreement(args.gold, args.second), indent=1))
+    return 0
+
+
+# --------------------------------------------------------------------------- gold
+
+
+def cmd_gold(args: argparse.Namespace) -> int:
+    """`auditor gold validate|split`: problems go to stdout (validate) or stderr (split) and exit 1."""
+    try:
+        if args.gold_command == "validate":
+            return _gold_validate(args)
+        return _gold_split(args)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _gold_validate(args: argparse.Namespace) -> int:
+    """Every problem on stdout, then the count; exit 1 when a note has one."""
+    from auditor.evaluation.gold import validate_files
+
+    _need_files(*args.files)
+    found = validate_files(args.files)
+    for line in found.problems:
+        print(line)
+    print(f"{found.notes} notes, {found.notes_with_problems} with problems")
+    return 1 if found.notes_with_problems else 0
+
+
+def _gold_split(args: argparse.Namespace) -> int:
+    """Write OUT only when every input note is valid; the counts per source and split on stdout."""
+    from auditor.evaluation.split import split_counts, split_notes, write_notes
+
+    _need_files(*args.inputs)
+    notes, problems = split_notes(args.inputs)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    write_notes(args.output, notes)
+    print(json.dumps(split_counts(notes), indent=1))
+    return 0
 
 
 # --------------------------------------------------------------------------- train

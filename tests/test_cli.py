@@ -138,7 +138,7 @@ def test_evaluate_prints_the_same_numbers_as_json_and_as_text(cli, dev_notes):
     assert res["overall_accuracy"] == pytest.approx(weighted)
     for d in res["elements"].values():
         assert sum(sum(row.values()) for row in d["confusion"].values()) == d["n"]
-    from auditor.evaluate import format_text
+    from auditor.evaluation.text_report import format_text
 
     text = format_text(res)
     assert f"{res['overall_accuracy']:.3f}" in text and "deficiency (exact status)" in text

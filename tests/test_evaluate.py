@@ -6,15 +6,9 @@ import json
 import pytest
 
 from auditor.elements import ELEMENTS
-from auditor.evaluate import (
-    accuracy,
-    confusion,
-    deficiency_counts,
-    findings_counts,
-    load_gold,
-    prf,
-    score_records,
-)
+from auditor.evaluation.gold import load_gold
+from auditor.evaluation.metrics import accuracy, confusion, deficiency_counts, findings_counts, prf
+from auditor.evaluation.scoring import score_records
 
 # (gold, predicted)
 PAIRS = [

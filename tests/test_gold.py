@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from auditor.gold import normalise, read_jsonl
-from auditor.gold_split import split_of
+from auditor.evaluation.gold import normalise, read_jsonl
+from auditor.evaluation.split import split_of
 
 ROOT = Path(__file__).resolve().parents[1] / "annotations"
 
@@ -34,9 +34,9 @@ def test_note_ids_are_unique():
 
 
 def test_agreement_with_the_blind_second_annotator_is_computed():
-    from auditor.gold_agreement import agreement
+    from auditor.evaluation.agreement import annotator_agreement
 
-    res = agreement(str(ROOT / "gold.jsonl"), str(ROOT / "iaa" / "second_annotator.jsonl"))
+    res = annotator_agreement(str(ROOT / "gold.jsonl"), str(ROOT / "iaa" / "second_annotator.jsonl"))
     assert res["all"]["n"] == 6 * 60
     assert 0.0 <= res["all"]["agreement"] <= 1.0
 

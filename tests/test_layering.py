@@ -2,7 +2,9 @@
 
 record/roles/rules/elements/dates  ->  normalize/textscan/components/visit/decide  ->  checks  ->  audit
 ->  bulk/io/engines/cli/ui/report/evaluation. The speed layer (auditor.fast) is imported only by
-auditor/pipeline.py and the text-scan API (auditor/textscan.py).
+auditor/pipeline.py and the text-scan API (auditor/textscan.py). Nothing below the top layer imports it
+(the trainer behind `auditor train` counts as top: it reads the gold and the phrase banks through
+auditor.evaluation); the evaluation does not import the other front ends.
 """
 from __future__ import annotations
 
@@ -57,8 +59,9 @@ def test_only_the_pipeline_and_the_text_scan_api_import_the_fast_path():
 
 def test_claim_checks_never_import_the_audit_or_the_front_ends():
     bad = sorted(
-        (m, t) for m in KNOWN if _under(m, "auditor.checks") and m != "auditor.checks.evaluate"
-        for t in _targets(m) if _under(t, "auditor.audit", "auditor.cli", "auditor.io", "auditor.ui", "auditor.engines", "auditor.parallel")
+        (m, t) for m in KNOWN if _under(m, "auditor.checks")
+        for t in _targets(m) if _under(t, "auditor.audit", "auditor.cli", "auditor.io", "auditor.ui", "auditor.engines", "auditor.parallel",
+                                       "auditor.bulk", "auditor.evaluation")
     )
     assert not bad, bad
 
@@ -72,7 +75,30 @@ def test_foundation_modules_import_nothing_above_them():
 def test_the_visit_model_and_decisions_do_not_reach_into_checks_or_front_ends():
     bad = sorted(
         (m, t) for m in ("auditor.visit", "auditor.decide") for t in _targets(m)
-        if _under(t, "auditor.checks", "auditor.audit", "auditor.cli", "auditor.io", "auditor.ui", "auditor.engines")
+        if _under(t, "auditor.checks", "auditor.audit", "auditor.cli", "auditor.io", "auditor.ui", "auditor.engines",
+                  "auditor.bulk", "auditor.evaluation")
+    )
+    assert not bad, bad
+
+
+# the run, the front ends, the reports and the evaluation; the trainer behind `auditor train` too
+TOP_LAYER = ("auditor.bulk", "auditor.io", "auditor.parallel", "auditor.interval_pass", "auditor.claims_file",
+             "auditor.engines", "auditor.cli", "auditor.ui", "auditor.report", "auditor.evaluation",
+             "auditor.learn.train", "auditor.learn.__main__")
+
+
+def test_nothing_below_the_top_layer_imports_it():
+    bad = sorted(
+        (m, t) for m in KNOWN if not _under(m, *TOP_LAYER)
+        for t in _targets(m) if _under(t, *TOP_LAYER)
+    )
+    assert not bad, bad
+
+
+def test_the_evaluation_never_imports_the_front_ends():
+    bad = sorted(
+        (m, t) for m in KNOWN if _under(m, "auditor.evaluation")
+        for t in _targets(m) if _under(t, "auditor.cli", "auditor.bulk", "auditor.ui", "auditor.report", "auditor.engines")
     )
     assert not bad, bad
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from auditor.ui.agreement import agreement_table, agreement_view, cohen_kappa, correction_counts, flip_rates
+from auditor.evaluation.agreement import cohen_kappa, correction_counts, flip_rates
+from auditor.ui.agreement import agreement_table, agreement_view
 
 
 def _review(auto: str, mine: str) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.elements import ELEMENTS
-from auditor.gold import normalise
+from auditor.evaluation.gold import normalise
 from auditor.ui.reviews import ReviewError, build_review, check_folder, load_reviews, parse_quotes, pasted_id, save_review
 from tests.ui_fixtures import TEXT, record
 

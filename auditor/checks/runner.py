@@ -28,18 +28,21 @@ def note_findings(record: Mapping[str, Any], meta: Mapping[str, Any], text: str)
     return out
 
 
-def apply_checks(records: list[dict[str, Any]], rows: Sequence[Mapping[str, Any]], intervals: bool = True) -> list[dict[str, Any]]:
+def apply_checks(records: list[dict[str, Any]], rows: Sequence[Mapping[str, Any]], intervals: bool = True,
+                 metas: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Adds findings and facts['claim_summary'] to audit records (same order as rows), in place.
 
     This is the wiring for audit.audit_rows: per-note findings (and the visit
     summary inside claim_summary), then, unless `intervals` is False, refill
     intervals across the notes of this call. A caller that audits a run in
     chunks passes False and runs `run_intervals` once over the whole run.
+    `metas` are the rows' input columns as the audit read them (record.meta_of),
+    so they are not read a second time; without them they are read here.
     """
-    for rec, row in zip(records, rows):
+    for i, (rec, row) in enumerate(zip(records, rows)):
         if rec.get("error"):
             continue
-        meta = meta_of(row)
+        meta = metas[i] if metas is not None else meta_of(row)
         text = as_text(row["text"])
         try:
             v = Visit(text=text, record=rec, meta=meta)

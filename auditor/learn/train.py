@@ -77,13 +77,13 @@ def _audit_docs(nlp: Any, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Mappi
 
 def load_inputs(annotations: Path, reviews: Path | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(dev gold notes, phrase-bank dev items, reviews): reviews of held-out gold notes are dropped."""
-    from auditor.evaluate import load_gold
-    from auditor.phrasebank import load
+    from auditor.evaluation.gold import load_gold
+    from auditor.evaluation.phrasebank import load_bank
 
     gold_path = annotations / "gold.jsonl"
     dev = load_gold(gold_path, "dev")
     heldout = load_gold(gold_path, "heldout")
-    items = [it for b in sorted(annotations.glob("phrasebank*.jsonl")) for it in load(b) if it.get("split") == "dev"]
+    items = [it for b in sorted(annotations.glob("phrasebank*.jsonl")) for it in load_bank(b) if it.get("split") == "dev"]
     revs: list[dict[str, Any]] = []
     if reviews is not None:
         from auditor.ui.reviews import load_reviews
@@ -114,7 +114,7 @@ class _Sim:
 
 def _correct(doc: Doc, rec: Mapping[str, Any]) -> dict[str, int]:
     """Which decisions of this document are right: gold elements, or the phrase item's concept."""
-    from auditor.phrasebank import CONCEPTS as PB
+    from auditor.evaluation.phrasebank import CONCEPTS as PB
 
     if doc.kind == "gold":
         return {f"gold:{e}": int(rec["elements"][e]["status"] == doc.item["labels"][e]["status"]) for e in ELEMENTS}
@@ -212,7 +212,7 @@ def train(annotations: str | Path = "annotations", out: str | Path | None = None
     log(f"auditor train: {len(dev)} dev gold notes, {len(items)} dev phrase-bank fragments, {len(revs)} reviews")
 
     # 1. the rules' view of every dev document
-    from auditor.phrasebank import CONCEPTS as PB
+    from auditor.evaluation.phrasebank import CONCEPTS as PB
 
     gold_rows = [dict(n) for n in dev] + [dict(r) for r in revs]
     pb_rows = [{"note_id": it["id"], "text": PB[it["concept"]][0] + it["text"], "author_role": PB[it["concept"]][1]} for it in items]

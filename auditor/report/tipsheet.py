@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from auditor.elements import ELEMENTS, TIPS, TITLES
-from auditor.gold import read_jsonl
+from auditor.evaluation.gold import read_jsonl
 
 DEFICIENT = ("missing", "partial")
 # phrase-bank concepts whose positive fragments illustrate each element

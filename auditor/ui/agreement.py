@@ -1,7 +1,7 @@
-"""How often reviewers agree with the auditor, per element, from saved reviews.
+"""How often reviewers agree with the auditor, per element, from saved reviews: the workbench's tables.
 
-Percent agreement alone flatters an element that is nearly always one
-status, so Cohen's kappa is shown beside it.
+The figures (kappa, status pairs, correction counts) are computed in
+auditor/evaluation/agreement.py; this module lays them out for display.
 """
 from __future__ import annotations
 
@@ -11,31 +11,8 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from auditor.elements import ELEMENTS, TITLES
+from auditor.evaluation.agreement import cohen_kappa, status_pairs
 from auditor.report.explain import short_name, status_label
-
-
-def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
-    """Kappa of (auditor, reviewer) pairs; None when undefined (no pairs or one category only)."""
-    n = len(pairs)
-    if not n:
-        return None
-    observed = sum(a == b for a, b in pairs) / n
-    ca, cb = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
-    if expected >= 1.0:
-        return None
-    return round((observed - expected) / (1 - expected), 3)
-
-
-def status_pairs(reviews: Iterable[Mapping[str, Any]], element: str) -> list[tuple[str, str]]:
-    """(auditor status, reviewer status) for every review that recorded both."""
-    out = []
-    for r in reviews:
-        auto = (r.get("auditor_labels") or {}).get(element)
-        mine = ((r.get("labels") or {}).get(element) or {}).get("status")
-        if auto and mine:
-            out.append((auto, mine))
-    return out
 
 
 def agreement_table(reviews: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -56,23 +33,6 @@ def agreement_table(reviews: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             "commonest_correction": flips.most_common(1)[0][0] if flips else "",
         })
     return pd.DataFrame(rows)
-
-
-def correction_counts(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], tuple[int, int]]:
-    """(element, auditor status) -> (reviews that changed it, reviews); the worklist shrinks these to a rate."""
-    seen: Counter[tuple[str, str]] = Counter()
-    flipped: Counter[tuple[str, str]] = Counter()
-    reviews = list(reviews)
-    for el in ELEMENTS:
-        for a, b in status_pairs(reviews, el):
-            seen[(el, a)] += 1
-            flipped[(el, a)] += a != b
-    return {k: (flipped[k], seen[k]) for k in seen}
-
-
-def flip_rates(reviews: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], float]:
-    """(element, auditor status) -> share of reviews that changed it (raw, unshrunk)."""
-    return {k: flipped / seen for k, (flipped, seen) in correction_counts(reviews).items()}
 
 
 def agreement_view(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Gold annotations: load, validate and locate evidence spans.
+"""Gold annotations: read, validate and locate evidence spans; load one split.
 
 Annotators write evidence as exact quotes of the note; offsets are computed
 here so that a hand-written file never carries wrong numbers.
@@ -6,23 +6,18 @@ here so that a hand-written file never carries wrong numbers.
 from __future__ import annotations
 
 import json
-import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-ELEMENTS = ("pump_status", "dose_response", "change_reason", "reassessment", "incident_to", "drug_cost")
-ALLOWED = {
-    "pump_status": {"met", "partial", "missing", "not_applicable"},
-    "dose_response": {"met", "missing"},
-    "change_reason": {"met", "missing", "not_applicable"},
-    "reassessment": {"met", "partial", "missing"},
-    "incident_to": {"met", "missing", "not_applicable"},
-    "drug_cost": {"met", "missing", "not_applicable"},
-}
+from auditor.elements import ALLOWED, ELEMENTS
+
 ROLES = {"MD", "DO", "NP", "PA", "CNS", "RN", "LPN", "MA", ""}
+SPLITS = ("dev", "heldout", "all")
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The objects of a JSONL file; a bad line raises ValueError naming the file and line."""
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if line.strip():
@@ -80,24 +75,47 @@ def normalise(note: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return note, problems
 
 
-def check_files(paths: Iterable[str]) -> int:
-    seen: set[str] = set()
-    bad = 0
-    count = 0
+@dataclass
+class Validation:
+    """What `auditor gold validate` found: every problem ("file: note: problem") and the counts."""
+
+    notes: int = 0
+    notes_with_problems: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def validate_files(paths: Iterable[str | Path]) -> Validation:
+    """Validate gold files as one set (note ids must be unique across them)."""
+    seen: set[Any] = set()
+    found = Validation()
     for p in paths:
         for note in read_jsonl(p):
-            count += 1
+            found.notes += 1
             _, problems = normalise(note)
             nid = note.get("note_id")
             if nid in seen:
                 problems.append(f"{nid}: duplicate note_id")
             seen.add(nid)
-            for pr in problems:
-                print(f"{p}: {pr}")
-            bad += bool(problems)
-    print(f"{count} notes, {bad} with problems")
-    return 1 if bad else 0
+            found.problems.extend(f"{p}: {pr}" for pr in problems)
+            found.notes_with_problems += bool(problems)
+    return found
 
 
-if __name__ == "__main__":
-    sys.exit(check_files(sys.argv[1:]))
+def load_gold(path: str | Path, split: str = "dev") -> list[dict[str, Any]]:
+    """Gold notes of one split (`all` for every note), in file order."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}")
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                note = json.loads(line)
+            except ValueError:
+                raise ValueError(f"{path}: line {n} is not JSON") from None
+            if not isinstance(note, dict) or "labels" not in note or "note_id" not in note:
+                raise ValueError(f"{path}: line {n} is not a gold note (needs note_id, text, labels)")
+            if split == "all" or note.get("split") == split:
+                out.append(note)
+    return out
