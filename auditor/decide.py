@@ -65,7 +65,7 @@ def _is_poor(s: Span) -> bool:
         return not _GOOD.search(s["text"])
     if pol == "score":
         m = _SCORE.search(s["text"])
-        return bool(m) and int(m.group(2) or m.group(1)) >= POOR_PAIN_SCORE
+        return m is not None and int(m.group(2) or m.group(1)) >= POOR_PAIN_SCORE
     return pol == "poor" or (pol == "any" and bool(_POOR.search(s["text"])))
 
 

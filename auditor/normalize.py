@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +33,8 @@ class Normalised:
     original: str
     text: str
     edits: tuple[Edit, ...]
+    # the offset tables of `_tables`, set once by __post_init__ (not an argument, not compared or shown)
+    _cached: tuple[list[int], list[int], list[int], list[int]] = field(init=False, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:

@@ -43,7 +43,8 @@ def audit_chunk(nlp: Language, rows: Sequence[Row], batch_size: int = 50, interv
     records = audit_rows(nlp, rows, batch_size=batch_size, intervals=intervals, mode=mode)
     for i, row in enumerate(rows):
         if row.get("_error"):
-            records[i] = error_record(row.get("note_id"), row["_error"])
+            # a plain dict like the others: audit_rows returns dict[str, Any] records, error_record the Record TypedDict
+            records[i] = dict(error_record(row.get("note_id"), row["_error"]))
     return records
 
 

@@ -192,9 +192,9 @@ def readings(v: Visit, drug: str) -> list[Amount]:
         round(mcg_per_ml(_num(m.group("val")), m.group("unit")), 6) == round(tail_conc, 6)
         for m in v.pat["concentration"].finditer(fill["tail"]))
     if in_tail or len(distinct) <= 1:
-        conc = v.concentration_of(drug)
-        if conc:
-            return [Amount(vol * conc, f"{_g(vol)} mL x {mcg_ml_text(conc)} = {mcg_text(vol * conc)}", (fspan,))]
+        stated = v.concentration_of(drug)
+        if stated:
+            return [Amount(vol * stated, f"{_g(vol)} mL x {mcg_ml_text(stated)} = {mcg_text(vol * stated)}", (fspan,))]
         if fill.get("explicit") and not v.is_admixture:
             val, unit = fill["explicit"]
             amt = val * 1000.0 if unit == "mg" else val

@@ -52,7 +52,8 @@ def _need(cond: bool, where: str, what: str) -> None:
 def codes() -> dict[str, Any]:
     data = _load("codes.json")
     fams = data.get("families")
-    _need(isinstance(fams, dict) and fams, "codes.json", "'families' must be a non-empty object")
+    if not isinstance(fams, dict) or not fams:  # as _need, in a form that narrows `fams` for the type checker
+        raise RuleError("resources/claims/codes.json: 'families' must be a non-empty object")
     for name, members in fams.items():
         _need(isinstance(members, list) and all(isinstance(c, str) and re.fullmatch(r"\d{5}", c) for c in members),
               "codes.json", f"family {name!r} must list 5-digit CPT codes")

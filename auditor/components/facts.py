@@ -115,7 +115,7 @@ def extract_facts(text: str) -> dict[str, Any]:
                 continue
             seen.add(key)
             drugs.append({"drug": canon, "concentration": _num(m.group("val")), "unit": unit, **_span(m)})
-    named = sorted({p.drug_of.get(m.group("drug").lower()) for m in g.finditer(p.drug_name)} - {None})
+    named = sorted({d for m in g.finditer(p.drug_name) if (d := p.drug_of.get(m.group("drug").lower())) is not None})
     facts["drugs"] = drugs
     facts["drug_names"] = named
     facts["compounded"] = bool(g.search(p.compounded)) or len({d["drug"] for d in drugs}) > 1
@@ -205,11 +205,11 @@ def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
         if 2 < len(body) <= 120 and p.credential_at_end.search(body):
-            m = p.signature.match(body)
-            if m and role_of(m.group("cred")):
-                role = role_of(m.group("cred"))
+            sig = p.signature.match(body)
+            if sig and role_of(sig.group("cred")):
+                role = role_of(sig.group("cred"))
                 out["signer_role"] = role
-                out["signer_evidence"] = {"start": offset + m.start("cred"), "end": offset + m.end("cred"), "text": m.group("cred")}
+                out["signer_evidence"] = {"start": offset + sig.start("cred"), "end": offset + sig.end("cred"), "text": sig.group("cred")}
                 out.setdefault("signer_roles", []).append(role)
         offset += len(line)
     return out

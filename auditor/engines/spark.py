@@ -33,7 +33,7 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from auditor.audit import META_COLUMNS, error_record
 from auditor.elements import ELEMENTS
@@ -124,13 +124,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _flat(rec: dict[str, Any]) -> dict[str, Any]:
+def _flat(rec: Mapping[str, Any]) -> dict[str, Any]:
     from auditor.io import flat
 
     return flat(rec)
 
 
-def _dumps(rec: dict[str, Any]) -> str:
+def _dumps(rec: Mapping[str, Any]) -> str:
     from auditor.io import dumps
 
     return dumps(rec)
@@ -177,7 +177,7 @@ def audit_slice(rows: list[dict[str, Any]], passthrough: Sequence[str] = ()) -> 
     try:
         from auditor.parallel import audit_chunk  # audit_rows, plus the reader's reason for a line it could not parse
 
-        records = audit_chunk(_worker_nlp(len(part)), part, batch_size=BATCH_SIZE)
+        records: Sequence[Mapping[str, Any]] = audit_chunk(_worker_nlp(len(part)), part, batch_size=BATCH_SIZE)
     except Exception as exc:  # noqa: BLE001  every note still gets its record
         records = [error_record(r.get("note_id"), f"engine failed: {type(exc).__name__}") for r in part]
     out = []

@@ -52,15 +52,18 @@ class TriagedMatcher:
         self.matcher = matcher
         self._prepare()
 
+    # The `type: ignore[attr-defined]`s below: spaCy's matcher.pyi declares none of the Matcher's attributes
+    # (`vocab`, `_patterns`, `_callbacks`, `_filter`), though the compiled class has them all.
+
     def _prepare(self) -> None:
-        strings = self.matcher.vocab.strings
+        strings = self.matcher.vocab.strings  # type: ignore[attr-defined]
         # One entry per pattern, in the order the Matcher holds them. The Matcher keeps patterns in
         # the order they were added, but `_patterns` groups them by key: that order is only certain
         # when every key holds one pattern (as medspaCy adds them). Otherwise every call runs the
         # full Matcher.
         self._entries: list[tuple[int, list[dict[str, Any]], tuple[frozenset[int], ...]]] = []
-        self._exact = all(len(patterns) == 1 for patterns in self.matcher._patterns.values())
-        for key, patterns in self.matcher._patterns.items():
+        self._exact = all(len(patterns) == 1 for patterns in self.matcher._patterns.values())  # type: ignore[attr-defined]
+        for key, patterns in self.matcher._patterns.items():  # type: ignore[attr-defined]
             for pattern in patterns:
                 needs = tuple(frozenset(strings.add(w) for w in words) for words in required_words(pattern))
                 self._entries.append((key, pattern, needs))
@@ -97,12 +100,12 @@ class TriagedMatcher:
             if sub is not None:
                 self._cache.move_to_end(active)
                 return sub
-        sub = Matcher(self.matcher.vocab, validate=False)
-        strings = self.matcher.vocab.strings
+        sub = Matcher(self.matcher.vocab, validate=False)  # type: ignore[attr-defined]
+        strings = self.matcher.vocab.strings  # type: ignore[attr-defined]
         for i in active:
             key, pattern, _ = self._entries[i]
-            sub.add(strings[key], [pattern], on_match=self.matcher._callbacks.get(key),
-                    greedy=self.matcher._filter.get(key))
+            sub.add(strings[key], [pattern], on_match=self.matcher._callbacks.get(key),  # type: ignore[attr-defined]
+                    greedy=self.matcher._filter.get(key))  # type: ignore[attr-defined]
         with self._lock:
             self._cache[active] = sub
             if len(self._cache) > MAX_CACHED:

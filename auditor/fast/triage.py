@@ -39,15 +39,16 @@ from auditor.fast.widen import widen
 
 try:
     import hyperscan
+    _HYPERSCAN = True
 except ImportError:  # pragma: no cover - other CPU architectures
-    hyperscan = None
+    _HYPERSCAN = False  # `hyperscan` stays unbound: every use below is behind available()
 
 CACHE_ENV = "PUMP_AUDITOR_CACHE"
 _UNSAFE = re.compile(r"[^\t\n\r\x20-\x7e]")
 
 
 def available() -> bool:
-    return hyperscan is not None
+    return _HYPERSCAN
 
 
 def _flags(pattern: re.Pattern) -> Optional[int]:
@@ -124,16 +125,20 @@ class _Database:
         path = _cache_path([[part.start, part.stop], *[entries[i] for i in part]])
         cached = _read_cache(path)
         if cached is None:
-            always = frozenset(i for i in part
-                               if entries[i][0] is None or entries[i][1] is None
-                               or not _compiles(entries[i][0].encode("utf-8"), entries[i][1]))  # type: ignore[union-attr]
-            keep = [i for i in part if i not in always]
+            usable: dict[int, tuple[bytes, int]] = {}  # position -> (expression, flags), in `part` order
+            for i in part:
+                expression, flags = entries[i]
+                if expression is not None and flags is not None:
+                    data = expression.encode("utf-8")
+                    if _compiles(data, flags):
+                        usable[i] = (data, flags)
+            always = frozenset(i for i in part if i not in usable)
+            keep = list(usable)
             if not keep:
                 return
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             try:
-                db.compile(expressions=[entries[i][0].encode("utf-8") for i in keep], ids=keep,
-                           flags=[entries[i][1] for i in keep])
+                db.compile(expressions=[usable[i][0] for i in keep], ids=keep, flags=[usable[i][1] for i in keep])
             except hyperscan.error:  # together too large, say: no triage, every rule runs (same output)
                 return
             _write_cache(path, always, db)
@@ -148,7 +153,8 @@ class _Database:
         try:
             if scratch is None:  # one per thread: the scan releases the GIL, a shared scratch would clash
                 scratch = self._local.scratch = hyperscan.Scratch(self.db)
-            self.db.scan(data, match_event_handler=_collect, context=found, scratch=scratch)
+            # hyperscan's stub types the handler's last argument as `object`, not as the `context` it is given (a set)
+            self.db.scan(data, match_event_handler=_collect, context=found, scratch=scratch)  # type: ignore[arg-type]
         except hyperscan.error:  # should not happen; run every rule rather than guess
             return None
         return found
@@ -189,7 +195,7 @@ class Triage:
         self.size = len(patterns)
         self._ascii: Optional[_Databases] = None
         self._wide: Optional[_Databases] = None
-        if hyperscan is None or not patterns:
+        if not _HYPERSCAN or not patterns:
             return
         self._ascii = _Databases([(widen(p, ascii_text=True), _flags(p)) for p in patterns])
         self._wide = _Databases([(widen(p), _flags(p)) for p in patterns])  # no anchors: MULTILINE is moot

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -192,7 +192,7 @@ def combine(record: dict[str, Any], view: NoteView, probs: Mapping[str, Mapping[
         t = models.threshold(name, mode)
         if t is None:
             continue
-        rival = rivals.get(name, {}) if rivals else {}
+        rival: Collection[int] = rivals.get(name, {}) if rivals else {}
         hits = sorted(((p, i) for i, p in by_sent.items() if p >= t and i not in rival), reverse=True)[:MAX_MODEL_EVIDENCE]
         seen[name] = bool(hits)
         added += [_model_span(view, c, i, p) for p, i in sorted(hits, key=lambda h: h[1])]

@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, TypedDict
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
@@ -112,7 +112,7 @@ class _Sim:
         return self.model.get(concept) if key == "threshold_model" else None
 
 
-def _correct(doc: Doc, rec: Mapping[str, Any]) -> dict[str, int]:
+def _correct(doc: Doc, rec: dict[str, Any]) -> dict[str, int]:
     """Which decisions of this document are right: gold elements, or the phrase item's concept."""
     from auditor.evaluation.phrasebank import CONCEPTS as PB
 
@@ -166,6 +166,14 @@ def simulate(docs: Sequence[Doc], oof: np.ndarray, sim: _Sim, mode: str, planned
     return dict(totals)
 
 
+class _GridRow(TypedDict):
+    """One hybrid threshold tried for a concept, in the training report."""
+
+    threshold: float
+    gain: int
+    worse: list[str]
+
+
 def choose_thresholds(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], log: Callable[[str], None],
                       planned: Planned, model_t: Mapping[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
     """Per concept, the hybrid threshold with the largest dev gain and no element or bank concept worse
@@ -175,7 +183,7 @@ def choose_thresholds(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str]
     report: dict[str, Any] = {}
     for c in names:
         best: tuple[int, float] | None = None
-        rows = []
+        rows: list[_GridRow] = []
         for t in T_GRID:
             got = simulate(docs, oof, _Sim(names, {c: t}, model_t), "hybrid", planned)
             delta = {k: got[k] - base[k] for k in base if got[k] != base[k]}
@@ -241,15 +249,15 @@ def train(annotations: str | Path = "annotations", out: str | Path | None = None
         eval_fold += [d.fold] * len(d.pump.get("sentences") or [])
     E = vectorizer.transform([normalise(t) for t in eval_texts])
     masked_E: dict[tuple[str, ...], Any] = {}  # what a masked concept's model reads of the same sentences
-    for c in CONCEPTS:
-        if c.masked and c.masked not in masked_E and c.name in names:
+    for concept in CONCEPTS:
+        if concept.masked and concept.masked not in masked_E and concept.name in names:
             from auditor.learn.hybrid import NoteView
 
             texts = []
             for d in docs:
                 view = NoteView(d.pump, d.row["text"])
-                texts += [view.sentence_for(c, i) for i in range(len(view.sentences))]
-            masked_E[c.masked] = vectorizer.transform([normalise(t) for t in texts])
+                texts += [view.sentence_for(concept, i) for i in range(len(view.sentences))]
+            masked_E[concept.masked] = vectorizer.transform([normalise(t) for t in texts])
     eval_fold_arr = np.array(eval_fold)
     log(f"  {len(examples)} labelled sentences, {X.shape[1]} features; {len(eval_texts)} dev sentences to choose thresholds on")
 

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from auditor.elements import ELEMENTS, TITLES, TIPS
+from auditor.io import Writer
 from auditor.report.explain import note_view, status_label, words
 from auditor.report.highlight import COLOURS, DISCOUNTED_STYLE, highlight_html
 from auditor.report.summary import Summary
@@ -88,7 +89,7 @@ def render_report(records: Iterable[Mapping[str, Any]], rows: Sequence[Mapping[s
 
 
 
-class HtmlReportWriter:
+class HtmlReportWriter(Writer):
     """Writer for `--out report.html`: counts every record, keeps the first `max_notes` with their text."""
 
     def __init__(self, path: str, max_notes: int = MAX_NOTES, title: str = "Pain-pump documentation audit") -> None:

@@ -44,7 +44,8 @@ def indicators(element: str, record: Mapping[str, Any], text: str) -> list[str]:
 def draft(element: str, record: Mapping[str, Any], note: Mapping[str, Any]) -> str:
     """A query draft for one element of one note (plain text, for the reviewer to edit)."""
     t = templates()
-    text = note.get("text") if isinstance(note.get("text"), str) else ""
+    given = note.get("text")
+    text = given if isinstance(given, str) else ""
     meta = record.get("input") or {}
     head = [f"Provider query: {TITLES[element]}", f"Note: {record.get('note_id')}"]
     if meta.get("service_date"):

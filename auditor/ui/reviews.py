@@ -116,7 +116,7 @@ def build_review(
         raise ReviewError("Enter the reviewer's name before saving.")
     text = note["text"]
     labels: dict[str, Any] = {}
-    auditor_labels: dict[str, str] = {}
+    auditor_labels: dict[str, str | None] = {}  # None: the record has no status for the element
     for el in ELEMENTS:
         status = statuses[el]
         if status not in ALLOWED[el]:

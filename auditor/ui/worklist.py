@@ -72,7 +72,7 @@ def priority(rec: Mapping[str, Any], counts: Counts) -> tuple[float, list[str]]:
         why.append("rules and model disagree on " + ", ".join(short_name(e) for e in split))
     for e in ELEMENTS:
         st = (els.get(e) or {}).get("status")
-        corrected, seen = counts.get((e, st), (0, 0))
+        corrected, seen = counts.get((e, st), (0, 0)) if isinstance(st, str) else (0, 0)  # counts are keyed by status strings
         rate = shrunk_rate(corrected, seen)
         p += W_FLIP * max(0.0, rate - PRIOR)
         if seen >= MIN_REVIEWS and corrected / seen >= 0.3:
