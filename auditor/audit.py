@@ -42,6 +42,11 @@ def _text_error(text: Any) -> str | None:
     return None
 
 
+def _error(note_id: Any, message: str) -> dict[str, Any]:
+    """An error record as the plain dict the rest of a run's records are."""
+    return dict(error_record(note_id, message))
+
+
 def decide_note(note_id: Any, pump: Mapping[str, Any], meta: Mapping[str, Any],
                 text: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One note's rules record, and the pipeline's output as the visit model read it.
@@ -93,7 +98,7 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
     for i, row in enumerate(rows):
         err = _text_error(row.get("text")) or over_budget(_as_text(row["text"]), cues)  # auditor/budget.py
         if err:
-            out[i] = error_record(_clean(row.get("note_id")), err)
+            out[i] = _error(_clean(row.get("note_id")), err)
         else:
             good.append(i)
     texts = [_as_text(rows[i]["text"]) for i in good]
@@ -117,20 +122,20 @@ def audit_rows(nlp: Language, rows: Sequence[Mapping[str, Any]], batch_size: int
         meta = metas[i]
         nid = _clean(row.get("note_id"))
         if isinstance(pump, Exception):
-            out[i] = error_record(nid, f"pipeline failed: {type(pump).__name__}")
+            out[i] = _error(nid, f"pipeline failed: {type(pump).__name__}")
             continue
         try:
             out[i], decided_pumps[i] = decide_note(nid, pump, meta, _as_text(row["text"]))
             learned.append(i)
         except Exception as exc:  # noqa: BLE001
-            out[i] = error_record(nid, f"decision failed: {type(exc).__name__}")  # no message: it may quote the note
+            out[i] = _error(nid, f"decision failed: {type(exc).__name__}")  # no message: it may quote the note
     if mode != "rules" and learned:
         try:
             done = learn.apply([out[i] for i in learned], [decided_pumps[i] for i in learned],  # type: ignore[misc]
                                [_as_text(rows[i]["text"]) for i in learned],
                                [metas[i] for i in learned], mode)
-            for i, rec in zip(learned, done):
-                out[i] = rec
+            for i, learned_rec in zip(learned, done):
+                out[i] = learned_rec
         except learn.UntrustedModel:
             raise
         except Exception as exc:  # noqa: BLE001  the models must never cost a note its record: keep the rules'

@@ -67,7 +67,7 @@ def _audit_docs(nlp: Any, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Mappi
     """(pump, rules record) per row; no claim checks (statuses are what the models change)."""
     from auditor.audit import META_COLUMNS, decide_note
 
-    out = []
+    out: list[tuple[Mapping[str, Any], dict[str, Any]]] = []
     for row, doc in zip(rows, nlp.pipe([r["text"] for r in rows], batch_size=50)):
         meta = {c: row.get(c) for c in META_COLUMNS}
         record, seen = decide_note(row["note_id"], doc._.pump, meta, row["text"])
