@@ -78,18 +78,28 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
     return not _OTHER_ACTION.search(sentence_text(pump, text, r["sent"]))
 
 
-def _corroborated(cond: list[Span]) -> tuple[list[Span], list[Span]]:
+# the patient's identification, diagnosis or indication line: background, not today's assessment
+_BACKGROUND = re.compile(
+    r"\b\d{1,3}\s*(?:y/?o\b|yo\b|-?\s*years?[-\s]old|[MF]\b)|\b(?:year[-\s]old|(?<!new\s)(?:dx|diagnos[ie]s)|indication|hx\s+of|"
+    r"history\s+of|s/p|status\s+post)\b|\b(?:pt|patient|name)\s*:", re.I)
+
+
+def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -> tuple[list[Span], list[Span]]:
     """Condition spans that count, and single thin mentions that do not.
 
-    A rule flagged `corroborate` (one intercurrent illness, a fall, "mood stable",
-    an oral-medication line, chores) names one fact, not an assessment of overall
-    condition: on the dev notes a lone such mention agreed with the gold's
-    condition part about half the time, two or more almost always. It counts
-    beside any other condition span, or beside a second thin mention of
-    another rule or sentence.
+    A rule flagged `corroborate` names one fact (an illness, a fall, an oral-medication
+    line). Alone, inside the patient's identification, diagnosis or indication line
+    ("52 M, T6 SCI ... failed oral opioids", "Dx: pain after T-spine fracture"), it is
+    background, not an assessment of overall condition: on the dev notes such lone
+    mentions disagreed with the gold. Anywhere else, or beside a second finding, it
+    counts. (Requiring a second finding everywhere gained a little more on the dev
+    notes but lost 40 phrase-bank fragments that are whole assessments on their own.)
     """
-    thin = [c for c in cond if "corroborate" in c["flags"]]
-    if len(thin) == len(cond) and len({c["sent"] for c in thin}) < 2 and len({c["rule"] for c in thin}) < 2:
+    thin = [
+        c for c in cond if "corroborate" in c["flags"]
+        and _BACKGROUND.search(sentence_text(pump, text, c["sent"]))
+    ]
+    if thin and len(thin) == len(cond) and len({c["sent"] for c in thin}) < 2 and len({c["rule"] for c in thin}) < 2:
         return [], [{**c, "discounted_by": ["SINGLE_THIN_MENTION"]} for c in thin]
     return cond, []
 
@@ -141,7 +151,7 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     # a goal's own words ("goal: independent ambulation") state an aim, whether or not the goal counts
     goal_sents = {g["sent"] for g in goals} | {g["sent"] for g in spans if g["label"] == "GOALS"}
     # "goal: keep working full-time" states an aim, not the patient's condition
-    cond, thin = _corroborated([c for c in live(spans, "CONDITION") if c["sent"] not in goal_sents])
+    cond, thin = _corroborated([c for c in live(spans, "CONDITION") if c["sent"] not in goal_sents], pump, text)
     ev = [_ev(s, "condition") for s in _merge(cond)] + [_ev(s, "goals") for s in _merge(goals)]
     status = "met" if cond and goals else "partial" if (cond or goals) else "missing"
     els["reassessment"] = _result(status, ev, [d for d in discounted(spans, "CONDITION", "GOALS") if d not in goals] + thin)

@@ -267,11 +267,13 @@ def test_deciding_leaves_the_pipelines_spans_as_they_were(nlp):
     assert decide(doc._.pump, {"service_date": "2025-09-01"}, text)["elements"] == first["elements"]
 
 
-def test_reassessment_one_thin_mention_is_not_an_assessment_of_condition(nlp):
-    """A lone intercurrent illness word names one fact; beside a second finding it is part of an assessment."""
+def test_reassessment_a_lone_illness_in_the_diagnosis_line_is_background(nlp):
+    """'Dx: pain after a T12 fracture' names the pain's origin; the same word as news counts."""
     base = REFILL + "Pain controlled on the current dose. "
-    assert status(nlp, base + "Had a UTI last month.", "reassessment") == "missing"
-    assert status(nlp, base + "Had a UTI last month. Mood stable, sleeping well.", "reassessment") == "partial"
+    assert status(nlp, base + "Dx: chronic pain after T12 fracture.", "reassessment") == "missing"
+    assert status(nlp, base + "Dx: chronic pain after T12 fracture. Mood stable, PHQ-2 negative, working part time.",
+                  "reassessment") == "partial"
+    assert status(nlp, base + "Had a UTI last month, treated by her PCP.", "reassessment") == "partial"
 
 
 def test_refill_with_nothing_put_in_is_an_attempt(nlp):
