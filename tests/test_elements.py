@@ -281,3 +281,12 @@ def test_refill_with_nothing_put_in_is_an_attempt(nlp):
     rec = audit_note(text, nlp=nlp)
     assert rec["facts"]["refill_status"] == "attempted"
     assert rec["elements"]["pump_status"]["status"] == "not_applicable"
+
+
+def test_speech_recognition_spellings_of_drugs_and_pumps_are_read_as_the_names():
+    from auditor.normalize import normalise
+
+    text = "Sin crow med two 40 mL pump with in few morph, bupi vacating and pre alt; Prometheus two programmer."
+    got = normalise(text)
+    assert got.text == "SynchroMed II 40 mL pump with Infumorph, bupivacaine and Prialt; Prometra two programmer."
+    assert got.to_original(len(got.text), end=True) == len(text)
