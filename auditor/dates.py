@@ -13,7 +13,9 @@ _MENTION = re.compile(
     r"|(?<=\s)(?:on|in)\s+(?P<wmon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<wday>\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|[a-z]+teenth|twentieth|thirtieth|twenty[-\s][a-z]+|thirty[-\s]first|tenth|eleventh|twelfth|sixth|seventh|eighth|ninth)\b(?!,?\s*\d{4})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<ny>\d{4})"
     r"|(?P<y1>(?:19|20)\d\d)\s*[-\u2013]\s*(?P<y2>(?:19|20)\d\d)"
     r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\)"
-    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated)\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9]))"
+    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated)\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9])"
+    r"|\b(?:in|at\s+(?:the|her|his|their)|since|during|back\s+in)\s+(?P<om>january|february|march|april|june|july|august|"
+    r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|(?-i:May))\.?(?!\s*\d|[a-z]))"
     r"(?![\d/])(?!\s*(?:mcg|mg|ml|cc|%|units?|micrograms?|milligrams?)\b)",
     re.I,
 )
@@ -85,7 +87,8 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
     A month and day without a year counts only as "on October sixteenth" (narrative of a
     past visit) or after a word that dates an event ("since 4/21", "on 2/3", "as of 3/1"),
     and is placed on or before `ref`, the service date; "10/16" alone may be a pain score
-    or a future appointment and is ignored.
+    or a future appointment and is ignored. A month alone ("at the February visit", "back in
+    March") is the last such month that began on or before `ref`, counted by its last day.
 
     Why the latest: "started 04/2024", "stopped (2019-2023)" and "lowered in March 2025"
     place an event by its end; the visit model compares it with the service date.
@@ -111,6 +114,12 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
                 if got is None:
                     continue
                 d = got
+            elif m["om"]:
+                month = _MONTHS[m["om"][:3].lower()]
+                got = _before(ref, month, 1)  # the month's latest start on or before `ref`
+                if got is None:
+                    continue
+                d = _month_end(got.year, month)
             elif m["ny"]:
                 d = _month_end(int(m["ny"]), _MONTHS[m["mon"][:3].lower()])
             else:
