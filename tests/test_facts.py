@@ -59,3 +59,15 @@ def test_invoice_and_waste():
 
 def test_signature_with_hyphenated_credential_and_no_comma():
     assert extract_facts("Refill done.\nQ. Hollis PA-C")["signer_role"] == "PA"
+
+
+def test_a_cosignature_names_the_supervisor_and_an_inline_signoff_the_author():
+    text = ("ITB refill. Res 3.2 mL (exp 3.5). Filled 20 mL Lioresal 2000 mcg/mL, new vol 20 mL, alarm 10/02, "
+            "no change to the rate. Tol proc well. -JM RN\nCosigned: R. Patel MD 07/02/25\n")
+    facts = extract_facts(text)
+    assert facts["signer_roles"] == ["RN"]
+
+
+def test_a_physician_called_in_to_do_the_refill_performed_it():
+    text = "I stuck twice, no return. Got Dr. Osborne, he did the refill on the first try.\nLisa Gayheart RN\n"
+    assert extract_facts(text)["performer_role"] == "MD"

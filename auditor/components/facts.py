@@ -56,6 +56,8 @@ class _Patterns:
         ]
         self.performer = [c(p) for p in vocab["performer_patterns"]]
         self.signature = re.compile(rules.expand(vocab["signature_pattern"]))
+        self.cosign = re.compile(rules.expand(vocab["cosign_pattern"]))
+        self.inline_signoff = re.compile(rules.expand(vocab["inline_signoff_pattern"]))
         self.supervisor = c(vocab["supervisor_pattern"])
         # cheap test before the signature pattern: does the line end in a credential?
         creds = sorted({alt for alts in vocab["roles"].values() for alt in alts if "\\s" not in alt and " " not in alt}, key=len, reverse=True)
@@ -204,13 +206,16 @@ def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
     offset = 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        if 2 < len(body) <= 120 and p.credential_at_end.search(body):
-            sig = p.signature.match(body)
-            if sig and role_of(sig.group("cred")):
-                role = role_of(sig.group("cred"))
-                out["signer_role"] = role
-                out["signer_evidence"] = {"start": offset + sig.start("cred"), "end": offset + sig.end("cred"), "text": sig.group("cred")}
-                out.setdefault("signer_roles", []).append(role)
+        sig = None
+        if 2 < len(body) <= 120 and p.credential_at_end.search(body) and not p.cosign.match(body):
+            sig = p.signature.match(body) or p.inline_signoff.search(body)
+        elif len(body) > 120:
+            sig = p.inline_signoff.search(body)  # "... Tol proc well. -JM RN": a long entry signed at its end
+        role = role_of(sig.group("cred")) if sig else None
+        if sig and role:
+            out["signer_role"] = role
+            out["signer_evidence"] = {"start": offset + sig.start("cred"), "end": offset + sig.end("cred"), "text": sig.group("cred")}
+            out.setdefault("signer_roles", []).append(role)
         offset += len(line)
     return out
 
