@@ -200,8 +200,12 @@ class Normaliser:
         total = current = 0
         for w in whole:
             if w in self.units:
+                if current % 10:
+                    return None  # "two three": two numbers, not one
                 current += self.units[w]
             elif w in self.tens:
+                if current % 100:
+                    return None  # "two twenty mL ampules" is 2 x 20 mL, never 22
                 current += self.tens[w]
             elif w in self.scales:
                 current = max(current, 1) * self.scales[w]

@@ -122,3 +122,21 @@ def test_a_new_symptom_tied_to_the_pump_dose_is_pump_work_not_a_separate_em(audi
             "Reservoir updated 20 mL. Purchased by practice, invoice 88.\n")
     rules = _rules(audit(base + body, "95991;J2274x50-JZ;99213-25"))
     assert ("em25-not-separate" in rules) is flagged
+
+
+def test_the_fill_line_is_read_with_spoken_numbers_and_quoted_as_written():
+    """'aspirated 26.3 mL and instilled forty mL' fills 40 mL, not the aspirated 26.3."""
+    from auditor.checks.visit import Visit
+
+    text = ("Expected reservoir 26.5 mL. I aspirated 26.3 mL and instilled forty mL of Infumorph 10 mg/mL, "
+            "two 20 mL ampules, purchased by our practice.\n")
+    v = Visit(text=text, record={"facts": {}, "elements": {}}, meta={"billed_codes": "95991;J2274x40-JZ"})
+    assert v.fill is not None and v.fill["volume_ml"] == 40.0
+    assert v.fill["span"]["text"].startswith("instilled forty mL")
+
+
+def test_a_units_word_before_a_tens_word_is_two_numbers():
+    from auditor.normalize import normalise
+
+    assert normalise("two twenty mL ampules").text == "two twenty mL ampules"
+    assert normalise("twenty two mL").text == "22 mL"

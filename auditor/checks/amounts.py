@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from auditor.checks.visit import Span, Visit, mcg_per_ml
+from auditor.checks.visit import NormalisedText, Span, Visit, mcg_per_ml
 
 _FILL_CONTEXT_CHARS = 200
 
@@ -73,29 +73,9 @@ def mcg_text(a: float) -> str:
     return f"{_g(round(a / 1000.0, 6))} mg" if a >= 1000 else f"{_g(round(a, 6))} mcg"
 
 
-class _Normalised:
-    """The note's normalised text with a way back to original offsets."""
-
-    def __init__(self, text: str) -> None:
-        from auditor.normalize import normalise
-
-        self.n = normalise(text)
-        self.text = self.n.text
-        self.original = text
-
-    def span(self, a: int, b: int) -> Span:
-        if not self.n.changed:
-            return {"start": a, "end": b, "text": self.original[a:b]}
-        oa, ob = self.n.to_original(a), self.n.to_original(b, end=True)
-        return {"start": oa, "end": ob, "text": self.original[oa:ob]}
-
-
-def normalised(v: Visit) -> _Normalised:
-    """The visit's normalised text, made once per visit."""
-    got = v.__dict__.get("_amounts_normalised")
-    if got is None:
-        got = v.__dict__["_amounts_normalised"] = _Normalised(v.text)
-    return got
+def normalised(v: Visit) -> NormalisedText:
+    """The visit's normalised text (made once per visit, on the Visit)."""
+    return v.norm
 
 
 def _drug_before(v: Visit, text: str, pos: int, window: int = _FILL_CONTEXT_CHARS) -> str | None:
@@ -118,7 +98,7 @@ def _line_bounds(text: str, a: int, b: int) -> tuple[int, int]:
     return s, (e if e >= 0 else len(text))
 
 
-def _preparations(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
+def _preparations(v: Visit, nt: NormalisedText, drug: str) -> Iterator[Amount]:
     """Readings from a documented preparation (final volume x final concentration)."""
     pat = v.pat
     alone = set(v.pump_drugs) <= {drug}
@@ -141,7 +121,7 @@ def _preparations(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
                 yield Amount(amt, f"{_g(_num(d.group('val')))} {d.group('unit')} drawn", (nt.span(d.start(), d.end()),))
 
 
-def _draws(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
+def _draws(v: Visit, nt: NormalisedText, drug: str) -> Iterator[Amount]:
     """Readings of the amount drawn from the vials for a dilution (volume drawn x vial concentration)."""
     pat = v.pat
     alone = set(v.pump_drugs) <= {drug}
@@ -160,7 +140,7 @@ def _draws(v: Visit, nt: _Normalised, drug: str) -> Iterator[Amount]:
             yield Amount(amt, f"{_g(vol)} mL x {_conc_text(val, unit)} drawn = {mcg_text(amt)}", (nt.span(m.start(), m.end()),))
 
 
-def _diluted_concentration(v: Visit, nt: _Normalised, drug: str) -> tuple[float, str, Span] | None:
+def _diluted_concentration(v: Visit, nt: NormalisedText, drug: str) -> tuple[float, str, Span] | None:
     """'diluted to 10 mcg/mL' (of this drug, or of the only drug in the pump)."""
     alone = set(v.pump_drugs) <= {drug}
     for m in v.pat["diluted_to"].finditer(nt.text):

@@ -36,6 +36,30 @@ def mcg_per_ml(value: float, unit: str) -> float:
     return value * 1000.0 if unit.lower().startswith("mg") else value
 
 
+class NormalisedText:
+    """The note as the rules read it (auditor/normalize.py) with a way back to original offsets.
+
+    Why here: the fill line and the amounts read spoken and shorthand numbers
+    ("instilled forty mL") as the rules do, and quote the note as written.
+    """
+
+    def __init__(self, text: str) -> None:
+        from auditor.normalize import normalise
+
+        self.n = normalise(text)
+        self.text = self.n.text
+        self.original = text
+
+    def start(self, a: int) -> int:
+        return self.n.to_original(a) if self.n.changed else a
+
+    def span(self, a: int, b: int) -> Span:
+        if not self.n.changed:
+            return {"start": a, "end": b, "text": self.original[a:b]}
+        oa, ob = self.n.to_original(a), self.n.to_original(b, end=True)
+        return {"start": oa, "end": ob, "text": self.original[oa:ob]}
+
+
 @dataclass
 class Visit:
     """A note with its record and meta; properties are computed on first use."""
@@ -76,8 +100,12 @@ class Visit:
 
     def _guarded(self, m: re.Match[str]) -> bool:
         """True when the match sits in planned/conditional wording ('will consider increasing')."""
-        line_start = max(self.text.rfind("\n", 0, m.start()), self.text.rfind("~", 0, m.start())) + 1
-        before = self.text[line_start:m.start()]
+        return self._guarded_at(m.start())
+
+    def _guarded_at(self, start: int) -> bool:
+        """The same test for a match starting at `start` in the note as written."""
+        line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("~", 0, start)) + 1
+        before = self.text[line_start:start]
         before = re.split(r"[.;]\s", before)[-1]
         return any(g.search(before) for g in self.pat["future_guard"])
 
@@ -166,17 +194,24 @@ class Visit:
         return bool(self.compounded) or len({d["drug"] for d in self.facts.get("drugs") or []}) > 1
 
     @cached_property
+    def norm(self) -> NormalisedText:
+        """The visit's normalised text, made once per visit."""
+        return NormalisedText(self.text)
+
+    @cached_property
     def fill(self) -> dict[str, Any] | None:
-        """The fill line: volume, and a concentration or explicit amount stated with it."""
+        """The fill line, read in the normalised text ("instilled forty mL" is 40 mL): volume, and a
+        concentration or explicit amount stated with it; the span quotes the note as written."""
         best: tuple[int, dict[str, Any]] | None = None
+        nt = self.norm
         for p in self.pat["fill"]:  # in priority order: verb-first wording wins
             if best:
                 break
-            for m in self.g.finditer(p):
-                if self._guarded(m):
+            for m in (p.finditer(nt.text) if nt.n.changed else self.g.finditer(p)):
+                if self._guarded_at(nt.start(m.start())):
                     continue
                 tail = m.group("tail") or ""
-                out: dict[str, Any] = {"volume_ml": _num(m.group("vol")), "span": _span(m), "tail": tail}
+                out: dict[str, Any] = {"volume_ml": _num(m.group("vol")), "span": nt.span(m.start(), m.end()), "tail": tail}
                 amt = self.pat["explicit_amount"].search(tail)
                 if amt:
                     out["explicit"] = (_num(amt.group("val")), amt.group("unit").lower())
