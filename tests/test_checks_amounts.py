@@ -140,3 +140,11 @@ def test_a_units_word_before_a_tens_word_is_two_numbers():
 
     assert normalise("two twenty mL ampules").text == "two twenty mL ampules"
     assert normalise("twenty two mL").text == "22 mL"
+
+
+def test_waste_said_in_plain_words_documents_the_jw_line(audit):
+    text = ("Pump refill, SynchroMed II 40 mL, morphine 10 mg/mL 0.5 mL/day. Took out 3.1 mL.\n"
+            "Put in 24 mL Infumorph 10 mg/mL from two 20 mL ampules, bought by the practice, invoice 55.\n"
+            "16 mL left in the second ampule thrown out, Donna LPN witnessed.\n")
+    assert "drug-jw-waste-undocumented" not in _rules(audit(text, "95991;J2274x24-JZ;J2274x16-JW"))
+    assert "drug-jw-waste-undocumented" in _rules(audit(text.replace(" thrown out", ""), "95991;J2274x24-JZ;J2274x16-JW"))
