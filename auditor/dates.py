@@ -70,6 +70,14 @@ def _day(word: str) -> int | None:
     return None
 
 
+def past_date(value: str, ref: dt.date | None) -> dt.date | None:
+    """A date written about the past ("last refill 9/26"): with no year, the latest such day on or before `ref`."""
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value.strip())
+    if m:
+        return _before(ref, int(m[1]), int(m[2]))
+    return parse_date(value, None)
+
+
 def _before(ref: dt.date | None, month: int, day: int) -> dt.date | None:
     """A day and month without a year: the latest such date on or before `ref`."""
     if ref is None:

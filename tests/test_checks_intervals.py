@@ -96,3 +96,14 @@ def test_interval_findings_work_from_plain_facts_and_carry_evidence(nlp):
 def test_visits_without_patient_or_date_are_skipped():
     assert interval_findings([{"index": 0, "patient_id": None, "service_date": "2025-01-01", "facts": {}},
                               {"index": 1, "patient_id": "P", "service_date": None, "facts": {}}]) == {}
+
+
+def test_a_stated_last_refill_shows_a_drug_kept_past_its_stability_limit(nlp):
+    """The earlier visit is not in the run, but the note says when it was: only the stability limit is judged."""
+    text = ("Pump refill. SynchroMed II 20 mL, morphine 10 mg/mL, 1.0 mg/day. Last refill 01/02/2025.\n"
+            "Expected residual 9.1 mL, aspirated 9.0 mL, no alarms. Instilled 20 mL morphine 10 mg/mL.\n"
+            "Reservoir updated 20 mL, new alarm date 2025-09-01. Morphine purchased by the practice, invoice 12.\n")
+    late = audit_rows(nlp, [{"note_id": "n1", "text": text, "service_date": "2025-05-20", "billed_codes": "95990;J2274x20-JZ"}])
+    assert "refill-interval-exceeds-stability" in {f["rule"] for f in late[0]["findings"]}
+    soon = audit_rows(nlp, [{"note_id": "n2", "text": text, "service_date": "2025-01-20", "billed_codes": "95990;J2274x20-JZ"}])
+    assert not {f["rule"] for f in soon[0]["findings"]} & {"refill-interval-exceeds-stability", "refill-interval-early"}

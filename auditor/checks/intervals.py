@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 from auditor.checks import tables
 from auditor.checks.findings import Finding, make
 from auditor.checks.visit import Visit, parse_date
+from auditor.dates import past_date
 
 _DOSE_MCG = {"mcg/day": 1.0, "mg/day": 1000.0}
 
@@ -45,6 +46,19 @@ def stability_limit(drugs: Iterable[str], zic_diluted: bool | None) -> tuple[flo
     return best
 
 
+STATED_PREVIOUS_MAX_DAYS = 400  # an older "last refill" date is history, not this pump's last fill
+
+
+def _stated_previous_refill(v: Visit) -> dt.date | None:
+    """The last refill date the note itself states ("Last refill 9/26/25"), when it lies before the visit."""
+    m = v.g.search(v.pat["stated_previous_refill"])
+    service = v.service_date
+    when = past_date(m.group("d"), service) if m and service else None
+    if when is None or service is None or not 0 < (service - when).days <= STATED_PREVIOUS_MAX_DAYS:
+        return None
+    return when
+
+
 def interval_inputs(v: Visit) -> dict[str, Any]:
     """What the interval check needs from one note, as plain JSON (it travels in facts)."""
     f = v.facts
@@ -73,6 +87,7 @@ def interval_inputs(v: Visit) -> dict[str, Any]:
     bud_date = parse_date(bud.group("d"), v.service_date) if bud else None
     reason = next((m for p in v.pat["early_reason"] for m in [v.g.search(p)] if m), None)
     ev = [v.fill["span"]] if v.fill else []
+    stated = _stated_previous_refill(v)
     return {
         "refill": v.refill,
         "drugs": drugs,
@@ -87,6 +102,7 @@ def interval_inputs(v: Visit) -> dict[str, Any]:
         "pump_type": f.get("pump_type"),
         "ziconotide_diluted": zic,
         "bud_date": bud_date.isoformat() if bud_date else None,
+        "stated_previous_refill": stated.isoformat() if stated else None,
         "early_reason": (reason.group(0) if reason else ("regimen change" if v.regimen_change else None)) if v.text else None,
         "text_read": bool(v.text),
         "has_claim": v.has_claim,
@@ -166,7 +182,8 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
             out[-1]["evidence"] = ev
     bounds = [x for x in [cap, *(lim for lim, _ in limits)] if x]
     allowed = min(bounds) if bounds else None
-    if allowed and days >= iv["min_days_considered"] and days < iv["early_factor"] * allowed and cur.get("text_read") and not cur.get("early_reason"):
+    if (allowed and days >= iv["min_days_considered"] and days < iv["early_factor"] * allowed and cur.get("text_read")
+            and not cur.get("early_reason") and not prev.get("stated")):
         parts = [x for x in [_capacity_text(prev, cap), *(f"{w} stability {lim:g} days" for lim, w in limits)] if x]
         computation = (f"{cur['date']} - {prev['date']} = {days} days < {iv['early_factor']:g} x {allowed:.0f} = "
                        f"{iv['early_factor'] * allowed:.0f} days; allowed = shortest of: {'; '.join(parts)}; no reason documented")
@@ -174,6 +191,16 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
                         previous_refill=prev["date"], computation=computation))
         out[-1]["evidence"] = ev
     return out
+
+
+def _stated_previous(cur: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The refill the note says came before, when that visit is not in the run.
+
+    Only its date is known: it can show a drug kept past its stability limit, but not
+    an early refill, which needs the earlier fill and dose (taking today's instead
+    raised false early refills on dev notes whose concentration was misread)."""
+    stated = cur.get("stated_previous_refill")
+    return {**cur, "date": stated, "index": -1, "stated": True} if stated and stated < cur["date"] else None
 
 
 def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> dict[int, list[Finding]]:
@@ -190,6 +217,8 @@ def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> 
         if not summary or not summary.get("refill"):
             continue
         pid, date = summary.get("patient_id"), parse_date(summary.get("service_date"))
+        if (pid is None or pid == "") and summary.get("stated_previous_refill"):
+            pid = f"\x00note {index}"  # no patient id: the note's own stated last refill is its only pair
         if pid is None or pid == "" or date is None:
             continue
         row = dict(summary)
@@ -199,10 +228,10 @@ def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> 
     for rows in by_patient.values():
         rows.sort(key=lambda r: (r["date"], r["index"]))
         for j, cur in enumerate(rows):
-            if j == 0 or (conf.get("require_claim") and cur.get("has_claim") is False):
+            if (j == 0 and not cur.get("stated_previous_refill")) or (conf.get("require_claim") and cur.get("has_claim") is False):
                 continue
             # the latest earlier visit of the same pump series (another series under a colliding id is skipped)
-            prev = next((p for p in reversed(rows[:j]) if _linked(p, cur)), None)
+            prev = next((p for p in reversed(rows[:j]) if _linked(p, cur)), None) or _stated_previous(cur)
             if prev is None:
                 continue
             days = (dt.date.fromisoformat(cur["date"]) - dt.date.fromisoformat(prev["date"])).days

@@ -31,7 +31,7 @@ def visit_summary(record: Mapping[str, Any], meta: Mapping[str, Any], text: str 
 
     Keys: patient_id, service_date, refill, drugs, primary_drug, concentration_mcg_ml,
     daily_dose_mcg, dose_before_mcg, daily_volume_ml, fill_ml, reservoir_ml, residual_actual_ml,
-    pump_type, ziconotide_diluted, bud_date, early_reason, text_read, has_claim, evidence.
+    pump_type, ziconotide_diluted, bud_date, stated_previous_refill, early_reason, text_read, has_claim, evidence.
     """
     if record.get("error"):
         return None
@@ -53,8 +53,10 @@ def summary_of_record(record: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def needs_intervals(summary: Mapping[str, Any] | None) -> bool:
-    """Only refills of a known patient on a known date take part (the rest need not be kept in memory)."""
-    return bool(summary and summary.get("refill") and summary.get("patient_id") and summary.get("service_date"))
+    """Only refills on a known date, of a known patient or with a stated last refill, take part
+    (the rest need not be kept in memory)."""
+    return bool(summary and summary.get("refill") and summary.get("service_date")
+                and (summary.get("patient_id") or summary.get("stated_previous_refill")))
 
 
 def interval_summaries(records: Iterable[Mapping[str, Any]], start: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
