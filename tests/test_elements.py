@@ -290,3 +290,9 @@ def test_speech_recognition_spellings_of_drugs_and_pumps_are_read_as_the_names()
     got = normalise(text)
     assert got.text == "SynchroMed II 40 mL pump with Infumorph, bupivacaine and Prialt; Prometra two programmer."
     assert got.to_original(len(got.text), end=True) == len(text)
+
+
+def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
+    text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
+            "sleeps through most nights now. Continue current settings.")
+    assert status(nlp, text, "change_reason", service_date="2025-06-30") == "not_applicable"
