@@ -67,6 +67,11 @@ class Normalised:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_cached", self._tables())
 
+    def span(self, a: int, b: int) -> dict[str, Any]:
+        """Normalised offsets [a, b) as evidence on the note as written: start, end and its text."""
+        oa, ob = self.to_original(a), self.to_original(b, end=True)
+        return {"start": oa, "end": ob, "text": self.original[oa:ob]}
+
     def remap(self, obj: Any) -> Any:
         """A copy of `obj` (the pipeline's plain output) with every offset pair mapped to the original.
 

@@ -29,7 +29,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from auditor.checks.visit import NormalisedText, Span, Visit, mcg_per_ml
+from auditor.checks.visit import Span, Visit, mcg_per_ml
+from auditor.normalize import Normalised
 
 _FILL_CONTEXT_CHARS = 200
 
@@ -73,11 +74,6 @@ def mcg_text(a: float) -> str:
     return f"{_g(round(a / 1000.0, 6))} mg" if a >= 1000 else f"{_g(round(a, 6))} mcg"
 
 
-def normalised(v: Visit) -> NormalisedText:
-    """The visit's normalised text (made once per visit, on the Visit)."""
-    return v.norm
-
-
 def _drug_before(v: Visit, text: str, pos: int, window: int = _FILL_CONTEXT_CHARS) -> str | None:
     """The last drug named in the `window` characters before `pos` (same paragraph)."""
     from auditor.components.facts import patterns as fact_patterns
@@ -98,7 +94,7 @@ def _line_bounds(text: str, a: int, b: int) -> tuple[int, int]:
     return s, (e if e >= 0 else len(text))
 
 
-def _preparations(v: Visit, nt: NormalisedText, drug: str) -> Iterator[Amount]:
+def _preparations(v: Visit, nt: Normalised, drug: str) -> Iterator[Amount]:
     """Readings from a documented preparation (final volume x final concentration)."""
     pat = v.pat
     alone = set(v.pump_drugs) <= {drug}
@@ -121,7 +117,7 @@ def _preparations(v: Visit, nt: NormalisedText, drug: str) -> Iterator[Amount]:
                 yield Amount(amt, f"{_g(_num(d.group('val')))} {d.group('unit')} drawn", (nt.span(d.start(), d.end()),))
 
 
-def _draws(v: Visit, nt: NormalisedText, drug: str) -> Iterator[Amount]:
+def _draws(v: Visit, nt: Normalised, drug: str) -> Iterator[Amount]:
     """Readings of the amount drawn from the vials for a dilution (volume drawn x vial concentration)."""
     pat = v.pat
     alone = set(v.pump_drugs) <= {drug}
@@ -140,7 +136,7 @@ def _draws(v: Visit, nt: NormalisedText, drug: str) -> Iterator[Amount]:
             yield Amount(amt, f"{_g(vol)} mL x {_conc_text(val, unit)} drawn = {mcg_text(amt)}", (nt.span(m.start(), m.end()),))
 
 
-def _diluted_concentration(v: Visit, nt: NormalisedText, drug: str) -> tuple[float, str, Span] | None:
+def _diluted_concentration(v: Visit, nt: Normalised, drug: str) -> tuple[float, str, Span] | None:
     """'diluted to 10 mcg/mL' (of this drug, or of the only drug in the pump)."""
     alone = set(v.pump_drugs) <= {drug}
     for m in v.pat["diluted_to"].finditer(nt.text):
@@ -153,7 +149,7 @@ def _diluted_concentration(v: Visit, nt: NormalisedText, drug: str) -> tuple[flo
 
 def readings(v: Visit, drug: str) -> list[Amount]:
     """Every credible reading of the amount of `drug` put in the pump today (empty when none)."""
-    nt = normalised(v)
+    nt = v.norm
     prep = list(_preparations(v, nt, drug)) + list(_draws(v, nt, drug))
     if prep:
         return prep
@@ -205,7 +201,7 @@ def describe(a: Amount, code: str, unit_amount: float, unit: str, billed: float)
 
 def waste(v: Visit) -> tuple[float, Span] | None:
     """A discarded drug amount (not the residual aspirated from the pump), read in the normalised text."""
-    nt = normalised(v)
+    nt = v.norm
     for p in v.pat["waste_documented"]:
         for m in p.finditer(nt.text):
             line_start = nt.text.rfind("\n", 0, m.start()) + 1

@@ -80,7 +80,7 @@ def _itemised(v: Visit) -> bool:
     forty milliliters"); the itemisation may run on to the next line.
     """
     p = v.pat
-    text = amounts.normalised(v).text
+    text = v.norm.text
     if any(x.search(text) for x in p["invoice_not_itemised"]):
         return False
     # the ingredients in the pump (drugs with a concentration); names alone may include oral medicines

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from auditor.checks import tables
 from auditor.checks.claims import ClaimLine, parse_claim
 from auditor.dates import parse_date  # noqa: F401  re-exported for the interval checks
+from auditor.normalize import Normalised, normalise
 from auditor.textscan import TextView
 
 from auditor.roles import PHYSICIAN, PRACTITIONER, STAFF  # noqa: F401  the guideline's role sets, defined once
@@ -34,30 +35,6 @@ def _span(m: re.Match[str], group: int | str = 0) -> Span:
 
 def mcg_per_ml(value: float, unit: str) -> float:
     return value * 1000.0 if unit.lower().startswith("mg") else value
-
-
-class NormalisedText:
-    """The note as the rules read it (auditor/normalize.py) with a way back to original offsets.
-
-    Why here: the fill line and the amounts read spoken and shorthand numbers
-    ("instilled forty mL") as the rules do, and quote the note as written.
-    """
-
-    def __init__(self, text: str) -> None:
-        from auditor.normalize import normalise
-
-        self.n = normalise(text)
-        self.text = self.n.text
-        self.original = text
-
-    def start(self, a: int) -> int:
-        return self.n.to_original(a) if self.n.changed else a
-
-    def span(self, a: int, b: int) -> Span:
-        if not self.n.changed:
-            return {"start": a, "end": b, "text": self.original[a:b]}
-        oa, ob = self.n.to_original(a), self.n.to_original(b, end=True)
-        return {"start": oa, "end": ob, "text": self.original[oa:ob]}
 
 
 @dataclass
@@ -194,9 +171,10 @@ class Visit:
         return bool(self.compounded) or len({d["drug"] for d in self.facts.get("drugs") or []}) > 1
 
     @cached_property
-    def norm(self) -> NormalisedText:
-        """The visit's normalised text, made once per visit."""
-        return NormalisedText(self.text)
+    def norm(self) -> Normalised:
+        """The note as the rules read it (auditor/normalize.py), with the map back to the note as written:
+        the fill line and the amounts read spoken and shorthand numbers ("instilled forty mL") as the rules do."""
+        return normalise(self.text)
 
     @cached_property
     def fill(self) -> dict[str, Any] | None:
@@ -207,8 +185,8 @@ class Visit:
         for p in self.pat["fill"]:  # in priority order: verb-first wording wins
             if best:
                 break
-            for m in (p.finditer(nt.text) if nt.n.changed else self.g.finditer(p)):
-                if self._guarded_at(nt.start(m.start())):
+            for m in (p.finditer(nt.text) if nt.changed else self.g.finditer(p)):
+                if self._guarded_at(nt.to_original(m.start())):
                     continue
                 tail = m.group("tail") or ""
                 out: dict[str, Any] = {"volume_ml": _num(m.group("vol")), "span": nt.span(m.start(), m.end()), "tail": tail}
