@@ -6,7 +6,10 @@ touches spaCy, so decisions are cheap to test and identical in every engine.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Mapping
+
+from auditor import rules
 
 from auditor.elements import ELEMENTS, score
 from auditor.visit import decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text
@@ -78,10 +81,10 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
     return not _OTHER_ACTION.search(sentence_text(pump, text, r["sent"]))
 
 
-# the patient's identification, diagnosis or indication line: background, not today's assessment
-_BACKGROUND = re.compile(
-    r"\b\d{1,3}\s*(?:y/?o\b|yo\b|-?\s*years?[-\s]old|[MF]\b)|\b(?:year[-\s]old|(?<!new\s)(?:dx|diagnos[ie]s)|indication|hx\s+of|"
-    r"history\s+of|s/p|status\s+post)\b|\b(?:pt|patient|name)\s*:", re.I)
+@lru_cache(maxsize=1)
+def _background_line() -> re.Pattern[str]:
+    """resources/discount.json `background_line`: the identification, diagnosis or indication line."""
+    return rules.compile_checked(rules.discount_table()["background_line"], "resources/discount.json background_line")
 
 
 def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -> tuple[list[Span], list[Span]]:
@@ -97,7 +100,7 @@ def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -
     """
     thin = [
         c for c in cond if "corroborate" in c["flags"]
-        and _BACKGROUND.search(sentence_text(pump, text, c["sent"]))
+        and _background_line().search(sentence_text(pump, text, c["sent"]))
     ]
     if thin and len(thin) == len(cond) and len({c["sent"] for c in thin}) < 2 and len({c["rule"] for c in thin}) < 2:
         return [], [{**c, "discounted_by": ["SINGLE_THIN_MENTION"]} for c in thin]

@@ -250,7 +250,8 @@ def _refill(v: Visit, spans: list[Span], pump: Mapping[str, Any], text: str | No
     v.after = [s for s in after if s not in earlier] + moved
 
 
-_NOW = re.compile(r"\b(?:today|this\s+(?:visit|refill|session))\b", re.I)  # "now" describes a state ("sleeps through the night now"), not when a change was made
+# words that place a change at this visit; not "now", which describes a state ("sleeps through the night now")
+_NOW = re.compile(r"\b(?:today|this\s+(?:visit|refill|session))\b", re.I)
 DATED_BEFORE_DAYS = 7  # a change dated this long before the visit happened at an earlier visit
 DATE_REACH = 200  # characters of its sentence either side of a change in which a date places it
 
