@@ -102,6 +102,13 @@ def context_rules() -> tuple[dict[str, Any], ...]:
 
 
 @lru_cache(maxsize=None)
+def context_terminators() -> dict[str, frozenset[str]]:
+    """context_rules.json `terminated_by`: per modifier category, the categories that end its scope."""
+    data = load_json("context_rules.json").get("terminated_by") or {}
+    return {cat.upper(): frozenset(c.upper() for c in enders) for cat, enders in data.items()}
+
+
+@lru_cache(maxsize=None)
 def section_rules() -> tuple[dict[str, Any], ...]:
     rules = load_json("section_rules.json").get("section_rules", [])
     for i, rule in enumerate(rules):

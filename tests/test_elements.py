@@ -296,3 +296,24 @@ def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_today
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
     assert status(nlp, text, "change_reason", service_date="2025-06-30") == "not_applicable"
+
+
+def test_a_negation_does_not_reach_into_a_new_clause_with_its_own_subject(nlp):
+    text = (REFILL + "Because pain is still 7/10 without side effects I increased the dose from 3.0 to 3.5 mcg/day.")
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is True
+    assert rec["elements"]["change_reason"]["status"] == "met"
+
+
+def test_a_time_before_a_new_clause_still_places_the_change_at_that_visit(nlp):
+    text = (REFILL + "At her last refill in May I increased the clonidine for burning foot pain; burning is half what "
+            "it was. No changes today.")
+    assert status(nlp, text, "change_reason") == "not_applicable"
+
+
+def test_a_dictated_pain_score_is_read_as_a_score():
+    from auditor.normalize import normalise
+
+    assert normalise("pain is still six out of ten").text == "pain is still 6 /10"
+    assert normalise("pain 7 out of 10 at night").text == "pain 7 /10 at night"
+    assert normalise("spasms two out of ten nights").text == "spasms two out of ten nights"

@@ -48,4 +48,8 @@ def make_context(nlp: Language, name: str, max_scope: int, use_medspacy_defaults
     ctx = ConText(nlp, name=name, rules="default" if use_medspacy_defaults else None, max_scope=max_scope,
                   input_span_type="group", span_group_name=SPAN_GROUP, span_attrs=None)
     ctx.add([_context_rule(r) for r in rules.context_rules()])
+    for category, enders in rules.context_terminators().items():
+        for rule in ctx.rules:
+            if rule.category == category:
+                rule.terminated_by = rule.terminated_by | set(enders)
     return aligning(ctx)
