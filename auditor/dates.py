@@ -12,8 +12,11 @@ _MENTION = re.compile(
     r"|(?P<mm>\d{1,2})/(?P<my>\d{4})"
     r"|(?<=\s)(?:on|in)\s+(?P<wmon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<wday>\d{1,2}(?:st|nd|rd|th)?|first|second|third|fourth|fifth|[a-z]+teenth|twentieth|thirtieth|twenty[-\s][a-z]+|thirty[-\s]first|tenth|eleventh|twelfth|sixth|seventh|eighth|ninth)\b(?!,?\s*\d{4})|(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?(?P<ny>\d{4})"
     r"|(?P<y1>(?:19|20)\d\d)\s*[-\u2013]\s*(?P<y2>(?:19|20)\d\d)"
-    r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\)"
-    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated)\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9])"
+    r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed"
+    r"|converted|rotated|trial(?:ed)?|weaned|tapered|increased|decreased|lowered|raised)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\)"
+    r"|(?P<y5>200[5-9]|20[1-3]\d)(?=\s*(?:[.;]\s|[.;]?$))"
+    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated|added|stopped|switched|changed|increased|decreased|lowered|raised"
+    r"|at\s+(?:the|her|his|their)(?=\s+\d{1,2}/\d{1,2}\s+(?:visit|refill|appointment|appt|clinic)))\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9])"
     r"|\b(?:in|at\s+(?:the|her|his|their)|since|during|back\s+in)\s+(?P<om>january|february|march|april|june|july|august|"
     r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|(?-i:May))\.?(?!\s*\d|[a-z]))"
     r"(?![\d/])(?!\s*(?:mcg|mg|ml|cc|%|units?|micrograms?|milligrams?)\b)",
@@ -131,7 +134,7 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
             elif m["ny"]:
                 d = _month_end(int(m["ny"]), _MONTHS[m["mon"][:3].lower()])
             else:
-                d = dt.date(int(m["y2"] or m["y3"] or m["y4"]), 12, 31)
+                d = dt.date(int(m["y2"] or m["y3"] or m["y4"] or m["y5"]), 12, 31)
         except (ValueError, KeyError):
             continue
         best = d if best is None or d > best else best

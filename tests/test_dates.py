@@ -22,3 +22,17 @@ def test_may_the_verb_is_not_a_month():
 def test_a_month_and_day_count_only_after_a_word_that_dates_an_event():
     assert latest_mentioned("conc up since 4/21", dt.date(2025, 5, 23)) == dt.date(2025, 4, 21)
     assert latest_mentioned("pain 4/10 today", dt.date(2025, 5, 23)) is None
+
+
+def test_a_change_verb_or_a_named_visit_dates_a_month_and_day():
+    ref = dt.date(2025, 10, 6)
+    assert latest_mentioned("Dr. M increased the basal 10% at her 9/8 visit for night pain", ref) == dt.date(2025, 9, 8)
+    assert latest_mentioned("2 wk f/u after IT clonidine added 5/20", ref) == dt.date(2025, 5, 20)
+    assert latest_mentioned("basal at 4/10 visit pain", ref) is None  # "at 4/10" with no her/his/the: a score may follow
+
+
+def test_a_year_that_ends_a_sentence_or_follows_a_change_word_dates_it():
+    ref = dt.date(2025, 5, 1)
+    assert latest_mentioned("Converted to ziconotide 2022. Pain 4/10", ref) == dt.date(2022, 12, 31)
+    assert latest_mentioned("IT morphine trial 2021 stopped for pruritus", ref) == dt.date(2021, 12, 31)
+    assert latest_mentioned("concentration changed to baclofen 2000.", ref) is None  # a dose, not a year
