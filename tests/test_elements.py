@@ -317,3 +317,17 @@ def test_a_dictated_pain_score_is_read_as_a_score():
     assert normalise("pain is still six out of ten").text == "pain is still 6 /10"
     assert normalise("pain 7 out of 10 at night").text == "pain 7 /10 at night"
     assert normalise("spasms two out of ten nights").text == "spasms two out of ten nights"
+
+
+def test_a_last_refill_date_field_does_not_make_the_rest_of_the_form_copied(nlp):
+    text = ("Last refill: 04/15/2025 at St. Vincent's\nExpected reservoir: 9.6 mL   Alarms: none\n"
+            "Actual residual aspirated: 7.5 mL\nInstilled: 40 mL\nNew reservoir volume entered: 40.0 mL   LRAD: 11/20/2025\n")
+    rec = audit_note(text, nlp=nlp, service_date="2025-07-22")
+    assert rec["facts"]["refill"] is True
+    assert rec["elements"]["pump_status"]["status"] == "met"
+
+
+def test_a_last_refill_header_with_values_still_marks_them_copied(nlp):
+    text = "Last refill:\nResidual 3.1 mL, instilled 20 mL, reservoir 20 mL, alarm 9/1.\nInterrogation only today, no refill."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["refill"] is False
