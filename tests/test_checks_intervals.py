@@ -105,5 +105,26 @@ def test_a_stated_last_refill_shows_a_drug_kept_past_its_stability_limit(nlp):
             "Reservoir updated 20 mL, new alarm date 2025-09-01. Morphine purchased by the practice, invoice 12.\n")
     late = audit_rows(nlp, [{"note_id": "n1", "text": text, "service_date": "2025-05-20", "billed_codes": "95990;J2274x20-JZ"}])
     assert "refill-interval-exceeds-stability" in {f["rule"] for f in late[0]["findings"]}
-    soon = audit_rows(nlp, [{"note_id": "n2", "text": text, "service_date": "2025-01-20", "billed_codes": "95990;J2274x20-JZ"}])
+    on_time = text.replace("Expected residual 9.1 mL, aspirated 9.0 mL", "Expected residual 2.6 mL, aspirated 2.5 mL")
+    soon = audit_rows(nlp, [{"note_id": "n2", "text": on_time, "service_date": "2025-01-20", "billed_codes": "95990;J2274x20-JZ"}])
     assert not {f["rule"] for f in soon[0]["findings"]} & {"refill-interval-exceeds-stability", "refill-interval-early"}
+
+
+def test_a_stated_last_refill_with_much_drug_left_is_early_by_the_residual_alone(nlp):
+    """Only the date of the last refill is known: today's fill and residual give the rate, no dose is read."""
+    text = ("Pump refill. SynchroMed II 40 mL, morphine 10 mg/mL. Last refill 06/10/2025.\n"
+            "Aspirated 34.4 mL, no alarms. Instilled 40 mL morphine 10 mg/mL.\n"
+            "Reservoir updated 40 mL, new alarm date 2025-12-01. Morphine purchased by the practice, invoice 12.\n")
+    rows = [{"note_id": "n1", "text": text, "service_date": "2025-07-15", "billed_codes": "95990;J2274x40-JZ"}]
+    early = [f for f in audit_rows(nlp, rows)[0]["findings"] if f["rule"] == "refill-interval-early"]
+    assert early and "5.6 mL used in 35 days" in early[0]["facts"]["computation"]
+    reason = text.replace("no alarms.", "no alarms. Early refill because of travel.")
+    assert "refill-interval-early" not in {f["rule"] for f in audit_rows(nlp, [{**rows[0], "text": reason}])[0]["findings"]}
+
+
+def test_a_denied_or_past_reason_word_does_not_excuse_an_early_refill(nlp):
+    text = ("Pump refill. SynchroMed II 40 mL, morphine 10 mg/mL. Last refill 06/10/2025. Failed back surgery syndrome.\n"
+            "Aspirated 34.4 mL, no alarms. Instilled 40 mL morphine 10 mg/mL. No s/sx of pocket fill.\n"
+            "Reservoir updated 40 mL, new alarm date 2025-12-01. Morphine purchased by the practice, invoice 12.\n")
+    rows = [{"note_id": "n1", "text": text, "service_date": "2025-07-15", "billed_codes": "95990;J2274x40-JZ"}]
+    assert "refill-interval-early" in {f["rule"] for f in audit_rows(nlp, rows)[0]["findings"]}

@@ -85,7 +85,7 @@ def interval_inputs(v: Visit) -> dict[str, Any]:
             zic = conc not in zconf.get("undiluted_concentrations_mcg_ml", [])
     bud = v.g.search(v.pat["bud_date"])
     bud_date = parse_date(bud.group("d"), v.service_date) if bud else None
-    reason = next((m for p in v.pat["early_reason"] for m in [v.g.search(p)] if m), None)
+    reason = next((m for p in v.pat["early_reason"] for m in v.g.finditer(p) if not v.guarded_by(m, "early_reason_guard")), None)
     ev = [v.fill["span"]] if v.fill else []
     stated = _stated_previous_refill(v)
     return {
@@ -161,6 +161,25 @@ def _capacity_text(prev: Mapping[str, Any], cap: float | None) -> str | None:
             f" / {daily:g} mL/day{how} = {cap:.0f} days")
 
 
+def _residual_capacity(cur: Mapping[str, Any], days: int) -> tuple[float, str] | None:
+    """Days the fill lasts, from what today's residual says was used since a stated last refill.
+
+    With only the date of the last refill known, its fill is taken as today's (pumps are
+    filled to the same volume) and the rate as what was used: no concentration or dose
+    is read, so a misread one cannot make a refill early."""
+    iv = tables.thresholds()["intervals"]
+    fill, left = cur.get("fill_ml") or cur.get("reservoir_ml"), cur.get("residual_actual_ml")
+    if not fill or left is None or not 0 <= left < fill:
+        return None
+    used = fill - left
+    usable = fill - iv["low_reservoir_reserve_ml"]
+    if usable <= 0:
+        return None
+    cap = days * usable / used
+    return cap, (f"{used:g} mL used in {days} days ({fill:g} mL fill - {left:g} mL residual); "
+                 f"{usable:g} mL usable lasts {cap:.0f} days at that rate")
+
+
 def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Finding]:
     iv = tables.thresholds()["intervals"]
     out: list[Finding] = []
@@ -180,11 +199,15 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
                             previous_refill=prev["date"],
                             computation=f"{cur['date']} - {prev['date']} = {days} days > {what} limit {lim:g} days"))
             out[-1]["evidence"] = ev
+    cap_text = _capacity_text(prev, cap)
+    if prev.get("stated"):  # only the date of the last refill is known: the residual tells the rate
+        got = _residual_capacity(cur, days)
+        cap, cap_text = got if got else (None, None)
     bounds = [x for x in [cap, *(lim for lim, _ in limits)] if x]
     allowed = min(bounds) if bounds else None
     if (allowed and days >= iv["min_days_considered"] and days < iv["early_factor"] * allowed and cur.get("text_read")
-            and not cur.get("early_reason") and not prev.get("stated")):
-        parts = [x for x in [_capacity_text(prev, cap), *(f"{w} stability {lim:g} days" for lim, w in limits)] if x]
+            and not cur.get("early_reason") and (cap or not prev.get("stated"))):
+        parts = [x for x in [cap_text, *(f"{w} stability {lim:g} days" for lim, w in limits)] if x]
         computation = (f"{cur['date']} - {prev['date']} = {days} days < {iv['early_factor']:g} x {allowed:.0f} = "
                        f"{iv['early_factor'] * allowed:.0f} days; allowed = shortest of: {'; '.join(parts)}; no reason documented")
         out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=iv["early_factor"],
@@ -196,9 +219,10 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
 def _stated_previous(cur: Mapping[str, Any]) -> dict[str, Any] | None:
     """The refill the note says came before, when that visit is not in the run.
 
-    Only its date is known: it can show a drug kept past its stability limit, but not
-    an early refill, which needs the earlier fill and dose (taking today's instead
-    raised false early refills on dev notes whose concentration was misread)."""
+    Only its date is known: it can show a drug kept past its stability limit, and an
+    early refill only from today's residual (`_residual_capacity`), never from a dose and
+    concentration (taking today's raised false early refills on dev notes whose
+    concentration was misread)."""
     stated = cur.get("stated_previous_refill")
     return {**cur, "date": stated, "index": -1, "stated": True} if stated and stated < cur["date"] else None
 

@@ -79,12 +79,18 @@ class Visit:
         """True when the match sits in planned/conditional wording ('will consider increasing')."""
         return self._guarded_at(m.start())
 
-    def _guarded_at(self, start: int) -> bool:
+    def _guarded_at(self, start: int, key: str = "future_guard") -> bool:
         """The same test for a match starting at `start` in the note as written."""
+        return any(g.search(self._clause_before(start)) for g in self.pat[key])
+
+    def _clause_before(self, start: int) -> str:
+        """The text of the clause before `start`, from its line start (a '~' ends a line in flattened exports)."""
         line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("~", 0, start)) + 1
-        before = self.text[line_start:start]
-        before = re.split(r"[.;]\s", before)[-1]
-        return any(g.search(before) for g in self.pat["future_guard"])
+        return re.split(r"[.;]\s", self.text[line_start:start])[-1]
+
+    def guarded_by(self, m: re.Match[str], key: str) -> bool:
+        """True when the clause before the match matches a pattern of `key` (patterns.json)."""
+        return self._guarded_at(m.start(), key)
 
     def _first(self, key: str, guard: bool = False) -> re.Match[str] | None:
         hits = [m for p in self.pat[key] for m in self.g.finditer(p) if not (guard and self._guarded(m))]
