@@ -331,3 +331,15 @@ def test_a_last_refill_header_with_values_still_marks_them_copied(nlp):
     text = "Last refill:\nResidual 3.1 mL, instilled 20 mL, reservoir 20 mL, alarm 9/1.\nInterrogation only today, no refill."
     rec = audit_note(text, nlp=nlp)
     assert rec["facts"]["refill"] is False
+
+
+def test_a_spaced_dash_ends_a_negation_before_the_change(nlp):
+    text = REFILL + "Pain still 6/10 at 2.4 mcg/day with no side effects - increase to 3.0 mcg/day."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is True
+
+
+def test_n_down_to_m_is_a_change(nlp):
+    text = REFILL + "Step 3 of 6 of her wean today: fentanyl 300 down to 260 mcg/day."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is True
