@@ -343,3 +343,16 @@ def test_n_down_to_m_is_a_change(nlp):
     text = REFILL + "Step 3 of 6 of her wean today: fentanyl 300 down to 260 mcg/day."
     rec = audit_note(text, nlp=nlp)
     assert rec["facts"]["regimen_change"] is True
+
+
+def test_common_misspellings_of_pump_words_are_read_as_the_words():
+    from auditor.normalize import normalise
+
+    got = normalise("refil done, resevoir 40, new alrm 2/3/26; refilled")
+    assert got.text == "refill done, reservoir 40, new alarm 2/3/26; refilled"
+
+
+def test_n_ml_of_the_drug_aspirated_is_the_state_before(nlp):
+    text = "Reservoir fully emptied - 4.6 mL morphine aspirated (expected 5.0). Instilled 40 mL. Reservoir 40.0 mL; new alarm 11/18/2025."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["elements"]["pump_status"]["status"] == "met"
