@@ -256,8 +256,12 @@ DATED_BEFORE_DAYS = 7  # a change dated this long before the visit happened at a
 DATE_REACH = 200  # characters of its sentence either side of a change in which a date places it
 
 
+DATED_EVENTS = ("CHANGE", "EVT_REFILL")  # events a date written beside them can place at an earlier visit
+
+
 def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, service: dt.date | None) -> None:
-    """Discount changes the note dates before this visit ("started 04/2024", "lowered in March 2025").
+    """Discount changes and refills the note dates before this visit ("started 04/2024", "lowered in
+    March 2025", "At 08/20/2025 refill the dose was increased").
 
     ConText sees words, not dates; the visit model compares the date written beside
     a change with the service date. A change said to be today is never moved.
@@ -268,7 +272,7 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
     if text is None or service is None:
         return
     for s in spans:
-        if s["label"] != "CHANGE" or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
+        if s["label"] not in DATED_EVENTS or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
             continue
         a, b = sents[s["sent"]]
         window = text[max(a, s["start"] - DATE_REACH): min(b, s["end"] + DATE_REACH)]

@@ -356,3 +356,11 @@ def test_n_ml_of_the_drug_aspirated_is_the_state_before(nlp):
     text = "Reservoir fully emptied - 4.6 mL morphine aspirated (expected 5.0). Instilled 40 mL. Reservoir 40.0 mL; new alarm 11/18/2025."
     rec = audit_note(text, nlp=nlp)
     assert rec["elements"]["pump_status"]["status"] == "met"
+
+
+def test_a_refill_dated_at_an_earlier_visit_is_not_todays(nlp):
+    text = ("At 08/20/2025 refill the dose was increased 1.0 -> 1.1 mg/day for back pain. Since then he is sleepy.\n"
+            "Interrogation: reservoir 16.9 mL. Reprogramming: daily dose reduced to 1.0 mg/day for sedation.")
+    rec = audit_note(text, nlp=nlp, service_date="2025-09-03")
+    assert rec["facts"]["refill"] is False
+    assert rec["elements"]["pump_status"]["status"] == "not_applicable"
