@@ -364,3 +364,15 @@ def test_a_refill_dated_at_an_earlier_visit_is_not_todays(nlp):
     rec = audit_note(text, nlp=nlp, service_date="2025-09-03")
     assert rec["facts"]["refill"] is False
     assert rec["elements"]["pump_status"]["status"] == "not_applicable"
+
+
+def test_an_imperative_percent_change_with_its_reason(nlp):
+    text = REFILL + "Dr. Haines evaluated pt in suite - increase 10% for nocturnal spasms."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is True
+    assert rec["elements"]["change_reason"]["status"] == "met"
+
+
+def test_a_titration_per_the_drugs_protocol_is_a_reason(nlp):
+    text = REFILL + "increased 1.2 -> 1.5 mcg/d, titration per zic protocol."
+    assert status(nlp, text, "change_reason") == "met"
