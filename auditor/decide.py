@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from auditor import rules
 
 from auditor.elements import ELEMENTS, score
-from auditor.visit import decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text
+from auditor.visit import background_line, decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text
 
 _POOR = re.compile(
     r"\b(?:no|not|worse\w*|inadequate|insufficient|poor\w*|minimal|little|partial|wearing|wears|fading|"
@@ -81,12 +81,6 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
     return not _OTHER_ACTION.search(sentence_text(pump, text, r["sent"]))
 
 
-@lru_cache(maxsize=1)
-def _background_line() -> re.Pattern[str]:
-    """resources/discount.json `background_line`: the identification, diagnosis or indication line."""
-    return rules.compile_checked(rules.discount_table()["background_line"], "resources/discount.json background_line")
-
-
 def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -> tuple[list[Span], list[Span]]:
     """Condition spans that count, and single thin mentions that do not.
 
@@ -100,7 +94,7 @@ def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -
     """
     thin = [
         c for c in cond if "corroborate" in c["flags"]
-        and _background_line().search(sentence_text(pump, text, c["sent"]))
+        and background_line().search(sentence_text(pump, text, c["sent"]))
     ]
     if thin and len(thin) == len(cond) and len({c["sent"] for c in thin}) < 2 and len({c["rule"] for c in thin}) < 2:
         return [], [{**c, "discounted_by": ["SINGLE_THIN_MENTION"]} for c in thin]

@@ -256,6 +256,30 @@ DATED_BEFORE_DAYS = 7  # a change dated this long before the visit happened at a
 DATE_REACH = 200  # characters of its sentence either side of a change in which a date places it
 
 
+@lru_cache(maxsize=1)
+def background_line() -> re.Pattern[str]:
+    """resources/discount.json `background_line`: the identification, diagnosis or indication line."""
+    return rules.compile_checked(rules.discount_table()["background_line"], "resources/discount.json background_line")
+
+
+def _background_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None) -> None:
+    """Discount changes told inside the identification, diagnosis or indication line ("52 M, T6 SCI,
+    ... IT morphine stopped for pruritus", "Why she's on Prialt: ... switched to hydromorphone"):
+    that line tells how the patient came to this therapy, not what this visit did."""
+    if text is None:
+        return
+    for s in spans:
+        if s["label"] != "CHANGE" or s["discounted_by"]:
+            continue
+        line, k = sentence_text(pump, text, s["sent"]), s["sent"]
+        while k > 0 and sentence_text(pump, text, k - 1).rstrip().endswith((";", ",")):  # split at ';', one sentence
+            k -= 1
+            line = sentence_text(pump, text, k) + line
+        if background_line().search(line) and not _NOW.search(line):
+            s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
+            s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[background line]", "start": s["start"], "end": s["start"]}]
+
+
 DATED_EVENTS = ("CHANGE", "EVT_REFILL")  # events a date written beside them can place at an earlier visit
 
 
@@ -393,6 +417,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     facts: Mapping[str, Any] = pump.get("facts") or {}
     v = Visit(spans=spans)
     _date_changes(spans, pump, text, parse_date(meta.get("service_date")))
+    _background_changes(spans, pump, text)
     _refill(v, spans, pump, text)
     _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)])
     v.supervision = live(spans, "SUPERVISION")

@@ -376,3 +376,10 @@ def test_an_imperative_percent_change_with_its_reason(nlp):
 def test_a_titration_per_the_drugs_protocol_is_a_reason(nlp):
     text = REFILL + "increased 1.2 -> 1.5 mcg/d, titration per zic protocol."
     assert status(nlp, text, "change_reason") == "met"
+
+
+def test_a_change_told_in_the_identification_or_indication_line_is_history(nlp):
+    text = ("52 M, T6 SCI, refractory neuropathic pain (failed gabapentinoids; IT morphine stopped for pruritus).\n"
+            "Why she's on Prialt: had IT morphine 2019-2022, itched all over; switched to hydromorphone, same swelling.\n"
+            + REFILL + "Pain 4/10 on the current dose. Settings unchanged.")
+    assert status(nlp, text, "change_reason", service_date="2025-10-06") == "not_applicable"
