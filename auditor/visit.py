@@ -262,6 +262,12 @@ def background_line() -> re.Pattern[str]:
     return rules.compile_checked(rules.discount_table()["background_line"], "resources/discount.json background_line")
 
 
+@lru_cache(maxsize=1)
+def change_history_line() -> re.Pattern[str]:
+    """resources/discount.json `change_history_line`: the identification or indication line."""
+    return rules.compile_checked(rules.discount_table()["change_history_line"], "resources/discount.json change_history_line")
+
+
 def _background_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None) -> None:
     """Discount changes told inside the identification, diagnosis or indication line ("52 M, T6 SCI,
     ... IT morphine stopped for pruritus", "Why she's on Prialt: ... switched to hydromorphone"):
@@ -275,7 +281,7 @@ def _background_changes(spans: list[Span], pump: Mapping[str, Any], text: str | 
         while k > 0 and sentence_text(pump, text, k - 1).rstrip().endswith((";", ",")):  # split at ';', one sentence
             k -= 1
             line = sentence_text(pump, text, k) + line
-        if background_line().search(line) and not _NOW.search(line):
+        if change_history_line().search(line) and not _NOW.search(line):
             s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
             s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[background line]", "start": s["start"], "end": s["start"]}]
 

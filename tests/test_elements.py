@@ -383,3 +383,13 @@ def test_a_change_told_in_the_identification_or_indication_line_is_history(nlp):
             "Why she's on Prialt: had IT morphine 2019-2022, itched all over; switched to hydromorphone, same swelling.\n"
             + REFILL + "Pain 4/10 on the current dose. Settings unchanged.")
     assert status(nlp, text, "change_reason", service_date="2025-10-06") == "not_applicable"
+
+
+def test_a_change_given_a_new_diagnosis_is_explained_not_history(nlp):
+    text = REFILL + "Reduced by 15% given new sleep apnea diagnosis and respiratory risk."
+    assert status(nlp, text, "change_reason") == "met"
+
+
+def test_exam_findings_in_clinic_shorthand_are_overall_condition(nlp):
+    text = REFILL + "exam: gait nl, no focal deficit. goal: walk 30 min daily."
+    assert status(nlp, text, "reassessment") == "met"
