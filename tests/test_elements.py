@@ -393,3 +393,8 @@ def test_a_change_given_a_new_diagnosis_is_explained_not_history(nlp):
 def test_exam_findings_in_clinic_shorthand_are_overall_condition(nlp):
     text = REFILL + "exam: gait nl, no focal deficit. goal: walk 30 min daily."
     assert status(nlp, text, "reassessment") == "met"
+
+
+def test_a_pre_implant_baseline_does_not_make_todays_response_history(nlp):
+    text = REFILL + "Pt reports thoracic band pain 4/10 on the pump (was 8/10 pre-implant), no sedation."
+    assert status(nlp, text, "dose_response") == "met"
