@@ -219,3 +219,26 @@ def test_the_mode_environment_variable_sets_the_default(monkeypatch):
     monkeypatch.setenv("PUMP_AUDITOR_MODE", "model")
     assert learn.default_mode() == "model"
     assert learn.resolve_mode("rules") == "rules"
+
+
+def test_a_model_reason_far_from_the_change_counts_only_from_the_anywhere_threshold(nlp):
+    """Guideline: an implied reason need not sit beside the change; the model's far sentence counts at or
+    above threshold_anywhere (chosen by `auditor train` on dev), below it the rules' placement applies."""
+    from auditor.audit import META_COLUMNS, decide_note
+    from auditor.learn.hybrid import NoteView, combine
+    from auditor.learn.train import _Sim
+
+    text = ("Basal increased from 400 to 440 mcg/day.\nPump refilled with 20 mL.\nAspirated 3 mL.\nAlarm set.\n"
+            "Her legs lock up every evening when she tries to get into bed.\n")
+    doc = nlp(text)
+    record, pump = decide_note("n", doc._.pump, {c: None for c in META_COLUMNS}, text)
+    assert record["elements"]["change_reason"]["status"] == "missing"
+    view = NoteView(pump, text)
+    far = len(view.sentences) - 1
+    names = ["change_reason"]
+    probs = {"change_reason": {far: 0.8}}
+    near_only = combine(record, view, probs, _Sim(names, {"change_reason": 0.5}, anywhere={"change_reason": 0.9}), "hybrid", {})
+    assert near_only["elements"]["change_reason"]["status"] == "missing"
+    anywhere = combine(record, view, probs, _Sim(names, {"change_reason": 0.5}, anywhere={"change_reason": 0.7}), "hybrid", {})
+    assert anywhere["elements"]["change_reason"]["status"] == "met"
+    assert any(e.get("source") == "model" for e in anywhere["elements"]["change_reason"]["evidence"])

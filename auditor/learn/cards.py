@@ -17,6 +17,17 @@ _USE = {
 }
 
 
+def _anywhere_line(entry: Mapping[str, Any]) -> str:
+    """The card line for a concept that may count anywhere in the note (Concept.anywhere), else nothing."""
+    if "threshold_anywhere" not in entry:
+        return ""
+    t = entry["threshold_anywhere"]
+    if t is None:
+        return "- **Anywhere in the note:** not used (no dev gain): a proposed sentence must sit where the rules would accept one.\n"
+    return (f"- **Anywhere in the note:** a proposed sentence at probability {t} or more counts wherever it sits (chosen on dev "
+            "like the hybrid threshold); below it, it must sit where the rules would accept one.\n")
+
+
 def card(name: str, entry: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
     cv = entry["cv"]
     data = manifest["data"]
@@ -40,7 +51,7 @@ def card(name: str, entry: Mapping[str, Any], manifest: Mapping[str, Any]) -> st
 
 - `--mode model`: decides `{name}` alone at probability {entry['threshold_model']}.
 - `--mode hybrid`: {f"proposes sentences at probability {th} or more where the rules found none (chosen on dev: the largest gain in correct decisions with no element and no phrase-bank concept worse)." if th is not None else "**not used**: on dev it gained no correct decision without making an element or a phrase-bank concept worse, so the rules decide this concept alone."}
-- ConText still discounts what the model proposes, and a rule's negation is never overruled (README, "A learned second opinion"). Held-out figures for rules, model and hybrid are in the README.
+{_anywhere_line(entry)}- ConText still discounts what the model proposes, and a rule's negation is never overruled (README, "A learned second opinion"). Held-out figures for rules, model and hybrid are in the README.
 
 ## Limits
 

@@ -21,6 +21,10 @@ class Concept:
     part: str | None = None         # evidence part within the element (reassessment)
     masked: tuple[str, ...] = ()    # the model reads a sentence without the live spans of these labels
     rival: str | None = None        # a sentence this concept's model reads as the rival concept is not proposed
+    # a model sentence at or above the manifest's `threshold_anywhere` counts wherever it sits in the note
+    # (a reason implied by a problem at the old dose need not sit beside the change: guideline, "An implied
+    # reason counts"); below it, the rules' placement applies to it as to a rule span
+    anywhere: bool = False
 
 
 CONCEPTS: tuple[Concept, ...] = (
@@ -29,7 +33,7 @@ CONCEPTS: tuple[Concept, ...] = (
     # to a bag of n-grams the change statement reads like its own reason ("increased ... mcg/day"):
     # the reason model reads what the sentence says besides the change
     # and when the rules saw no change there, a sentence the change model calls a change is not a reason
-    Concept("change_reason", "REASON", "change_reason", masked=("CHANGE",), rival="regimen_change"),
+    Concept("change_reason", "REASON", "change_reason", masked=("CHANGE",), rival="regimen_change", anywhere=True),
     Concept("dose_response", "RESPONSE", "dose_response"),
     Concept("condition", "CONDITION", "reassessment", part="condition"),
     Concept("goals", "GOALS", "reassessment", part="goals"),

@@ -172,11 +172,14 @@ def plan(record: Mapping[str, Any], pump: Mapping[str, Any], text: str, models: 
     return view, todo
 
 
-def _model_span(view: NoteView, c: Concept, i: int, p: float) -> dict[str, Any]:
+def _model_span(view: NoteView, c: Concept, i: int, p: float, anywhere: float | None = None) -> dict[str, Any]:
+    """A model sentence as a span of the concept's label; `anywhere`: the probability from which it counts
+    wherever it sits (Concept.anywhere)."""
     a, b = view.bounds(i)
     sect = next((s.get("sect") for s in view.by_sent.get(i, ()) if s.get("sect")), "")
+    flags = ["anywhere"] if c.anywhere and anywhere is not None and p >= anywhere else []
     return {"label": c.label, "rule": f"model:{c.name}", "start": a, "end": b, "text": view.text[a:b], "sect": sect,
-            "sent": i, "mods": [], "discounted_by": [], "polarity": "", "virtual": False, "flags": [],
+            "sent": i, "mods": [], "discounted_by": [], "polarity": "", "virtual": False, "flags": flags,
             "probability": round(float(p), 3)}
 
 
@@ -195,7 +198,8 @@ def combine(record: dict[str, Any], view: NoteView, probs: Mapping[str, Mapping[
         rival: Collection[int] = rivals.get(name, {}) if rivals else {}
         hits = sorted(((p, i) for i, p in by_sent.items() if p >= t and i not in rival), reverse=True)[:MAX_MODEL_EVIDENCE]
         seen[name] = bool(hits)
-        added += [_model_span(view, c, i, p) for p, i in sorted(hits, key=lambda h: h[1])]
+        far = models.setting(name, "threshold_anywhere") if mode == "hybrid" else None
+        added += [_model_span(view, c, i, p, far) for p, i in sorted(hits, key=lambda h: h[1])]
         if mode == "model":
             removed.add(c.label)
     out = record

@@ -97,10 +97,12 @@ def load_inputs(annotations: Path, reviews: Path | None) -> tuple[list[dict[str,
 class _Sim:
     """Thresholds alone, standing in for Models while the thresholds are chosen."""
 
-    def __init__(self, names: Sequence[str], hybrid: Mapping[str, float], model: Mapping[str, float] | None = None):
+    def __init__(self, names: Sequence[str], hybrid: Mapping[str, float], model: Mapping[str, float] | None = None,
+                 anywhere: Mapping[str, float] | None = None):
         self.names = list(names)
         self.hybrid = dict(hybrid)
         self.model = dict(model or {})
+        self.anywhere = dict(anywhere or {})
 
     def threshold(self, concept: str, mode: str) -> float | None:
         return (self.hybrid if mode == "hybrid" else self.model).get(concept)
@@ -109,7 +111,9 @@ class _Sim:
         return self.names.index(concept)
 
     def setting(self, concept: str, key: str) -> Any:
-        return self.model.get(concept) if key == "threshold_model" else None
+        if key == "threshold_model":
+            return self.model.get(concept)
+        return self.anywhere.get(concept) if key == "threshold_anywhere" else None
 
 
 def _correct(doc: Doc, rec: dict[str, Any]) -> dict[str, int]:
@@ -200,6 +204,33 @@ def choose_thresholds(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str]
             chosen[c] = best[1]
         log(f"  {c:<20} hybrid threshold {best[1] if best else '-':<5} dev gain {best[0] if best else 0:+d}"
             + ("" if best else "  (left out of the hybrid: no safe gain on dev)"))
+    return chosen, report
+
+
+def choose_anywhere(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], log: Callable[[str], None],
+                    planned: Planned, hybrid_t: Mapping[str, float], model_t: Mapping[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Per concept that may count anywhere (Concept.anywhere) and is in the hybrid, the probability from
+    which its sentence counts wherever it sits: the same rule as the hybrid threshold (largest dev gain over
+    the chosen hybrid, nothing worse, middle of ties); none when nothing gains."""
+    base = simulate(docs, oof, _Sim(names, hybrid_t, model_t), "hybrid", planned)
+    chosen: dict[str, float] = {}
+    report: dict[str, Any] = {}
+    for c in names:
+        if not BY_NAME[c].anywhere or c not in hybrid_t:
+            continue
+        rows: list[_GridRow] = []
+        for t in (t for t in T_GRID if t >= hybrid_t[c]):
+            got = simulate(docs, oof, _Sim(names, hybrid_t, model_t, {c: t}), "hybrid", planned)
+            delta = {k: got[k] - base[k] for k in base if got[k] != base[k]}
+            rows.append({"threshold": t, "gain": sum(delta.values()), "worse": sorted(k for k, v in delta.items() if v < 0)})
+        safe = [r for r in rows if not r["worse"] and r["gain"] >= MIN_GAIN]
+        top = max((r["gain"] for r in safe), default=0)
+        tied = [r["threshold"] for r in safe if r["gain"] == top]
+        pick = tied[len(tied) // 2] if tied else None
+        report[c] = {"grid": rows, "threshold": pick, "gain": top}
+        if pick is not None:
+            chosen[c] = pick
+        log(f"  {c:<20} anywhere from {pick if pick is not None else '-':<5} dev gain {top:+d}")
     return chosen, report
 
 
@@ -326,9 +357,11 @@ def train(annotations: str | Path = "annotations", out: str | Path | None = None
     if choose:
         log("choosing hybrid thresholds on dev (out-of-fold probabilities):")
         chosen, choice = choose_thresholds(docs, oof, names, log, planned, {n: figures[n]["threshold_model"] for n in names})
+        anywhere, anywhere_choice = choose_anywhere(docs, oof, names, log, planned, chosen,
+                                                    {n: figures[n]["threshold_model"] for n in names})
     else:
-        chosen, choice = {n: 0.5 for n in names}, {}
-    final_sim = _Sim(names, chosen, {n: figures[n]["threshold_model"] for n in names})
+        chosen, choice, anywhere, anywhere_choice = {n: 0.5 for n in names}, {}, {}, {}
+    final_sim = _Sim(names, chosen, {n: figures[n]["threshold_model"] for n in names}, anywhere)
     dev_figures = {m: simulate(docs, oof, final_sim if m != "rules" else _Sim(names, {}), "hybrid" if m == "rules" else m, planned)
                    for m in ("rules", "hybrid", "model")}
 
@@ -351,6 +384,9 @@ def train(annotations: str | Path = "annotations", out: str | Path | None = None
             "threshold_hybrid": chosen.get(name), "threshold_model": figures[name]["threshold_model"],
             "cv": figures[name], "hybrid_choice": choice.get(name),
         }
+        if BY_NAME[name].anywhere:
+            manifest["concepts"][name]["threshold_anywhere"] = anywhere.get(name)
+            manifest["concepts"][name]["anywhere_choice"] = anywhere_choice.get(name)
     (out / store.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     from auditor.learn.cards import write_cards
 
