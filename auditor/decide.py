@@ -6,10 +6,8 @@ touches spaCy, so decisions are cheap to test and identical in every engine.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any, Mapping
 
-from auditor import rules
 
 from auditor.elements import ELEMENTS, score
 from auditor.visit import background_line, decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text
