@@ -148,3 +148,21 @@ def test_waste_said_in_plain_words_documents_the_jw_line(audit):
             "16 mL left in the second ampule thrown out, Donna LPN witnessed.\n")
     assert "drug-jw-waste-undocumented" not in _rules(audit(text, "95991;J2274x24-JZ;J2274x16-JW"))
     assert "drug-jw-waste-undocumented" in _rules(audit(text.replace(" thrown out", ""), "95991;J2274x24-JZ;J2274x16-JW"))
+
+
+@pytest.mark.parametrize("line", [
+    "40 mL of preservative-free morphine 10 mg/mL (Infumorph, 2 x 20 mL ampules, lot 4D117A, exp 09/2026) instilled.",
+    "Infumorph 10 mg/mL 20 mL x2 ampules - full, 40 mL (400 mg) instilled.",
+])
+def test_the_fill_is_not_the_size_of_the_ampules_it_came_in(audit, line):
+    text = ("Pump refill, SynchroMed II 40 mL, morphine 10 mg/mL, 4 mg/day. Residual aspirated 6.9 mL.\n" + line +
+            "\nReservoir 40 mL. Drug purchased by practice, invoice 12. Settings unchanged.\n")
+    assert "drug-units-mismatch" not in _rules(audit(text, "95990;J2274x40-JZ"))
+    assert "drug-units-mismatch" in _rules(audit(text, "95990;J2274x20-JZ"))
+
+
+def test_the_expected_volume_before_refill_is_not_the_fill(audit):
+    text = ("Expected reservoir volume before refill: 29.5 mL; no alarms\nResidual aspirated: 29.0 mL\n"
+            "Instilled: 40 mL (Infumorph 25 mg/mL 20 mL ampules x2, fully used)\nReservoir updated to 40.0 mL. "
+            "Purchased by practice, invoice 9. Settings unchanged.\n")
+    assert "drug-units-mismatch" not in _rules(audit(text, "95990;J2274x100-JZ"))
