@@ -166,3 +166,14 @@ def test_the_expected_volume_before_refill_is_not_the_fill(audit):
             "Instilled: 40 mL (Infumorph 25 mg/mL 20 mL ampules x2, fully used)\nReservoir updated to 40.0 mL. "
             "Purchased by practice, invoice 9. Settings unchanged.\n")
     assert "drug-units-mismatch" not in _rules(audit(text, "95990;J2274x100-JZ"))
+
+
+@pytest.mark.parametrize("why", [
+    "(He's on Prialt because morphine and hydromorphone in the pump both made him swell and itch.)",
+    "Why she's on Prialt: IT morphine, legs swelled; hydromorphone, not much relief.",
+])
+def test_a_ziconotide_indication_in_plain_words_is_documented(audit, why):
+    text = ZIC_DILUTED.replace("Indication: refractory to IT morphine (pruritus) and oral opioids.", why)
+    assert "ziconotide-indication-missing" not in _rules(audit(text, "95991;J2278x100-JZ"))
+    bare = ZIC_DILUTED.replace("Indication: refractory to IT morphine (pruritus) and oral opioids.", "")
+    assert "ziconotide-indication-missing" in _rules(audit(bare, "95991;J2278x100-JZ"))
