@@ -177,3 +177,18 @@ def test_a_ziconotide_indication_in_plain_words_is_documented(audit, why):
     assert "ziconotide-indication-missing" not in _rules(audit(text, "95991;J2278x100-JZ"))
     bare = ZIC_DILUTED.replace("Indication: refractory to IT morphine (pruritus) and oral opioids.", "")
     assert "ziconotide-indication-missing" in _rules(audit(bare, "95991;J2278x100-JZ"))
+
+
+def test_drug_withdrawn_from_the_vial_is_not_the_residual(audit):
+    text = ("Prialt 100 mcg/mL 5 mL vial. Withdrew 2.0 mL (200 mcg) and diluted with 18 mL PF NS = 20 mL at 10 mcg/mL.\n"
+            "Refractory to IT morphine. Expected reservoir 6.6 mL; no alarms. Residual withdrawn 6.3 mL.\n"
+            "Refilled 20 mL ziconotide 10 mcg/mL. Purchased by practice, invoice 7. Settings unchanged.\n")
+    assert "residual-discrepancy-unexplained" not in _rules(audit(text, "95991;J2278x200-JW"))
+
+
+def test_a_gap_within_the_pumps_stated_accuracy_is_explained(audit):
+    text = ("SynchroMed II 20 mL. Residual aspirated 3.2 mL (expected 4.6 mL). Instilled 20 mL morphine 10 mg/mL.\n"
+            "1.4 mL is within the labeled SynchroMed II volume accuracy. Purchased by practice, invoice 3.\n")
+    assert "residual-discrepancy-unexplained" not in _rules(audit(text, "95991;J2274x20-JZ"))
+    bare = text.replace("1.4 mL is within the labeled SynchroMed II volume accuracy. ", "")
+    assert "residual-discrepancy-unexplained" in _rules(audit(bare, "95991;J2274x20-JZ"))
