@@ -398,3 +398,13 @@ def test_exam_findings_in_clinic_shorthand_are_overall_condition(nlp):
 def test_a_pre_implant_baseline_does_not_make_todays_response_history(nlp):
     text = REFILL + "Pt reports thoracic band pain 4/10 on the pump (was 8/10 pre-implant), no sedation."
     assert status(nlp, text, "dose_response") == "met"
+
+
+def test_reservoir_should_be_n_ml_is_the_expected_volume_not_a_plan(nlp):
+    text = "Reservoir should be 4.3 mL, withdrew 4.1 mL, no alarms. Filled 20 mL. Alarm date March 21."
+    assert status(nlp, text, "pump_status") == "met"
+
+
+def test_reservoir_full_at_n_ml_is_the_state_after(nlp):
+    text = "Expected residual about 9 mL, aspirated 8.6 mL. Filled with 30 mL, reservoir now full at 30 mL."
+    assert status(nlp, text, "pump_status") == "met"
