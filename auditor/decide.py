@@ -89,7 +89,12 @@ def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -
     mentions disagreed with the gold. Anywhere else, or beside a second finding, it
     counts. (Requiring a second finding everywhere gained a little more on the dev
     notes but lost 40 phrase-bank fragments that are whole assessments on their own.)
+    A rule flagged `generic` ("no new issues", "denies new complaints") never counts alone:
+    three writers of the dev gold each called such a note's condition missing.
     """
+    if cond and all("generic" in c["flags"] for c in cond):
+        # "no new issues", "denies new complaints" and nothing else: a pleasantry, not an assessment
+        return [], [{**c, "discounted_by": ["GENERIC_MENTION_ALONE"]} for c in cond]
     thin = [
         c for c in cond if "corroborate" in c["flags"]
         and background_line().search(sentence_text(pump, text, c["sent"]))

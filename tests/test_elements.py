@@ -408,3 +408,10 @@ def test_reservoir_should_be_n_ml_is_the_expected_volume_not_a_plan(nlp):
 def test_reservoir_full_at_n_ml_is_the_state_after(nlp):
     text = "Expected residual about 9 mL, aspirated 8.6 mL. Filled with 30 mL, reservoir now full at 30 mL."
     assert status(nlp, text, "pump_status") == "met"
+
+
+def test_no_new_issues_alone_is_not_an_assessment_of_overall_condition(nlp):
+    text = REFILL + "Back pain controlled, 2/10, on the pump; no drowsiness. No new issues today. Goals: stay home with family."
+    assert status(nlp, text, "reassessment") == "partial"
+    text = REFILL + "No new issues today; no new weakness or numbness. Goals: stay home with family."
+    assert status(nlp, text, "reassessment") == "met"
