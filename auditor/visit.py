@@ -256,6 +256,14 @@ DATED_BEFORE_DAYS = 7  # a change dated this long before the visit happened at a
 DATE_REACH = 200  # characters of its sentence either side of a change in which a date places it
 
 
+def _clause_start(sents: list[list[int]], text: str, k: int) -> int:
+    """The first of the sentences that end in ';' or ',' just before sentence k: the splitter cuts
+    "At last visit (10/31/2024) pain was worse; dose was increased ..." in two, the writer wrote one."""
+    while k > 0 and text[sents[k - 1][0]:sents[k - 1][1]].rstrip().endswith((";", ",")):
+        k -= 1
+    return k
+
+
 @lru_cache(maxsize=1)
 def background_line() -> re.Pattern[str]:
     """resources/discount.json `background_line`: the identification, diagnosis or indication line."""
@@ -277,10 +285,8 @@ def _background_changes(spans: list[Span], pump: Mapping[str, Any], text: str | 
     for s in spans:
         if s["label"] != "CHANGE" or s["discounted_by"]:
             continue
-        line, k = sentence_text(pump, text, s["sent"]), s["sent"]
-        while k > 0 and sentence_text(pump, text, k - 1).rstrip().endswith((";", ",")):  # split at ';', one sentence
-            k -= 1
-            line = sentence_text(pump, text, k) + line
+        sents = pump.get("sentences") or []
+        line = text[sents[_clause_start(sents, text, s["sent"])][0]:sents[s["sent"]][1]] if 0 <= s["sent"] < len(sents) else ""
         if change_history_line().search(line) and not _NOW.search(line):
             s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
             s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[background line]", "start": s["start"], "end": s["start"]}]
@@ -304,7 +310,7 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
     for s in spans:
         if s["label"] not in DATED_EVENTS or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
             continue
-        a, b = sents[s["sent"]]
+        a, b = sents[_clause_start(sents, text, s["sent"])][0], sents[s["sent"]][1]
         window = text[max(a, s["start"] - DATE_REACH): min(b, s["end"] + DATE_REACH)]
         if _NOW.search(window):
             continue

@@ -415,3 +415,14 @@ def test_no_new_issues_alone_is_not_an_assessment_of_overall_condition(nlp):
     assert status(nlp, text, "reassessment") == "partial"
     text = REFILL + "No new issues today; no new weakness or numbness. Goals: stay home with family."
     assert status(nlp, text, "reassessment") == "met"
+
+
+def test_a_date_before_a_semicolon_dates_the_change_after_it(nlp):
+    text = (REFILL + "Interval history: At last visit (10/31/2024) pt reported more evening pain; daily dose was "
+            "increased from 4.0 to 4.4 mg/day (+10%). Since then pain settled. No change today.")
+    assert status(nlp, text, "change_reason", service_date="2025-01-14") == "not_applicable"
+
+
+def test_neck_rotation_is_not_an_opioid_rotation(nlp):
+    text = REFILL + "Neck: ROM mildly limited rotation, no radicular sx. Settings unchanged."
+    assert status(nlp, text, "change_reason") == "not_applicable"
