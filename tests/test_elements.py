@@ -426,3 +426,13 @@ def test_a_date_before_a_semicolon_dates_the_change_after_it(nlp):
 def test_neck_rotation_is_not_an_opioid_rotation(nlp):
     text = REFILL + "Neck: ROM mildly limited rotation, no radicular sx. Settings unchanged."
     assert status(nlp, text, "change_reason") == "not_applicable"
+
+
+@pytest.mark.parametrize("line,changed", [
+    ("Reprogrammed to multiple-rate program: 0700-2100 at 380 mcg/day; 2100-0700 at 520 mcg/day.", True),
+    ("PTC changed 0.15mg, lockout 3h, max 4/d. basal same.", True),
+    ("Constipation improved since PEG increased to 17 g daily by PCP. Rate unchanged.", False),
+])
+def test_programs_the_prometra_controller_and_oral_doses(nlp, line, changed):
+    rec = audit_note(REFILL + line, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is changed
