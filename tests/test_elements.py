@@ -436,3 +436,16 @@ def test_neck_rotation_is_not_an_opioid_rotation(nlp):
 def test_programs_the_prometra_controller_and_oral_doses(nlp, line, changed):
     rec = audit_note(REFILL + line, nlp=nlp)
     assert rec["facts"]["regimen_change"] is changed
+
+
+def test_switching_to_a_stronger_concentration_to_space_refills_is_a_change_with_its_reason(nlp):
+    text = REFILL + "The 500 mcg/mL fill lasts only 3 wks; switching to 2000 mcg/mL so refills can be spaced to every 3 months."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is True
+    assert rec["elements"]["change_reason"]["status"] == "met"
+
+
+def test_a_stated_reason_for_todays_decrease_counts_anywhere(nlp):
+    text = (REFILL + "Decreased ITB 150 -> 135 mcg/day.\nPT to continue.\nHome safety reviewed.\n"
+            "Goal: walk without falls. Not met (2 falls) - reason for today's decrease.")
+    assert status(nlp, text, "change_reason") == "met"
