@@ -192,3 +192,13 @@ def test_a_gap_within_the_pumps_stated_accuracy_is_explained(audit):
     assert "residual-discrepancy-unexplained" not in _rules(audit(text, "95991;J2274x20-JZ"))
     bare = text.replace("1.4 mL is within the labeled SynchroMed II volume accuracy. ", "")
     assert "residual-discrepancy-unexplained" in _rules(audit(bare, "95991;J2274x20-JZ"))
+
+
+@pytest.mark.parametrize("plan", [
+    "New L foot drop, absent ankle jerk; MRI L-spine and pelvis w/wo contrast ordered.",
+    "Stage 2 pressure injury R ischium: off-loading, hydrocolloid dressing; seating clinic (PT/KT) consult.",
+])
+def test_modifier_25_with_a_separate_problem_worked_up_is_separate(audit, plan):
+    base = ("Ziconotide hallucinations at 4.8 mcg/day, pump reprogrammed 4.8 -> 3.6 mcg/day for the side effect. "
+            "Pump SynchroMed II, reservoir 12.9 mL, no alarms. No refill today.\n")
+    assert "em25-not-separate" not in _rules(audit(base + plan + "\n", "62368;99214-25"))
