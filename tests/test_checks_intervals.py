@@ -128,3 +128,23 @@ def test_a_denied_or_past_reason_word_does_not_excuse_an_early_refill(nlp):
             "Reservoir updated 40 mL, new alarm date 2025-12-01. Morphine purchased by the practice, invoice 12.\n")
     rows = [{"note_id": "n1", "text": text, "service_date": "2025-07-15", "billed_codes": "95990;J2274x40-JZ"}]
     assert "refill-interval-early" in {f["rule"] for f in audit_rows(nlp, rows)[0]["findings"]}
+
+
+def test_a_stability_limit_alone_never_makes_a_refill_early(nlp):
+    """Without the fill's rate or a residual nothing says the fill would have lasted: stability is a maximum."""
+    first = ("Pump refill. SynchroMed II 40 mL, morphine 20 mg/mL. Filled 35 mL. Reservoir 35 mL.\n"
+             "Morphine purchased by the practice, invoice 1.\n")
+    second = "Pump refill. SynchroMed II 40 mL, morphine 20 mg/mL. Withdrew 7.2 mL. Purchased by the practice, invoice 2.\n"
+    rows = [{"note_id": "a", "text": first, "patient_id": "P", "service_date": "2024-02-06", "billed_codes": "95990;J2274x70-JZ"},
+            {"note_id": "b", "text": second, "patient_id": "P", "service_date": "2024-04-02", "billed_codes": "95990"}]
+    assert "refill-interval-early" not in {f["rule"] for f in audit_rows(nlp, rows)[1]["findings"]}
+
+
+def test_with_no_rate_known_a_refill_with_most_of_the_last_fill_left_is_early(nlp):
+    first = "Pump refill. SynchroMed II 40 mL, morphine. Instilled 40 mL. Reservoir 40 mL. Purchased by the practice, invoice 1.\n"
+    second = ("Pump refill. SynchroMed II 40 mL, morphine. Aspirated 35.4 mL. Instilled 40 mL. Reservoir 40 mL. "
+              "Purchased by the practice, invoice 2.\n")
+    rows = [{"note_id": "a", "text": first, "patient_id": "P", "service_date": "2025-03-04", "billed_codes": "95990;J2274x40-JZ"},
+            {"note_id": "b", "text": second, "patient_id": "P", "service_date": "2025-03-26", "billed_codes": "95990;J2274x40-JZ"}]
+    early = [f for f in audit_rows(nlp, rows)[1]["findings"] if f["rule"] == "refill-interval-early"]
+    assert early and "4.6 mL used in 22 days" in early[0]["facts"]["computation"]

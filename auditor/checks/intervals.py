@@ -161,14 +161,16 @@ def _capacity_text(prev: Mapping[str, Any], cap: float | None) -> str | None:
             f" / {daily:g} mL/day{how} = {cap:.0f} days")
 
 
-def _residual_capacity(cur: Mapping[str, Any], days: int) -> tuple[float, str] | None:
-    """Days the fill lasts, from what today's residual says was used since a stated last refill.
+def _residual_capacity(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> tuple[float, str] | None:
+    """Days the last fill lasts, from what today's residual says was used since it.
 
-    With only the date of the last refill known, its fill is taken as today's (pumps are
-    filled to the same volume) and the rate as what was used: no concentration or dose
-    is read, so a misread one cannot make a refill early."""
+    For when the rate is unknown: the earlier visit gave no dose and concentration, or only
+    its date is known (a stated last refill, whose fill is taken as today's: pumps are
+    filled to the same volume). No concentration or dose is read, so a misread one cannot
+    make a refill early."""
     iv = tables.thresholds()["intervals"]
-    fill, left = cur.get("fill_ml") or cur.get("reservoir_ml"), cur.get("residual_actual_ml")
+    src = cur if prev.get("stated") else prev
+    fill, left = src.get("fill_ml") or src.get("reservoir_ml"), cur.get("residual_actual_ml")
     if not fill or left is None or not 0 <= left < fill:
         return None
     used = fill - left
@@ -200,17 +202,21 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
                             computation=f"{cur['date']} - {prev['date']} = {days} days > {what} limit {lim:g} days"))
             out[-1]["evidence"] = ev
     cap_text = _capacity_text(prev, cap)
-    if prev.get("stated"):  # only the date of the last refill is known: the residual tells the rate
-        got = _residual_capacity(cur, days)
+    factor = iv["early_factor"]
+    if prev.get("stated") or cap is None:  # the rate is unknown: today's residual tells what was used
+        got = _residual_capacity(prev, cur, days)
         cap, cap_text = got if got else (None, None)
+        factor = iv["residual_early_factor"]
     bounds = [x for x in [cap, *(lim for lim, _ in limits)] if x]
     allowed = min(bounds) if bounds else None
-    if (allowed and days >= iv["min_days_considered"] and days < iv["early_factor"] * allowed and cur.get("text_read")
-            and not cur.get("early_reason") and (cap or not prev.get("stated"))):
+    # a stability limit is the longest a fill may stay, not how long it lasts: without the fill's
+    # capacity no refill is judged early
+    if (cap and allowed and days >= iv["min_days_considered"] and days < factor * allowed and cur.get("text_read")
+            and not cur.get("early_reason")):
         parts = [x for x in [cap_text, *(f"{w} stability {lim:g} days" for lim, w in limits)] if x]
-        computation = (f"{cur['date']} - {prev['date']} = {days} days < {iv['early_factor']:g} x {allowed:.0f} = "
-                       f"{iv['early_factor'] * allowed:.0f} days; allowed = shortest of: {'; '.join(parts)}; no reason documented")
-        out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=iv["early_factor"],
+        computation = (f"{cur['date']} - {prev['date']} = {days} days < {factor:g} x {allowed:.0f} = "
+                       f"{factor * allowed:.0f} days; allowed = shortest of: {'; '.join(parts)}; no reason documented")
+        out.append(make("refill-interval-early", "", [], interval_days=days, expected_days=int(allowed), factor=factor,
                         previous_refill=prev["date"], computation=computation))
         out[-1]["evidence"] = ev
     return out
