@@ -449,3 +449,10 @@ def test_a_stated_reason_for_todays_decrease_counts_anywhere(nlp):
     text = (REFILL + "Decreased ITB 150 -> 135 mcg/day.\nPT to continue.\nHome safety reviewed.\n"
             "Goal: walk without falls. Not met (2 falls) - reason for today's decrease.")
     assert status(nlp, text, "change_reason") == "met"
+
+
+def test_a_drug_new_at_a_dose_is_a_change(nlp):
+    text = REFILL + "reprog: morphine stays 6.0mg/d, clonidine new 15mcg/d, for neuropathic leg pain."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is True
+    assert rec["elements"]["change_reason"]["status"] == "met"
