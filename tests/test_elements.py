@@ -456,3 +456,19 @@ def test_a_drug_new_at_a_dose_is_a_change(nlp):
     rec = audit_note(text, nlp=nlp)
     assert rec["facts"]["regimen_change"] is True
     assert rec["elements"]["change_reason"]["status"] == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "Hips stable on XR 6/2025.",
+    "No ED visits or hospitalizations since last refill.",
+    "Paracentesis q2wk now (last 9/3, 3 L).",
+    "He is walking his dog 20 min every day.",
+    "5x sit-to-stand 22 sec (18 in March).",
+    "Oncology: on enzalutamide, PSA rising.",
+])
+def test_overall_condition_in_the_words_of_specialty_clinics(nlp, line):
+    assert status(nlp, REFILL + line + " Goals: stay at home.", "reassessment") == "met"
+
+
+def test_a_goal_of_care_for_the_patients_state(nlp):
+    assert status(nlp, REFILL + "Restaging CT 3/20 showed new liver mets. We want her awake when the family comes.", "reassessment") == "met"
