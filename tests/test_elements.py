@@ -472,3 +472,8 @@ def test_overall_condition_in_the_words_of_specialty_clinics(nlp, line):
 
 def test_a_goal_of_care_for_the_patients_state(nlp):
     assert status(nlp, REFILL + "Restaging CT 3/20 showed new liver mets. We want her awake when the family comes.", "reassessment") == "met"
+
+
+def test_later_in_the_day_is_a_time_of_day_not_a_plan(nlp):
+    text = REFILL + "Reports mornings still hard, pain 6/10 on waking, 4/10 later in day on current settings."
+    assert status(nlp, text, "dose_response") == "met"
