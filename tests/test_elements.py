@@ -477,3 +477,15 @@ def test_a_goal_of_care_for_the_patients_state(nlp):
 def test_later_in_the_day_is_a_time_of_day_not_a_plan(nlp):
     text = REFILL + "Reports mornings still hard, pain 6/10 on waking, 4/10 later in day on current settings."
     assert status(nlp, text, "dose_response") == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "Switched from HM to morphine owing to the shortage of preservative-free hydromorphone.",
+    "Drug switched after insurer stopped covering Prialt.",
+    "Rate decreased as he is now on hospice and wants to be more alert with family.",
+    "To support her goal of standing transfers, we went up on the baclofen by 7%.",
+    "Changed to simple continuous as periodic mode caused afternoon rebound spasms.",
+])
+def test_supply_coverage_wishes_and_goals_are_reasons_beside_the_change(nlp, line):
+    text = "Pump refilled with 20 mL. Daily dose increased from 400 to 440 mcg/day. " + line
+    assert status(nlp, text, "change_reason") == "met"
