@@ -489,3 +489,16 @@ def test_later_in_the_day_is_a_time_of_day_not_a_plan(nlp):
 def test_supply_coverage_wishes_and_goals_are_reasons_beside_the_change(nlp, line):
     text = "Pump refilled with 20 mL. Daily dose increased from 400 to 440 mcg/day. " + line
     assert status(nlp, text, "change_reason") == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "Daughter's goal is to lose weight before her knee surgery.",
+    "Will discuss treatment goals at next MD visit.",
+    "Goal setting deferred, pt fatigued.",
+])
+def test_a_relatives_goal_or_a_goal_talk_still_to_come_is_not_a_goal(nlp, line):
+    assert status(nlp, REFILL + "Walking 2 blocks with cane. " + line, "reassessment") == "partial"
+
+
+def test_a_relatives_goal_for_the_patient_is_a_goal(nlp):
+    assert status(nlp, REFILL + "Walking 2 blocks with cane. Mom's goal for him is sitting through a school day.", "reassessment") == "met"

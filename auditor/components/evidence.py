@@ -39,6 +39,15 @@ class _Discounts:
         neg = table.get("inline_negation") or {}
         self.inline_negation = re.compile(neg["pattern"], re.I) if neg.get("pattern") else None
         self.inline_negation_categories = frozenset(neg.get("categories", []))
+        self.recategorise = [(r["from"], r["to"], frozenset(r["categories"]), re.compile(r["pattern"], re.I))
+                             for r in table.get("recategorise", [])]
+
+    def category_of(self, category: str, label: str, text: str, at: int) -> str:
+        """A modifier's category for a target of `label`, after `recategorise` (the modifier starts at `at`)."""
+        for src, dst, labels, pat in self.recategorise:
+            if category == src and label in labels and pat.match(text, at):
+                return dst
+        return category
 
     def discounting(self, category: str, mods: list[str], future_ok: bool, virtual: bool = False) -> list[str]:
         active = self.by_category.get(category, self.default)
@@ -86,7 +95,7 @@ def pump_evidence(doc: Doc) -> Doc:
     for span in doc.spans.get(SPAN_GROUP, []):
         rule = span._.target_rule
         meta = (rule.metadata or {}) if rule is not None else {}
-        mods = []
+        mods: list[dict[str, Any]] = []
         sent = bisect_right(sent_starts, span.start) - 1
         for m in span._.modifiers:
             ms, me = m.modifier_span
@@ -99,7 +108,8 @@ def pump_evidence(doc: Doc) -> Doc:
                 colon = text.find(":", span.start_char, mspan.start_char)
                 if colon >= 0 and "\n" not in text[span.start_char:mspan.start_char]:
                     continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
-            mods.append({"cat": m.category, "text": mspan.text, "start": mspan.start_char, "end": mspan.end_char})
+            cat = disc.category_of(m.category, span.label_, text, mspan.start_char)
+            mods.append({"cat": cat, "text": mspan.text, "start": mspan.start_char, "end": mspan.end_char})
         idx = bisect_right(sec_starts, span.start) - 1
         sect = sec_cats[idx] if idx >= 0 else ""
         mod_cats = [m["cat"] for m in mods]
