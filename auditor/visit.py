@@ -292,6 +292,25 @@ def _background_changes(spans: list[Span], pump: Mapping[str, Any], text: str | 
             s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[background line]", "start": s["start"], "end": s["start"]}]
 
 
+SINCE_REACH = 40  # characters before a change in which 'since' makes it an earlier change
+
+
+def _since_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None) -> None:
+    """Discount a change told right after 'since' ("word-finding better since decrease to 3.0
+    mcg/day"): an earlier change whose effect the note describes (resources/visit.json since_change).
+    ConText cannot: the response rule holds 'since' and medspaCy drops a modifier inside a target."""
+    if text is None:
+        return
+    sents = pump.get("sentences") or []
+    for s in spans:
+        if s["label"] != "CHANGE" or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
+            continue
+        a = sents[s["sent"]][0]
+        if _printouts().since.search(text[max(a, s["start"] - SINCE_REACH):s["start"]]):
+            s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
+            s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[since the change]", "start": s["start"], "end": s["start"]}]
+
+
 DATED_EVENTS = ("CHANGE", "EVT_REFILL")  # events a date written beside them can place at an earlier visit
 
 
@@ -328,6 +347,7 @@ class _Printouts:
         self.row = rules.compile_checked(cfg["regimen_row"], "resources/visit.json regimen_row", 0)
         self.pair = rules.compile_checked(cfg["before_after_lines"], "resources/visit.json before_after_lines", 0)
         self.same = rules.compile_checked(cfg["same_words"], "resources/visit.json same_words", 0)
+        self.since = rules.compile_checked(cfg["since_change"], "resources/visit.json since_change")
         self.regimen_words = rules.compile_checked(cfg["regimen_words"], "resources/visit.json regimen_words", 0)
 
 
@@ -430,6 +450,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     v = Visit(spans=spans)
     _date_changes(spans, pump, text, parse_date(meta.get("service_date")))
     _background_changes(spans, pump, text)
+    _since_changes(spans, pump, text)
     _refill(v, spans, pump, text)
     _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)])
     v.supervision = live(spans, "SUPERVISION")

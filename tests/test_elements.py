@@ -502,3 +502,13 @@ def test_a_relatives_goal_or_a_goal_talk_still_to_come_is_not_a_goal(nlp, line):
 
 def test_a_relatives_goal_for_the_patient_is_a_goal(nlp):
     assert status(nlp, REFILL + "Walking 2 blocks with cane. Mom's goal for him is sitting through a school day.", "reassessment") == "met"
+
+
+def test_a_change_after_since_is_an_earlier_change_whose_effect_is_told(nlp):
+    text = (REFILL + "S: word-finding much better since decrease to 3.0 mcg/day; pain 4/10, acceptable.\nNo changes.")
+    assert status(nlp, text, "change_reason") == "not_applicable"
+
+
+def test_a_month_name_is_not_the_start_of_a_word(nlp):
+    text = REFILL + "Pain marked improvement since the decrease; dose decreased 10% today for sedation."
+    assert status(nlp, text, "change_reason") == "met"
