@@ -46,3 +46,11 @@ def test_phrase_banks_carry_a_fixed_split():
         for it in read_jsonl(bank):
             assert it["split"] == split_of(it["id"], "phrasebank")
             assert it["concept"] and isinstance(it["expected"], bool)
+
+
+def test_agreement_reads_a_second_annotator_who_wrote_labels_in_the_gold_format():
+    from auditor.evaluation.agreement import annotator_agreement
+
+    res = annotator_agreement(str(ROOT / "gold.jsonl"), str(ROOT / "iaa" / "second_annotator_w16_w23.jsonl"))
+    assert res["all"]["n"] == 6 * 40
+    assert res["all"]["agreement"] == 1.0

@@ -30,7 +30,8 @@ def cohen_kappa(pairs: list[tuple[str, str]]) -> float | None:
 def annotator_agreement(gold_path: str | Path, second_path: str | Path) -> dict[str, Any]:
     """Per element and over all: notes, share of equal statuses, kappa (`auditor evaluate agreement`).
 
-    The second file holds {"note_id", "labels": {element: status}} per note.
+    The second file holds {"note_id", "labels": {element: status}} per note; a label may also be
+    written as the gold writes it ({element: {"status": ..., "evidence": [...]}}).
     """
     gold = {n["note_id"]: n["labels"] for n in read_jsonl(gold_path)}
     pairs: dict[str, list[tuple[str, str]]] = {e: [] for e in ELEMENTS}
@@ -41,7 +42,8 @@ def annotator_agreement(gold_path: str | Path, second_path: str | Path) -> dict[
             raise ValueError(f"{second_path}: note {row['note_id']!r} needs a status for each of {', '.join(ELEMENTS)}")
         labels = gold[row["note_id"]]
         for e in ELEMENTS:
-            pairs[e].append((labels[e]["status"], row["labels"][e]))
+            second = row["labels"][e]
+            pairs[e].append((labels[e]["status"], second["status"] if isinstance(second, dict) else second))
     out: dict[str, Any] = {}
     for e, ps in pairs.items():
         out[e] = {"n": len(ps), "agreement": round(sum(a == b for a, b in ps) / len(ps), 3), "kappa": _r(cohen_kappa(ps))}
