@@ -264,16 +264,25 @@ def _clause_start(sents: list[list[int]], text: str, k: int) -> int:
     return k
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def _discount_pattern(key: str) -> re.Pattern[str]:
+    return rules.compile_checked(rules.discount_table()[key], f"resources/discount.json {key}")
+
+
 def background_line() -> re.Pattern[str]:
     """resources/discount.json `background_line`: the identification, diagnosis or indication line."""
-    return rules.compile_checked(rules.discount_table()["background_line"], "resources/discount.json background_line")
+    return _discount_pattern("background_line")
 
 
-@lru_cache(maxsize=1)
 def change_history_line() -> re.Pattern[str]:
     """resources/discount.json `change_history_line`: the identification or indication line."""
-    return rules.compile_checked(rules.discount_table()["change_history_line"], "resources/discount.json change_history_line")
+    return _discount_pattern("change_history_line")
+
+
+def _as_history(s: Span, why: str) -> None:
+    """Discount a change or refill the visit model places before this visit, saying why to the reviewer."""
+    s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
+    s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": why, "start": s["start"], "end": s["start"]}]
 
 
 def _background_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None) -> None:
@@ -288,8 +297,7 @@ def _background_changes(spans: list[Span], pump: Mapping[str, Any], text: str | 
         sents = pump.get("sentences") or []
         line = text[sents[_clause_start(sents, text, s["sent"])][0]:sents[s["sent"]][1]] if 0 <= s["sent"] < len(sents) else ""
         if change_history_line().search(line) and not _NOW.search(line):
-            s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
-            s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[background line]", "start": s["start"], "end": s["start"]}]
+            _as_history(s, "[background line]")
 
 
 SINCE_REACH = 40  # characters before a change in which 'since' makes it an earlier change
@@ -307,8 +315,7 @@ def _since_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None)
             continue
         a = sents[s["sent"]][0]
         if _printouts().since.search(text[max(a, s["start"] - SINCE_REACH):s["start"]]):
-            s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
-            s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[since the change]", "start": s["start"], "end": s["start"]}]
+            _as_history(s, "[since the change]")
 
 
 DATED_EVENTS = ("CHANGE", "EVT_REFILL")  # events a date written beside them can place at an earlier visit
@@ -335,8 +342,7 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
             continue
         when = latest_mentioned(window, service)
         if when is not None and (service - when).days > DATED_BEFORE_DAYS:
-            s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
-            s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": "[dated before this visit]", "start": s["start"], "end": s["start"]}]
+            _as_history(s, "[dated before this visit]")
 
 
 class _Printouts:
