@@ -6,9 +6,11 @@ touches spaCy, so decisions are cheap to test and identical in every engine.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Mapping
 
 
+from auditor import rules
 from auditor.elements import ELEMENTS, score
 from auditor.visit import background_line, decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text
 
@@ -71,12 +73,34 @@ def _is_poor(s: Span) -> bool:
 
 
 def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text: str | None) -> bool:
-    """A reason counts in the change's sentence, or a neighbouring one that is about nothing else."""
-    if "anywhere" in r["flags"] or r["sent"] in change_sents:
+    """A reason counts in the change's sentence, or a neighbouring one that is about nothing else.
+
+    A rule flagged `far` names a clinical problem on its own ("not controlled", "pt is sedated",
+    "on national backorder", a wean protocol): the story may tell it paragraphs from the change
+    (HPI, then the plan), so it counts anywhere in the note, if it is asserted (no modifier that
+    would discount a finding: "no sedation", "watch for withdrawal") and its sentence is about
+    no other action. A connector ("because of", "so he can") explains only what is beside it."""
+    if "anywhere" in r["flags"]:
         return True
-    if not any(0 < abs(r["sent"] - s) <= REASON_REACH for s in change_sents):
+    if "far" in r["flags"] and _qualified(r):
+        return False
+    if r["sent"] in change_sents:
+        return True
+    if "far" not in r["flags"] and not any(0 < abs(r["sent"] - s) <= REASON_REACH for s in change_sents):
         return False
     return not _OTHER_ACTION.search(sentence_text(pump, text, r["sent"]))
+
+
+def _qualified(s: Span) -> bool:
+    """Is the span under a modifier (discount.json `far_reason`) cued outside its own words?
+    ("no sedation", "watch for withdrawal"; not the "not" of "not controlled")"""
+    cats = _far_reason_discounts()
+    return any(m["cat"] in cats and not (s["start"] <= m["start"] < s["end"]) for m in s.get("mods") or ())
+
+
+@lru_cache(maxsize=1)
+def _far_reason_discounts() -> frozenset[str]:
+    return frozenset(rules.discount_table().get("far_reason", ()))
 
 
 def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -> tuple[list[Span], list[Span]]:
