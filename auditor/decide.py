@@ -69,7 +69,13 @@ def _is_poor(s: Span) -> bool:
     if pol == "score":
         m = _SCORE.search(s["text"])
         return m is not None and int(m.group(2) or m.group(1)) >= POOR_PAIN_SCORE
-    return pol == "poor" or (pol == "any" and bool(_POOR.search(s["text"])))
+    return pol == "poor" or (pol == "any" and bool(_POOR.search(s["text"])) and not _no_side_effect().search(s["text"]))
+
+
+@lru_cache(maxsize=1)
+def _no_side_effect() -> re.Pattern[str]:
+    """"not sedated", "no itching": the "not" of a side effect that is absent is good news, not poor relief."""
+    return rules.compile_checked(r"\b(?:no|not|denies|without|w/o)\s+(?:\w+\s+){0,2}?{SIDEFX}\b", "decide._no_side_effect")
 
 
 def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text: str | None) -> bool:

@@ -535,3 +535,10 @@ def test_a_connector_far_from_the_change_explains_only_what_is_beside_it(nlp):
             "Pump interrogated, no alarms, reservoir 6.1 mL.\nMedications reviewed, no changes to oral meds.\n"
             "Reprogrammed: daily dose increased 3.0 -> 3.3 mg/day.")
     assert status(nlp, text, "change_reason") == "missing"
+
+
+def test_an_absent_side_effect_is_not_poor_relief_that_explains_a_change(nlp):
+    text = ("Pt is not sedated and is sleeping well.\nExam: gait steady, no new deficits.\n"
+            "Pump interrogated, no alarms, reservoir 6.1 mL.\nMedications reviewed, no changes to oral meds.\n"
+            "Reprogrammed: daily dose increased 3.0 -> 3.3 mg/day.")
+    assert status(nlp, text, "change_reason") == "missing"
