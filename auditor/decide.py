@@ -117,7 +117,9 @@ def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -
     ("52 M, T6 SCI ... failed oral opioids", "Dx: pain after T-spine fracture"), it is
     background, not an assessment of overall condition: on the dev notes such lone
     mentions disagreed with the gold. Anywhere else, or beside a second finding, it
-    counts. (Requiring a second finding everywhere gained a little more on the dev
+    counts. Inside a sentence about the pump's response ("spasms under control, mainly with the bowel
+    program") such a lone mention is part of the response, not an assessment of its own.
+    (Requiring a second finding everywhere gained a little more on the dev
     notes but lost 40 phrase-bank fragments that are whole assessments on their own.)
     A rule flagged `generic` ("no new issues", "denies new complaints") never counts alone:
     three writers of the dev gold each called such a note's condition missing.
@@ -125,9 +127,11 @@ def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -
     if cond and all("generic" in c["flags"] for c in cond):
         # "no new issues", "denies new complaints" and nothing else: a pleasantry, not an assessment
         return [], [{**c, "discounted_by": ["GENERIC_MENTION_ALONE"]} for c in cond]
+    responses = live(pump.get("spans") or [], "RESPONSE")
     thin = [
         c for c in cond if "corroborate" in c["flags"]
-        and background_line().search(sentence_text(pump, text, c["sent"]))
+        and (any(r["sent"] == c["sent"] and not overlaps(r, c) for r in responses)
+             or background_line().search(sentence_text(pump, text, c["sent"])))
     ]
     if thin and len(thin) == len(cond) and len({c["sent"] for c in thin}) < 2 and len({c["rule"] for c in thin}) < 2:
         return [], [{**c, "discounted_by": ["SINGLE_THIN_MENTION"]} for c in thin]

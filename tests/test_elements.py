@@ -542,3 +542,32 @@ def test_an_absent_side_effect_is_not_poor_relief_that_explains_a_change(nlp):
             "Pump interrogated, no alarms, reservoir 6.1 mL.\nMedications reviewed, no changes to oral meds.\n"
             "Reprogrammed: daily dose increased 3.0 -> 3.3 mg/day.")
     assert status(nlp, text, "change_reason") == "missing"
+
+
+def test_a_lot_number_is_not_a_lab_value(nlp):
+    text = REFILL + "Drug: fentanyl 500 mcg/mL, Cedar Ridge Outsourcing, lot CR2405-230."
+    assert status(nlp, text, "reassessment") == "missing"
+
+
+@pytest.mark.parametrize("goal", [
+    "She is tolerating it and is not yet near the goals Dr. Marsh set with her (a 20-minute walk).",
+    "Goal reviewed: no ER visits and keep part-time job - both met.",
+])
+def test_progress_toward_a_goal_is_a_goal_even_when_it_says_not_or_no(nlp, goal):
+    rec = audit_note(REFILL + goal, nlp=nlp)
+    assert any(e.get("part") == "goals" for e in rec["elements"]["reassessment"]["evidence"])
+
+
+def test_goals_said_not_discussed_are_not_goals(nlp):
+    rec = audit_note(REFILL + "Goals not discussed today. No goals documented.", nlp=nlp)
+    assert not any(e.get("part") == "goals" for e in rec["elements"]["reassessment"]["evidence"])
+
+
+def test_a_lone_bowel_remark_inside_the_pump_response_is_not_overall_condition(nlp):
+    text = REFILL + "Spasms well controlled on the pump, flaring only around his bowel program."
+    assert status(nlp, text, "reassessment") == "missing"
+
+
+def test_an_illness_in_the_here_for_refill_line_is_background(nlp):
+    text = "Pt (stroke 2019, R hemiparesis) here for routine refill, no changes to dose.\n" + REFILL
+    assert status(nlp, text, "reassessment") == "missing"

@@ -105,7 +105,7 @@ def pump_evidence(doc: Doc) -> Doc:
                 continue
             mspan = doc[ms:me]
             if m.category == "NEGATED_EXISTENCE" and span.label_ in disc.negation_in_content:
-                colon = text.find(":", span.start_char, mspan.start_char)
+                colon = text.find(":", span.start_char, mspan.start_char + 1)  # the cue may start at the colon (": no")
                 if colon >= 0 and "\n" not in text[span.start_char:mspan.start_char]:
                     continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
             cat = disc.category_of(m.category, span.label_, text, mspan.start_char)
