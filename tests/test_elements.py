@@ -571,3 +571,17 @@ def test_a_lone_bowel_remark_inside_the_pump_response_is_not_overall_condition(n
 def test_an_illness_in_the_here_for_refill_line_is_background(nlp):
     text = "Pt (stroke 2019, R hemiparesis) here for routine refill, no changes to dose.\n" + REFILL
     assert status(nlp, text, "reassessment") == "missing"
+
+
+@pytest.mark.parametrize("supply", [
+    "Instilled 40 mL morphine 10 mg/mL supplied by hospice pharmacy (Rx 7712044).",
+    "Refilled 40 mL baclofen 2000 mcg/mL (Apex Specialty, billed by Apex).",
+    "Filled 20 mL baclofen 500 mcg/mL (Apex, delivered to facility, Apex bills).",
+    "Drug under the hospice benefit; hospice pays for the drug.",
+])
+def test_drug_from_a_hospice_or_a_pharmacy_that_bills_is_outside_supply(nlp, supply):
+    assert status(nlp, REFILL + supply, "drug_cost") == "not_applicable"
+
+
+def test_the_clinic_billing_medicare_is_not_an_outside_supply(nlp):
+    assert status(nlp, REFILL + "Drug from Cedar Compounding Pharmacy; the clinic bills Medicare.", "drug_cost") == "missing"
