@@ -18,7 +18,10 @@ _MENTION = re.compile(
     r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated|added|stopped|switched|changed|increased|decreased|lowered|raised"
     r"|at\s+(?:the|her|his|their)(?=\s+\d{1,2}/\d{1,2}\s+(?:visit|refill|appointment|appt|clinic)))\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9])"
     r"|\b(?:in|at\s+(?:the|her|his|their)|since|during|back\s+in)\s+(?P<om>january|february|march|april|june|july|august|"
-    r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|(?-i:May))\.?(?!\s*\d|[a-z]))"
+    r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|(?-i:May))\.?(?!\s*\d|[a-z])"
+    r"|\b(?:the|her|his|their|that)\s+(?P<am>january|february|march|april|june|july|august|september|october|november|december|(?-i:May))"
+    r"\s+(?=(?:\w+\s+){0,2}?(?:increase|decrease|reduction|change|adjustment|titration|bump|wean|taper|switch|conversion"
+    r"|reprogramming|refill|visit|appointment)\b))"
     r"(?![\d/])(?!\s*(?:mcg|mg|ml|cc|%|units?|micrograms?|milligrams?)\b)",
     re.I,
 )
@@ -99,7 +102,7 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
     past visit) or after a word that dates an event ("since 4/21", "on 2/3", "as of 3/1"),
     and is placed on or before `ref`, the service date; "10/16" alone may be a pain score
     or a future appointment and is ignored. A month alone ("at the February visit", "back in
-    March") is the last such month that began on or before `ref`, counted by its last day.
+    March", "the July rate reduction") is the last such month that began on or before `ref`, counted by its last day.
 
     Why the latest: "started 04/2024", "stopped (2019-2023)" and "lowered in March 2025"
     place an event by its end; the visit model compares it with the service date.
@@ -125,8 +128,8 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
                 if got is None:
                     continue
                 d = got
-            elif m["om"]:
-                month = _MONTHS[m["om"][:3].lower()]
+            elif m["om"] or m["am"]:
+                month = _MONTHS[(m["om"] or m["am"])[:3].lower()]
                 got = _before(ref, month, 1)  # the month's latest start on or before `ref`
                 if got is None:
                     continue

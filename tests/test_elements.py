@@ -585,3 +585,19 @@ def test_drug_from_a_hospice_or_a_pharmacy_that_bills_is_outside_supply(nlp, sup
 
 def test_the_clinic_billing_medicare_is_not_an_outside_supply(nlp):
     assert status(nlp, REFILL + "Drug from Cedar Compounding Pharmacy; the clinic bills Medicare.", "drug_cost") == "missing"
+
+
+@pytest.mark.parametrize("history", [
+    "The leg heaviness went away within a few days of the July rate reduction.",
+    "Pump check, 4 weeks after clonidine added.",
+])
+def test_a_change_told_by_its_month_or_the_time_since_it_is_history(nlp, history):
+    text = history + "\nInterrogation: reservoir 12.2 mL, no alarms. No change to the prescription."
+    rec = audit_note(text, nlp=nlp, service_date="2025-08-26")
+    assert rec["facts"]["regimen_change"] is False
+
+
+def test_a_patients_wish_to_cut_back_is_not_a_change_made(nlp):
+    text = "Interrogation: no alarms. She wants to cut back PTM use; goal walk 20 min/day. Continue same settings."
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is False
