@@ -601,3 +601,25 @@ def test_a_patients_wish_to_cut_back_is_not_a_change_made(nlp):
     text = "Interrogation: no alarms. She wants to cut back PTM use; goal walk 20 min/day. Continue same settings."
     rec = audit_note(text, nlp=nlp)
     assert rec["facts"]["regimen_change"] is False
+
+
+@pytest.mark.parametrize("problem", [
+    "Over the holidays the pain has crept back, 7/10 by late afternoon.",
+    "Analgesia has slipped over the past two months at 2.4 mg/day.",
+])
+def test_a_worsening_told_in_the_history_is_the_reason_for_a_later_change(nlp, problem):
+    text = (problem + "\nExam: gait steady, no new deficits.\nPump interrogated, no alarms, reservoir 6.1 mL.\n"
+            "Plan: daily dose increased 2.4 -> 2.7 mg/day.")
+    assert status(nlp, text, "change_reason") == "met"
+
+
+def test_a_problem_before_a_dash_explains_the_change_after_it(nlp):
+    text = "A/P: opioid sedation with falls - decrease basal 5.00 -> 4.25 mg/day (-15%)."
+    assert status(nlp, text, "change_reason") == "met"
+
+
+def test_a_symptom_said_not_to_be_worse_is_no_reason(nlp):
+    text = ('Spasms "manageable," no increased tone at night.\nExam: gait steady.\nPump interrogated, no alarms.\n'
+            "Per the titration protocol order: daily dose increased 450 -> 495 mcg/day.")
+    rec = audit_note(text, nlp=nlp)
+    assert not any(e["rule"] == "reason-problem-worse" for e in rec["elements"]["change_reason"]["evidence"])
