@@ -97,6 +97,17 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
     return not _OTHER_ACTION.search(sentence_text(pump, text, r["sent"]))
 
 
+_INTERVAL = re.compile(r"\b(?:(?:over|in|during|for)\s+the\s+(?:last|past)\s+(?:\w+\s+){0,2}?(?:days?|weeks?|months?|wks?|mos?)|(?:since|from)\s+(?:the\s+)?(?:last|previous|prior)\s+(?:visit|refill|appointment)|lately|recently|last\s+(?:week|month))\b", re.I)
+
+
+def _interval_problems(spans: list[Span]) -> list[Span]:
+    """Far problems discounted only as history by an interval phrase ("over the last month ... more
+    scissoring"): the interval since the last visit is where a change's reason lives."""
+    return [s for s in spans if s["label"] == "REASON" and "far" in s["flags"] and s["discounted_by"]
+            and set(s["discounted_by"]) == {"HISTORICAL"}
+            and all(_INTERVAL.search(m["text"]) for m in s.get("mods") or () if m["cat"] == "HISTORICAL")]
+
+
 def _qualified(s: Span) -> bool:
     """Is the span under a modifier (discount.json `far_reason`) cued outside its own words?
     ("no sedation", "watch for withdrawal"; not the "not" of "not controlled")"""
@@ -169,7 +180,7 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
         els["change_reason"] = _result("not_applicable", discounted=discounted(spans, "CHANGE"))
     else:
         change_sents = {c["sent"] for c in changes}
-        reasons = [r for r in live(spans, "REASON") if _reason_near(r, change_sents, pump, text)]
+        reasons = [r for r in live(spans, "REASON") + _interval_problems(spans) if _reason_near(r, change_sents, pump, text)]
         implied = [s for s in resp if _is_poor(s)]
         ev = [_ev(s) for s in _merge(reasons + implied)]
         ev_change = [_ev(s) for s in _merge(changes)][:2]

@@ -623,3 +623,10 @@ def test_a_symptom_said_not_to_be_worse_is_no_reason(nlp):
             "Per the titration protocol order: daily dose increased 450 -> 495 mcg/day.")
     rec = audit_note(text, nlp=nlp)
     assert not any(e["rule"] == "reason-problem-worse" for e in rec["elements"]["change_reason"]["evidence"])
+
+
+def test_a_worsening_over_the_last_month_is_the_interval_not_old_history(nlp):
+    text = ("Over the last month both of them have noticed more scissoring when she stands.\n"
+            "Exam: MAS hip adductors 3.\nInterrogation: reservoir 5.2 mL, no alarms.\n"
+            "We talked through her goals.\nDose increased 150 -> 180 mcg/day (+20%).")
+    assert status(nlp, text, "change_reason") == "met"
