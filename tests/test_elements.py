@@ -630,3 +630,13 @@ def test_a_worsening_over_the_last_month_is_the_interval_not_old_history(nlp):
             "Exam: MAS hip adductors 3.\nInterrogation: reservoir 5.2 mL, no alarms.\n"
             "We talked through her goals.\nDose increased 150 -> 180 mcg/day (+20%).")
     assert status(nlp, text, "change_reason") == "met"
+
+
+def test_walking_with_a_device_inside_the_pump_response_is_not_overall_condition(nlp):
+    text = REFILL + "Pt denies complaints, spasms well controlled, walking with AFOs."
+    assert status(nlp, text, "reassessment") == "missing"
+
+
+def test_walking_with_a_device_on_its_own_line_is_functional_status(nlp):
+    text = REFILL + "Walking w/ AFOs + rollator around house."
+    assert status(nlp, text, "reassessment") == "partial"
