@@ -640,3 +640,16 @@ def test_walking_with_a_device_inside_the_pump_response_is_not_overall_condition
 def test_walking_with_a_device_on_its_own_line_is_functional_status(nlp):
     text = REFILL + "Walking w/ AFOs + rollator around house."
     assert status(nlp, text, "reassessment") == "partial"
+
+
+@pytest.mark.parametrize("line", [
+    "Pt report: pain 5/10, stable with the pump, no leg numbness or weakness.",
+    "Interval History\nPatient reports the increase helped: afternoon pain down from 7/10 to 4/10.",
+    "FBSS, stable on IT morphine.",
+])
+def test_thin_lines_that_are_about_the_pump_are_not_overall_condition(nlp, line):
+    assert status(nlp, REFILL + line, "reassessment") == "missing"
+
+
+def test_a_physical_therapy_visit_is_other_care_reviewed(nlp):
+    assert status(nlp, REFILL + "PT eval last week: gait training twice weekly.", "reassessment") == "partial"
