@@ -1,6 +1,8 @@
 """Structured facts read from note text (auditor/components/facts.py)."""
 from __future__ import annotations
 
+import pytest
+
 from auditor.components.facts import extract_facts, role_of
 
 
@@ -71,3 +73,14 @@ def test_a_cosignature_names_the_supervisor_and_an_inline_signoff_the_author():
 def test_a_physician_called_in_to_do_the_refill_performed_it():
     text = "I stuck twice, no return. Got Dr. Osborne, he did the refill on the first try.\nLisa Gayheart RN\n"
     assert extract_facts(text)["performer_role"] == "MD"
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Codman 3000 constant-flow pump, 50 mL (non-programmable; dose changes by concentration only).", "constant_flow"),
+    ("Codman 3000 pump since 2009; family again declined conversion to a programmable pump.", "constant_flow"),
+    ("Codman MedStream programmable pump, 40 mL.", "programmable"),
+    ("Pump: constant flow, 30 mL reservoir.", "constant_flow"),
+    ("SynchroMed II 40 mL.", "programmable"),
+])
+def test_the_named_pump_model_decides_the_pump_type(text, kind):
+    assert extract_facts(text)["pump_type"] == kind

@@ -49,6 +49,7 @@ class _Patterns:
         self.wasted = c(r"\b(?:wasted|discarded|waste|wastage)\b\s*(?:of\s+|amount\s*)?[:=]?\s*(?P<val>{NUM})\s*(?P<unit>ml|mg|mcg)\b|(?P<val2>{NUM})\s*(?P<unit2>ml|mg|mcg)\s+(?:\w+\s+){0,2}(?:wasted|discarded)\b")
         self.invoice = c(r"\b(?:invoice|inv\.?|p\.?o\.?|purchase\s+order)\s*(?:#|no\.?|number|num\.?)?\s*[:=]?\s*#?\s*(?P<ref>[a-z]{0,5}-?\d[\w-]*)")
         self.pump_kind = {kind: c(r"\b(?:" + "|".join(pats) + r")") for kind, pats in vocab["pumps"].items()}
+        self.pump_word = {kind: c(r"\b(?:" + "|".join(pats) + r")") for kind, pats in vocab.get("pump_words", {}).items()}
         self.pump_model = c(r"\b(?:synchro-?med(?:\s*(?:ii|2|el))?(?:\s*\(?8637-?(?:20|40)\)?)?|8637-(?:20|40)|prometra(?:\s*(?:ii|2))?(?:\s*\d{2}\s*ml)?|codman(?:\s*3000)?|medstream|iso-?med)\b")
         self.compounded = c(r"\b(?:" + "|".join(vocab["compounded_words"]) + r")\b")
         self.role_words: list[tuple[str, re.Pattern[str]]] = [
@@ -66,7 +67,7 @@ class _Patterns:
         self.gate = pattern_gate(flatten_patterns([
             self.drug_conc, self.conc_drug, self.drug_name, self.daily_dose, self.from_to, self.rate, self.expected,
             self.actual, self.instilled, self.reservoir, self.alarm, self.next_refill, self.wasted, self.invoice,
-            self.pump_kind, self.pump_model, self.compounded, self.performer, self.supervisor,
+            self.pump_kind, self.pump_word, self.pump_model, self.compounded, self.performer, self.supervisor,
         ]))
 
 
@@ -172,7 +173,7 @@ def extract_facts(text: str) -> dict[str, Any]:
     model = g.search(p.pump_model)
     if model:
         facts["pump_model"] = model.group(0)
-    kinds = [k for k, pat in p.pump_kind.items() if g.search(pat)]
+    kinds = [k for k, pat in p.pump_kind.items() if g.search(pat)] or [k for k, pat in p.pump_word.items() if g.search(pat)]
     facts["pump_type"] = kinds[0] if len(kinds) == 1 else ("programmable" if "programmable" in kinds else None)
     facts.update(_performer(text, g))
     sup = g.search(p.supervisor)
