@@ -202,3 +202,21 @@ def test_modifier_25_with_a_separate_problem_worked_up_is_separate(audit, plan):
     base = ("Ziconotide hallucinations at 4.8 mcg/day, pump reprogrammed 4.8 -> 3.6 mcg/day for the side effect. "
             "Pump SynchroMed II, reservoir 12.9 mL, no alarms. No refill today.\n")
     assert "em25-not-separate" not in _rules(audit(base + plan + "\n", "62368;99214-25"))
+
+
+@pytest.mark.parametrize("reading", [
+    "Programmer says 6.0 mL should be left. Withdrew 2.9 mL.",
+    "Reservoir per pump 6.0 mL. Aspirated 2.9 mL.",
+    "reservoir (expected) = 6.0 mL; alarms = none. Residual aspirated 2.9 mL.",
+    "resid 2.9ml exp 6.0ml ?? dr aware.",
+])
+def test_the_expected_residual_is_read_in_the_programmers_words(audit, reading):
+    text = f"SynchroMed II 40 mL. {reading}\nRefilled 40 mL morphine 10 mg/mL. Purchased by practice, invoice 3.\n"
+    assert "residual-discrepancy-unexplained" in _rules(audit(text, "95991;J2274x400-JZ"))
+
+
+def test_a_short_fill_at_the_last_refill_explains_the_gap(audit):
+    text = ("SynchroMed II 20 mL. Programmer expected reservoir 8.2 mL. Aspirated 5.6 mL.\n"
+            "Reviewed last refill record: only 17.5 mL instilled (second ampule cracked).\n"
+            "Refilled 20 mL morphine 10 mg/mL. Purchased by practice, invoice 3.\n")
+    assert "residual-discrepancy-unexplained" not in _rules(audit(text, "95991;J2274x200-JZ"))
