@@ -77,10 +77,18 @@ def _day(word: str) -> int | None:
 
 
 def past_date(value: str, ref: dt.date | None) -> dt.date | None:
-    """A date written about the past ("last refill 9/26"): with no year, the latest such day on or before `ref`."""
+    """A date written about the past ("last refill 9/26", "May 14, 2025"): with no year, the latest such day on or before `ref`."""
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value.strip())
     if m:
         return _before(ref, int(m[1]), int(m[2]))
+    m = re.fullmatch(r"([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?", value.strip(), re.I)
+    if m and m[1].lower() in _MONTHS:
+        if not m[3]:
+            return _before(ref, _MONTHS[m[1].lower()], int(m[2]))
+        try:
+            return dt.date(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+        except ValueError:
+            return None
     return parse_date(value, None)
 
 

@@ -148,3 +148,25 @@ def test_with_no_rate_known_a_refill_with_most_of_the_last_fill_left_is_early(nl
             {"note_id": "b", "text": second, "patient_id": "P", "service_date": "2025-03-26", "billed_codes": "95990;J2274x40-JZ"}]
     early = [f for f in audit_rows(nlp, rows)[1]["findings"] if f["rule"] == "refill-interval-early"]
     assert early and "4.6 mL used in 22 days" in early[0]["facts"]["computation"]
+
+
+def test_a_last_refill_date_written_with_the_month_name_is_read(nlp):
+    text = ("Pump refill. SynchroMed II 20 mL, morphine 25 mg/mL, 3.5 mg/day. Last refill in this clinic was May 14, 2025.\n"
+            "Expected residual 2.0 mL, aspirated 1.7 mL, no alarms. Instilled 20 mL morphine 25 mg/mL.\n"
+            "Reservoir updated 20 mL. Morphine purchased by the practice, invoice 12.\n")
+    late = audit_rows(nlp, [{"note_id": "n1", "text": text, "service_date": "2025-09-22", "billed_codes": "95991;J2274x50-JZ"}])
+    assert "refill-interval-exceeds-stability" in {f["rule"] for f in late[0]["findings"]}
+
+
+def test_a_reprogramming_between_two_refills_sets_the_dose_the_next_refill_starts_from(nlp):
+    zic = dict(drug="ziconotide", conc="25 mcg/mL", volume=20, pump="SynchroMed II 20 mL")
+    reprogram = ("ZICONOTIDE FOLLOW-UP\nProvider: Alan Reyes, MD\nPump: SynchroMed II 20 mL, ziconotide 25 mcg/mL.\n"
+                 "Hallucinations since the last increase. Reprogrammed: daily dose decreased 2.4 -> 2.0 mcg/day.\n"
+                 "Refractory to IT morphine. Alan Reyes, MD")
+    rows = [
+        row("z1", "Z", "2025-05-06", refill_note(**zic, dose="2.4 mcg/day", extra="Refractory to IT morphine."), "95991;J2278x500-JZ"),
+        row("z2", "Z", "2025-06-10", reprogram, "62368"),
+        row("z3", "Z", "2025-08-04", refill_note(**zic, dose="2.0 mcg/day", extra="Refractory to IT morphine."), "95991;J2278x500-JZ"),
+    ]
+    found = {r["note_id"]: {f["rule"] for f in r["findings"]} for r in audit_rows(nlp, rows)}
+    assert "refill-interval-exceeds-stability" in found["z3"]  # 90 days > 84 (undiluted ziconotide)

@@ -123,16 +123,20 @@ def _inputs(visit: Mapping[str, Any]) -> dict[str, Any]:
     return got
 
 
-def _linked(prev: Mapping[str, Any], cur: Mapping[str, Any]) -> bool:
+def _linked(prev: Mapping[str, Any], cur: Mapping[str, Any], left_by: Mapping[str, Any] | None = None) -> bool:
     """Same pump series with nothing missing in between: same primary drug, no conflicting reservoir size,
-    and today's starting dose is the dose the previous visit left (ids can collide, runs can be partial)."""
+    and today's starting dose is the dose the pump was left at (ids can collide, runs can be partial).
+
+    `left_by`: the latest visit of any kind before today (a reprogramming between two refills sets the
+    dose today starts from); by default the previous refill itself."""
     if not prev["primary_drug"] or prev["primary_drug"] != cur["primary_drug"]:
         return False
     for key in ("reservoir_ml", "pump_type"):
         a, b = prev.get(key), cur.get(key)
         if a and b and a != b:
             return False
-    left, found = prev.get("daily_dose_mcg"), cur.get("dose_before_mcg")
+    last = left_by if left_by is not None and left_by.get("primary_drug") == cur["primary_drug"] else prev
+    left, found = last.get("daily_dose_mcg"), cur.get("dose_before_mcg")
     return not (left and found and abs(left - found) > 0.05 * left)
 
 
@@ -244,8 +248,8 @@ def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> 
     conf = tables.thresholds()
     by_patient: dict[str, list[dict[str, Any]]] = {}
     for index, summary in summaries:
-        if not summary or not summary.get("refill"):
-            continue
+        if not summary or not (summary.get("refill") or summary.get("daily_dose_mcg")):
+            continue  # a visit without a refill still counts for the dose it left the pump at
         pid, date = summary.get("patient_id"), parse_date(summary.get("service_date"))
         if (pid is None or pid == "") and summary.get("stated_previous_refill"):
             pid = f"\x00note {index}"  # no patient id: the note's own stated last refill is its only pair
@@ -258,10 +262,13 @@ def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> 
     for rows in by_patient.values():
         rows.sort(key=lambda r: (r["date"], r["index"]))
         for j, cur in enumerate(rows):
+            if not cur.get("refill"):
+                continue
             if (j == 0 and not cur.get("stated_previous_refill")) or (conf.get("require_claim") and cur.get("has_claim") is False):
                 continue
-            # the latest earlier visit of the same pump series (another series under a colliding id is skipped)
-            prev = next((p for p in reversed(rows[:j]) if _linked(p, cur)), None) or _stated_previous(cur)
+            # the latest earlier refill of the same pump series (another series under a colliding id is skipped)
+            left_by = next((p for p in reversed(rows[:j]) if p["date"] < cur["date"]), None)
+            prev = next((p for p in reversed(rows[:j]) if p.get("refill") and _linked(p, cur, left_by)), None) or _stated_previous(cur)
             if prev is None:
                 continue
             days = (dt.date.fromisoformat(cur["date"]) - dt.date.fromisoformat(prev["date"])).days

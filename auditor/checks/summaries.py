@@ -53,10 +53,14 @@ def summary_of_record(record: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def needs_intervals(summary: Mapping[str, Any] | None) -> bool:
-    """Only refills on a known date, of a known patient or with a stated last refill, take part
-    (the rest need not be kept in memory)."""
-    return bool(summary and summary.get("refill") and summary.get("service_date")
-                and (summary.get("patient_id") or summary.get("stated_previous_refill")))
+    """Refills on a known date, of a known patient or with a stated last refill, take part; so do a
+    known patient's visits without a refill that state a daily dose (a reprogramming between two
+    refills sets the dose the next refill starts from). The rest need not be kept in memory."""
+    if not (summary and summary.get("service_date")):
+        return False
+    if summary.get("refill"):
+        return bool(summary.get("patient_id") or summary.get("stated_previous_refill"))
+    return bool(summary.get("patient_id") and summary.get("daily_dose_mcg"))
 
 
 def interval_summaries(records: Iterable[Mapping[str, Any]], start: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
