@@ -15,7 +15,7 @@ _MENTION = re.compile(
     r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed"
     r"|converted|rotated|trial(?:ed)?|weaned|tapered|increased|decreased|lowered|raised)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\)"
     r"|(?P<y5>200[5-9]|20[1-3]\d)(?=\s*(?:[.;]\s|[.;]?$))"
-    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated|added|stopped|switched|changed|increased|decreased|lowered|raised"
+    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated|added|stopped|switched|changed|increased|decreased|lowered|raised|refilled"
     r"|at\s+(?:the|her|his|their)(?=\s+\d{1,2}/\d{1,2}\s+(?:visit|refill|appointment|appt|clinic)))\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9])"
     r"|\b(?:in|at\s+(?:the|her|his|their)|since|during|back\s+in)\s+(?P<om>january|february|march|april|june|july|august|"
     r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|(?-i:May))\.?(?!\s*\d|[a-z])"

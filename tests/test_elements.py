@@ -653,3 +653,12 @@ def test_thin_lines_that_are_about_the_pump_are_not_overall_condition(nlp, line)
 
 def test_a_physical_therapy_visit_is_other_care_reviewed(nlp):
     assert status(nlp, REFILL + "PT eval last week: gait training twice weekly.", "reassessment") == "partial"
+
+
+def test_a_refill_dated_days_before_the_visit_and_a_refill_due_are_not_todays_refill(nlp):
+    text = ("Refilled 11/18. Mom called 11/25: night spasms are back.\nPrometra II interrogated: res 17.6 mL, no alarms.\n"
+            "Increased to 200 mcg/day (+11%) for the nocturnal spasms. No refill today.")
+    assert audit_note(text, nlp=nlp, service_date="2025-12-02")["facts"]["refill"] is False
+    text = ("Pump alarm. Interrogation: reservoir 2.1 mL, low reservoir alarm active.\n"
+            "Refill was due 12/12 - shipment delayed by weather. Refill scheduled 12/17 8:30.")
+    assert audit_note(text, nlp=nlp, service_date="2025-12-16")["facts"]["refill"] is False
