@@ -109,6 +109,12 @@ def context_terminators() -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=None)
+def context_defaults_off() -> frozenset[str]:
+    """context_rules.json `default_rules_off`: literals of medspaCy's default rules the pipeline leaves out."""
+    return frozenset(load_json("context_rules.json").get("default_rules_off") or ())
+
+
+@lru_cache(maxsize=None)
 def section_rules() -> tuple[dict[str, Any], ...]:
     rules = load_json("section_rules.json").get("section_rules", [])
     for i, rule in enumerate(rules):

@@ -662,3 +662,22 @@ def test_a_refill_dated_days_before_the_visit_and_a_refill_due_are_not_todays_re
     text = ("Pump alarm. Interrogation: reservoir 2.1 mL, low reservoir alarm active.\n"
             "Refill was due 12/12 - shipment delayed by weather. Refill scheduled 12/17 8:30.")
     assert audit_note(text, nlp=nlp, service_date="2025-12-16")["facts"]["refill"] is False
+
+
+@pytest.mark.parametrize("row,changed", [
+    ("Prescription change: [x] No", False),
+    ("Rx change: [x] None", False),
+    ("Dose change: [ ] Yes [x] No", False),
+    ("Dose change: [x] Yes [ ] No - increased 10% to 3.3 mg/day", True),
+])
+def test_a_checkbox_row_answers_whether_the_prescription_changed(nlp, row, changed):
+    rec = audit_note(REFILL + "Reservoir volume updated to 20 mL.\n" + row, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is changed
+
+
+@pytest.mark.parametrize("row,expected", [
+    ("Supervising MD present: [ ]", "missing"),
+    ("[x] Dr. Sunil Rao present in clinic suite    [ ] Dr. available by phone only", "met"),
+])
+def test_a_checkbox_row_answers_whether_the_physician_was_present(nlp, row, expected):
+    assert status(nlp, REFILL + row + "\nK. Lee, RN", "incident_to") == expected

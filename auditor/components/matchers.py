@@ -45,8 +45,12 @@ def _context_rule(r: Dict[str, Any]) -> ConTextRule:
 
 @Language.factory("pump_context", default_config={"max_scope": 10, "use_medspacy_defaults": True})
 def make_context(nlp: Language, name: str, max_scope: int, use_medspacy_defaults: bool) -> ConText:
-    ctx = ConText(nlp, name=name, rules="default" if use_medspacy_defaults else None, max_scope=max_scope,
+    ctx = ConText(nlp, name=name, rules=None, max_scope=max_scope,
                   input_span_type="group", span_group_name=SPAN_GROUP, span_attrs=None)
+    if use_medspacy_defaults:
+        # medspaCy's default rules, less those context_rules.json turns off (`default_rules_off`)
+        off = rules.context_defaults_off()
+        ctx.add([r for r in ConTextRule.from_json(ctx.DEFAULT_RULES_FILEPATH) if r.literal not in off])
     ctx.add([_context_rule(r) for r in rules.context_rules()])
     for category, enders in rules.context_terminators().items():
         for rule in ctx.rules:
