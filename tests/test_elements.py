@@ -681,3 +681,15 @@ def test_a_checkbox_row_answers_whether_the_prescription_changed(nlp, row, chang
 ])
 def test_a_checkbox_row_answers_whether_the_physician_was_present(nlp, row, expected):
     assert status(nlp, REFILL + row + "\nK. Lee, RN", "incident_to") == expected
+
+
+@pytest.mark.parametrize("letter", [
+    "The refill itself was carried out by our nurse specialist, Sister Siobhan Kerr, in the treatment room while I remained in the clinic suite.",
+    "Sister Kerr interrogated and refilled the pump while I was in the clinic.",
+    "Our nurse, Kelly Brandt, RN, refilled his pump while I was seeing patients in the adjoining room.",
+])
+def test_a_physicians_letter_names_the_nurse_who_refilled_and_the_physicians_presence(nlp, letter):
+    text = "Dear Dr Okafor,\n" + REFILL + letter + "\nYours sincerely,\nDr Adaeze Mensah MD"
+    rec = audit_note(text, nlp=nlp, author_role="MD")
+    assert rec["facts"]["performer_role"] == "RN"
+    assert rec["elements"]["incident_to"]["status"] == "met"
