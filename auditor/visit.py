@@ -432,6 +432,8 @@ def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list
         c for c in live(spans, "CHANGE")
         if not any(overlaps(c, n) for n in v.unchanged) and not same_values(c)
     ]
+    if any("overrides" in n["flags"] for n in v.unchanged):
+        v.changes = []  # "unable to complete programming; pump left at prior settings": nothing was changed
     # a printout that shows a new setting is a change, whatever a "no changes" line says
     v.changes += [r for r in printed if not any(overlaps(r, c) for c in v.changes)]
     v.changes.sort(key=lambda s: s["start"])

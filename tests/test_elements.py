@@ -693,3 +693,9 @@ def test_a_physicians_letter_names_the_nurse_who_refilled_and_the_physicians_pre
     rec = audit_note(text, nlp=nlp, author_role="MD")
     assert rec["facts"]["performer_role"] == "RN"
     assert rec["elements"]["incident_to"]["status"] == "met"
+
+
+def test_a_change_that_could_not_be_programmed_was_not_made(nlp):
+    text = ("Plan: increase morphine 10% today.\nProgrammer communication error x3; unable to complete programming. "
+            "Pump left at prior settings, confirmed on final read.")
+    assert audit_note(text, nlp=nlp)["facts"]["regimen_change"] is False
