@@ -699,3 +699,13 @@ def test_a_change_that_could_not_be_programmed_was_not_made(nlp):
     text = ("Plan: increase morphine 10% today.\nProgrammer communication error x3; unable to complete programming. "
             "Pump left at prior settings, confirmed on final read.")
     assert audit_note(text, nlp=nlp)["facts"]["regimen_change"] is False
+
+
+@pytest.mark.parametrize("line", [
+    "As planned at her last visit, I increased her dose to 2.2 mg/day.",
+    "Dose change: [ ] No  [x] Yes - 2.0 -> 2.2 mg/day per plan from last visit (Dr. Lee)",
+    "Plan: 1) Increase to 0.44 mL/day (HM 4.4 mg/day), 10%.",
+])
+def test_a_change_made_today_in_template_and_letter_wording(nlp, line):
+    rec = audit_note(REFILL + "Reservoir volume updated to 20 mL.\n" + line, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is True
