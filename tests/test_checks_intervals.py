@@ -170,3 +170,16 @@ def test_a_reprogramming_between_two_refills_sets_the_dose_the_next_refill_start
     ]
     found = {r["note_id"]: {f["rule"] for f in r["findings"]} for r in audit_rows(nlp, rows)}
     assert "refill-interval-exceeds-stability" in found["z3"]  # 90 days > 84 (undiluted ziconotide)
+
+
+def test_with_no_earlier_refill_known_a_pump_refilled_mostly_full_is_early(nlp):
+    """Today's residual and rate date the last fill: 11.5 mL used at 0.2 mL/day is 58 days of a ~190-day fill."""
+    text = ("ITB refill. SynchroMed II 40 mL, baclofen 2000 mcg/mL, 400 mcg/day (0.2 mL/day). Expected reservoir 28.6 mL,\n"
+            "residual aspirated 28.5 mL, no alarms. Instilled 40 mL baclofen 2000 mcg/mL. Reservoir updated to 40 mL.\n"
+            "Baclofen purchased by the practice, invoice 12. Alan Reyes, MD\n")
+    rec = audit_rows(nlp, [row("b1", "B", "2025-05-20", text, "95991;J0475x80-JZ")])[0]
+    early = [f for f in rec["findings"] if f["rule"] == "refill-interval-early"]
+    assert early and "no earlier refill in the run" in early[0]["facts"]["computation"]
+    reason = text.replace("Alan Reyes, MD", "Early refill before her 3-month trip abroad. Alan Reyes, MD")
+    assert not [f for f in audit_rows(nlp, [row("b2", "B", "2025-05-20", reason, "95991;J0475x80-JZ")])[0]["findings"]
+                if f["rule"] == "refill-interval-early"]

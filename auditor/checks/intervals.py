@@ -226,6 +226,39 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
     return out
 
 
+def _early_by_residual_alone(cur: Mapping[str, Any]) -> list[Finding]:
+    """No earlier refill in the run nor a stated one: today's residual and rate still date the last fill.
+
+    (fill - residual) / daily volume is how long the last fill has been in; when that is under
+    half of what the fill lasts (or the drug's stability limit, if shorter) and no reason is
+    documented, the pump was refilled with most of its drug left. Needs the residual, the fill
+    (pumps are filled to the same volume) and the daily volume all read from today's note."""
+    iv = tables.thresholds()["intervals"]
+    fill, left, daily = cur.get("fill_ml") or cur.get("reservoir_ml"), cur.get("residual_actual_ml"), cur.get("daily_volume_ml")
+    if not (fill and daily and left is not None and 0 <= left < fill) or not cur.get("text_read") or cur.get("early_reason"):
+        return []
+    days = (fill - left) / daily
+    usable = fill - iv["low_reservoir_reserve_ml"]
+    cap = usable / daily if usable > 0 else None
+    stab = stability_limit(cur["drugs"], cur.get("ziconotide_diluted"))
+    bounds = [x for x in [cap, stab[0] if stab else None] if x]
+    if not cap or not bounds:
+        return []
+    allowed, factor = min(bounds), iv["residual_early_factor"]
+    if not (iv["min_days_considered"] <= days < factor * allowed):
+        return []
+    parts = [f"fill {fill:g} mL - {iv['low_reservoir_reserve_ml']:g} mL reserve = {usable:g} mL / {daily:g} mL/day = {cap:.0f} days"]
+    if stab:
+        parts.append(f"{stab[1]} stability {stab[0]:g} days")
+    computation = (f"no earlier refill in the run: ({fill:g} mL fill - {left:g} mL residual) / {daily:g} mL/day = {days:.0f} days "
+                   f"since the last fill < {factor:g} x {allowed:.0f} = {factor * allowed:.0f} days; allowed = shortest of: "
+                   f"{'; '.join(parts)}; no reason documented")
+    f = make("refill-interval-early", "", [], interval_days=round(days), expected_days=int(allowed), factor=factor,
+             previous_refill=None, computation=computation)
+    f["evidence"] = cur.get("evidence") or []
+    return [f]
+
+
 def _stated_previous(cur: Mapping[str, Any]) -> dict[str, Any] | None:
     """The refill the note says came before, when that visit is not in the run.
 
@@ -264,12 +297,15 @@ def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> 
         for j, cur in enumerate(rows):
             if not cur.get("refill"):
                 continue
-            if (j == 0 and not cur.get("stated_previous_refill")) or (conf.get("require_claim") and cur.get("has_claim") is False):
+            if conf.get("require_claim") and cur.get("has_claim") is False:
                 continue
             # the latest earlier refill of the same pump series (another series under a colliding id is skipped)
             left_by = next((p for p in reversed(rows[:j]) if p["date"] < cur["date"]), None)
             prev = next((p for p in reversed(rows[:j]) if p.get("refill") and _linked(p, cur, left_by)), None) or _stated_previous(cur)
             if prev is None:
+                alone = _early_by_residual_alone(cur)
+                if alone:
+                    out.setdefault(cur["index"], []).extend(alone)
                 continue
             days = (dt.date.fromisoformat(cur["date"]) - dt.date.fromisoformat(prev["date"])).days
             if days <= 0:
