@@ -7,6 +7,9 @@ import pytest
 from auditor.audit import audit_note
 
 REFILL = "Pump refilled with 20 mL baclofen 2000 mcg/mL.\n"
+# four lines about other things, then a change: a reason must reach across them
+LINES_BEFORE_A_CHANGE = ("\nExam: gait steady, no new deficits.\nPump interrogated, no alarms, reservoir 6.1 mL.\n"
+                         "Medications reviewed, no changes to oral meds.\nReprogrammed: daily dose increased 3.0 -> 3.3 mg/day.")
 
 
 def status(nlp, text: str, element: str, **meta) -> str:
@@ -517,30 +520,24 @@ def test_a_month_name_is_not_the_start_of_a_word(nlp):
 def test_a_problem_told_paragraphs_before_the_change_is_its_reason(nlp):
     for problem in ("Today she reports back and leg pain not controlled on the current dose, worse at night.",
                     "Husband says she is sleepy all day."):  # a caregiver's report is the reason too
-        text = (problem + "\nExam: gait steady, no new deficits.\nPump interrogated, no alarms, reservoir 6.1 mL.\n"
-                "Medications reviewed, no changes to oral meds.\nReprogrammed: daily dose increased 3.0 -> 3.3 mg/day.")
+        text = problem + LINES_BEFORE_A_CHANGE
         assert status(nlp, text, "change_reason") == "met", problem
 
 
 def test_a_negated_or_planned_problem_far_from_the_change_is_no_reason(nlp):
     for problem in ("Denies that she is drowsy during the day.", "Call if she is drowsy or confused.",
                     "No shortage of the drug expected."):
-        text = (problem + "\nExam: gait steady, no new deficits.\nPump interrogated, no alarms, reservoir 6.1 mL.\n"
-                "Medications reviewed, no changes to oral meds.\nReprogrammed: daily dose increased 3.0 -> 3.3 mg/day.")
+        text = problem + LINES_BEFORE_A_CHANGE
         assert status(nlp, text, "change_reason") == "missing", problem
 
 
 def test_a_connector_far_from_the_change_explains_only_what_is_beside_it(nlp):
-    text = ("On intrathecal morphine because of failed back surgery syndrome.\nExam: gait steady, no new deficits.\n"
-            "Pump interrogated, no alarms, reservoir 6.1 mL.\nMedications reviewed, no changes to oral meds.\n"
-            "Reprogrammed: daily dose increased 3.0 -> 3.3 mg/day.")
+    text = "On intrathecal morphine because of failed back surgery syndrome." + LINES_BEFORE_A_CHANGE
     assert status(nlp, text, "change_reason") == "missing"
 
 
 def test_an_absent_side_effect_is_not_poor_relief_that_explains_a_change(nlp):
-    text = ("Pt is not sedated and is sleeping well.\nExam: gait steady, no new deficits.\n"
-            "Pump interrogated, no alarms, reservoir 6.1 mL.\nMedications reviewed, no changes to oral meds.\n"
-            "Reprogrammed: daily dose increased 3.0 -> 3.3 mg/day.")
+    text = "Pt is not sedated and is sleeping well." + LINES_BEFORE_A_CHANGE
     assert status(nlp, text, "change_reason") == "missing"
 
 
