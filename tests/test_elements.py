@@ -706,3 +706,12 @@ def test_a_change_that_could_not_be_programmed_was_not_made(nlp):
 def test_a_change_made_today_in_template_and_letter_wording(nlp, line):
     rec = audit_note(REFILL + "Reservoir volume updated to 20 mL.\n" + line, nlp=nlp)
     assert rec["facts"]["regimen_change"] is True
+
+
+def test_a_span_matched_by_rules_of_two_categories_carries_its_own_categorys_rule(nlp):
+    """spaCy keeps span extensions per offsets: 'increased spasms' is both a response and a reason."""
+    spans = nlp("Mom reports increased spasms at night since the last refill.")._.pump["spans"]
+    same = [s for s in spans if s["text"] == "increased spasms"]
+    assert {s["label"] for s in same} == {"RESPONSE", "REASON"}
+    assert all(s["rule"].startswith("response-") and s["polarity"] for s in same if s["label"] == "RESPONSE")
+    assert all("far" in s["flags"] for s in same if s["label"] == "REASON")

@@ -9,6 +9,7 @@ output dict uses those key names.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from bisect import bisect_right
 from typing import Any
 
@@ -85,6 +86,34 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
     return starts, cats
 
 
+@lru_cache(maxsize=1)
+def _rules_by_category() -> dict[str, list[tuple[re.Pattern[str], dict[str, Any]]]]:
+    out: dict[str, list[tuple[re.Pattern[str], dict[str, Any]]]] = {}
+    for r in rules.target_rules():
+        if isinstance(r["pattern"], str):
+            meta = {"rule_id": r["id"], **(r.get("metadata") or {})}
+            out.setdefault(r["category"], []).append((rules.compile_checked(r["pattern"], f"target rule {r['id']}"), meta))
+    return out
+
+
+def _meta_of(span: Any, text: str) -> dict[str, Any]:
+    """The metadata of the rule that matched `span`.
+
+    spaCy keeps a span's extension values per character offsets, so when rules of two categories
+    match the very same words ("increased spasms": a response and a reason), every span there
+    carries the last rule. A span whose rule is of another category takes the first rule of its own
+    category that matches exactly its words (its id, flags and polarity)."""
+    rule = span._.target_rule
+    meta = (rule.metadata or {}) if rule is not None else {}
+    if rule is None or rule.category == span.label_:
+        return meta
+    for pattern, own in _rules_by_category().get(span.label_, ()):
+        hit = pattern.match(text, span.start_char)
+        if hit is not None and hit.end() == span.end_char:
+            return own
+    return meta
+
+
 @Language.component("pump_evidence")
 def pump_evidence(doc: Doc) -> Doc:
     disc = discounts()
@@ -93,8 +122,7 @@ def pump_evidence(doc: Doc) -> Doc:
     spans: list[dict[str, Any]] = []
     text = doc_text(doc)
     for span in doc.spans.get(SPAN_GROUP, []):
-        rule = span._.target_rule
-        meta = (rule.metadata or {}) if rule is not None else {}
+        meta = _meta_of(span, doc.text)
         mods: list[dict[str, Any]] = []
         sent = bisect_right(sent_starts, span.start) - 1
         for m in span._.modifiers:
