@@ -258,8 +258,12 @@ DATE_REACH = 200  # characters of its sentence either side of a change in which 
 
 def _clause_start(sents: list[list[int]], text: str, k: int) -> int:
     """The first of the sentences that end in ';' or ',' just before sentence k: the splitter cuts
-    "At last visit (10/31/2024) pain was worse; dose was increased ..." in two, the writer wrote one."""
-    while k > 0 and text[sents[k - 1][0]:sents[k - 1][1]].rstrip().endswith((";", ",")):
+    "At last visit (10/31/2024) pain was worse; dose was increased ..." in two, the writer wrote one.
+    So with the cells of one table row ("| 11/14/23 | 3.6 | bupi added |"): the row's date dates its change."""
+    while k > 0:
+        prev = text[sents[k - 1][0]:sents[k - 1][1]].rstrip()
+        if not (prev.endswith((";", ",")) or (prev.endswith("|") and "\n" not in prev.strip())):
+            break
         k -= 1
     return k
 

@@ -715,3 +715,11 @@ def test_a_span_matched_by_rules_of_two_categories_carries_its_own_categorys_rul
     assert {s["label"] for s in same} == {"RESPONSE", "REASON"}
     assert all(s["rule"].startswith("response-") and s["polarity"] for s in same if s["label"] == "RESPONSE")
     assert all("far" in s["flags"] for s in same if s["label"] == "REASON")
+
+
+def test_a_change_in_a_dated_row_of_a_dose_log_table_is_that_dates_change(nlp):
+    text = ("Dose log:\n| date     | mg/day | reason                      | by    |\n"
+            "| 11/14/23 | 3.6    | bupi added, radicular pain  | Meyer |\n"
+            "| 02/06/24 | 4.0    | evening pain                | Meyer |\n"
+            "Today: interrogated, no alarms, reservoir 6.2 mL. No change to the prescription.\n" + REFILL)
+    assert audit_note(text, nlp=nlp, service_date="2024-09-17")["facts"]["regimen_change"] is False
