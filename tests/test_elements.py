@@ -723,3 +723,12 @@ def test_a_change_in_a_dated_row_of_a_dose_log_table_is_that_dates_change(nlp):
             "| 02/06/24 | 4.0    | evening pain                | Meyer |\n"
             "Today: interrogated, no alarms, reservoir 6.2 mL. No change to the prescription.\n" + REFILL)
     assert audit_note(text, nlp=nlp, service_date="2024-09-17")["facts"]["regimen_change"] is False
+
+
+@pytest.mark.parametrize("line", [
+    "myPTM log since last refill: 212 attempted / 168 successful activations.",
+    "Refill as scheduled 4/16 (diluted drug, 40-day limit).",
+])
+def test_a_refill_named_as_the_last_or_the_next_one_is_not_todays(nlp, line):
+    text = "Interrogation: reservoir 10.7 mL, no alarms. Reprogrammed: decreased 4.8 -> 3.6 mcg/day for hallucinations.\n" + line
+    assert audit_note(text, nlp=nlp)["facts"]["refill"] is False
