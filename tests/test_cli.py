@@ -1,6 +1,7 @@
 """The `auditor` command: usable errors exit 2 with one line, runs end to end, spark and evaluate wiring."""
 from __future__ import annotations
 
+from tests.sampling import spread
 import json
 import os
 import subprocess
@@ -127,11 +128,14 @@ def test_subprocess_stdin_to_stdout_end_to_end(sample_rows, sample_records, tmp_
     assert "4 records (0 not audited) -> stdout" in proc.stderr.strip().splitlines()[-1]
 
 
-def test_evaluate_prints_the_same_numbers_as_json_and_as_text(cli, dev_notes):
-    code, out, err = cli("evaluate", GOLD, "--split", "dev", "--json")
+def test_evaluate_prints_the_same_numbers_as_json_and_as_text(cli, dev_notes, tmp_path):
+    sample = spread(dev_notes, 300)  # every writer; flat time as the gold grows
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(n, ensure_ascii=False) + "\n" for n in sample), encoding="utf-8")
+    code, out, err = cli("evaluate", gold, "--split", "dev", "--json")
     assert code == 0, err
     res = json.loads(out)
-    assert res["notes"] == len(dev_notes) and res["split"] == "dev"
+    assert res["notes"] == len(sample) and res["split"] == "dev"
     assert set(res["elements"]) == set(ELEMENTS)
     n = sum(d["n"] for d in res["elements"].values())
     weighted = sum(d["accuracy"] * d["n"] for d in res["elements"].values()) / n
