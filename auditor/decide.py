@@ -14,20 +14,10 @@ from auditor import rules
 from auditor.elements import ELEMENTS, score
 from auditor.visit import background_line, decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text
 
-_POOR = re.compile(
-    r"\b(?:no|not|worse\w*|inadequate|insufficient|poor\w*|minimal|little|partial|wearing|wears|fading|"
-    r"waning|frequent|breakthrough|uncontrolled|suboptimal|escalat\w*|flare\w*|creeping|persistent|"
-    r"despite|slip\w*|losing|lost|less\s+(?:relief|effective|control))\b",
-    re.I,
-)
 MAX_EVIDENCE = 6
-_REVIEWED_TODAY = re.compile(r"\b(?:today|reviewed|reaffirmed|revisited|re-?discussed|confirmed|updated|restated)\b", re.I)
-_GOOD = re.compile(r"\b(?:controlled|well|good|relief|better|improved|resolved|none|no|minimal|rare|manageable|tolerable|stable)\b", re.I)
 _SCORE = re.compile(r"(\d+)(?:\s*-\s*(\d+))?\s*/\s*10")
 REASON_REACH = 1  # sentences (lines) a reason may sit from the change it explains
 POOR_PAIN_SCORE = 6  # a pain score at or above this at the old dose implies inadequate relief
-# a sentence with another action in it gives the reason for that action, not for the change
-_OTHER_ACTION = re.compile(r"\b(?:referr?ed|refer|ordered|scheduled|prescribed|recommended|sent|consulted|refilled|refill|follow[-\s]?up|rtc|return)\b", re.I)
 Span = dict[str, Any]
 
 
@@ -65,17 +55,17 @@ def _is_poor(s: Span) -> bool:
         return False  # "no side effects on the current dose" is not a problem
     pol = s.get("polarity") or ""
     if pol == "symptom":  # a symptom at the dose is a problem unless it is said to be controlled
-        return not _GOOD.search(s["text"])
+        return not _words("good_response").search(s["text"])
     if pol == "score":
         m = _SCORE.search(s["text"])
         return m is not None and int(m.group(2) or m.group(1)) >= POOR_PAIN_SCORE
-    return pol == "poor" or (pol == "any" and bool(_POOR.search(s["text"])) and not _no_side_effect().search(s["text"]))
+    return pol == "poor" or (pol == "any" and bool(_words("poor_response").search(s["text"])) and not _words("absent_side_effect").search(s["text"]))
 
 
-@lru_cache(maxsize=1)
-def _no_side_effect() -> re.Pattern[str]:
-    """"not sedated", "no itching": the "not" of a side effect that is absent is good news, not poor relief."""
-    return rules.compile_checked(r"\b(?:no|not|denies|without|w/o)\s+(?:\w+\s+){0,2}?{SIDEFX}\b", "decide._no_side_effect")
+@lru_cache(maxsize=None)
+def _words(name: str) -> re.Pattern[str]:
+    """A word list of reason_words.json ("poor_response", "other_action", ...), compiled once."""
+    return rules.compile_checked(rules.load_json("reason_words.json")[name], f"reason_words.json {name}")
 
 
 def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text: str | None) -> bool:
@@ -94,10 +84,9 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
         return True
     if "far" not in r["flags"] and not any(0 < abs(r["sent"] - s) <= REASON_REACH for s in change_sents):
         return False
-    return not _OTHER_ACTION.search(sentence_text(pump, text, r["sent"]))
+    return not _words("other_action").search(sentence_text(pump, text, r["sent"]))
 
 
-_INTERVAL = re.compile(r"\b(?:(?:over|in|during|for)\s+the\s+(?:last|past)\s+(?:\w+\s+){0,2}?(?:days?|weeks?|months?|wks?|mos?)|(?:since|from)\s+(?:the\s+)?(?:last|previous|prior)\s+(?:visit|refill|appointment)|lately|recently|last\s+(?:week|month))\b", re.I)
 
 
 def _interval_problems(spans: list[Span]) -> list[Span]:
@@ -105,7 +94,7 @@ def _interval_problems(spans: list[Span]) -> list[Span]:
     scissoring"): the interval since the last visit is where a change's reason lives."""
     return [s for s in spans if s["label"] == "REASON" and "far" in s["flags"] and s["discounted_by"]
             and set(s["discounted_by"]) == {"HISTORICAL"}
-            and all(_INTERVAL.search(m["text"]) for m in s.get("mods") or () if m["cat"] == "HISTORICAL")]
+            and all(_words("interval_phrase").search(m["text"]) for m in s.get("mods") or () if m["cat"] == "HISTORICAL")]
 
 
 def _qualified(s: Span) -> bool:
@@ -191,7 +180,7 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     # goals from an older care plan count when the note says they were reviewed today
     goals = live(spans, "GOALS") + [
         g for g in discounted(spans, "GOALS")
-        if set(g["discounted_by"]) <= {"HISTORICAL", "COPIED_FORWARD"} and _REVIEWED_TODAY.search(sentence_text(pump, text, g["sent"]))
+        if set(g["discounted_by"]) <= {"HISTORICAL", "COPIED_FORWARD"} and _words("reviewed_today").search(sentence_text(pump, text, g["sent"]))
     ]
     # a goal's own words ("goal: independent ambulation") state an aim, whether or not the goal counts
     goal_sents = {g["sent"] for g in goals} | {g["sent"] for g in spans if g["label"] == "GOALS"}

@@ -732,3 +732,18 @@ def test_a_change_in_a_dated_row_of_a_dose_log_table_is_that_dates_change(nlp):
 def test_a_refill_named_as_the_last_or_the_next_one_is_not_todays(nlp, line):
     text = "Interrogation: reservoir 10.7 mL, no alarms. Reprogrammed: decreased 4.8 -> 3.6 mcg/day for hallucinations.\n" + line
     assert audit_note(text, nlp=nlp)["facts"]["refill"] is False
+
+
+def test_every_reason_word_list_compiles_and_reads_what_its_doc_says():
+    from auditor import rules
+    from auditor.decide import _words
+
+    table = rules.load_json("reason_words.json")
+    for name in (k for k in table if not k.startswith("_")):
+        assert f"_{name}_doc" in table, name
+        assert _words(name).pattern
+    assert _words("absent_side_effect").search("pt is not sedated")
+    assert _words("interval_phrase").search("over the last month more scissoring")
+    assert _words("other_action").search("referred to PT for gait")
+    assert _words("reviewed_today").search("goals from March reviewed and unchanged")
+    assert not _words("poor_response").search("pain well controlled")
