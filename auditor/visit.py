@@ -215,11 +215,14 @@ def _refill(v: Visit, spans: list[Span], pump: Mapping[str, Any], text: str | No
     no_refill = live(spans, "EVT_NO_REFILL")
     strong = [s for s in strong if not any(overlaps(s, n) for n in no_refill)]
     failed = [n for n in no_refill if "attempt" in n["flags"]]
+    # "refill deferred", "pump not accessed": put off before any needle went in, so no attempt
+    # (every writer of the gold labels such a visit's refill none, not attempted)
+    put_off = [n for n in no_refill if "deferred" in n["flags"]]
     # "here for refill" alone is an intention; it counts with a reading of the pump or a volume
     supported = bool(live(spans, "PS_BEFORE")) or any("future_ok" not in s["flags"] for s in live(spans, "PS_AFTER"))
     done = bool(strong) or (bool(refill_live) and supported and not no_refill)
     fills = [s for s in refill_live if "fill" in s["flags"] and not any(overlaps(s, n) for n in no_refill)]
-    if done and failed and not fills:
+    if done and (failed or put_off) and not fills:
         # "septum not accessed after three passes, refill deferred": the attempt is not a refill,
         # unless drug demonstrably went in ("second pass successful, 20 mL instilled")
         done = False
