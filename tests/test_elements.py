@@ -747,3 +747,23 @@ def test_every_reason_word_list_compiles_and_reads_what_its_doc_says():
     assert _words("other_action").search("referred to PT for gait")
     assert _words("reviewed_today").search("goals from March reviewed and unchanged")
     assert not _words("poor_response").search("pain well controlled")
+
+
+def test_dictated_punctuation_ends_sentences_even_when_the_next_word_is_lower_case():
+    from auditor.normalize import normalise
+
+    got = normalise("date of service April eighth period chief complaint refill comma no alarms period "
+                    "new paragraph exam colon drowsy but easily aroused period")
+    assert got.text == "date of service April eighth. chief complaint refill, no alarms.\nexam: drowsy but easily aroused."
+    for kept in ("a trial period of two weeks", "during the grace period she", "a 30-day period without",
+                 "history of colon cancer"):
+        assert normalise(kept).text == kept
+
+
+def test_in_a_dictation_an_interval_illness_and_a_goal_are_both_read_when_spoken_periods_split_them(nlp):
+    text = ("pump refilled with twenty mL comma new alarm date July eighth period pain is well controlled on the "
+            "current dose period he had a flare of gout in March treated by his PCP comma otherwise no health "
+            "changes period goal is to get back to full shifts at work period")
+    rec = audit_note(text, nlp=nlp)
+    parts = {e.get("part") for e in rec["elements"]["reassessment"]["evidence"]}
+    assert parts == {"condition", "goals"}
