@@ -767,3 +767,11 @@ def test_in_a_dictation_an_interval_illness_and_a_goal_are_both_read_when_spoken
     rec = audit_note(text, nlp=nlp)
     parts = {e.get("part") for e in rec["elements"]["reassessment"]["evidence"]}
     assert parts == {"condition", "goals"}
+
+
+def test_the_date_of_the_next_refill_does_not_make_todays_fill_a_plan(nlp):
+    rec = audit_note("Prometra II 20. Exp res 4.8, withdrew 2.9.\nFilled 20 mL, res updated, next refill 09/08.\n"
+                     "Pain 5/10 on current dose.", nlp=nlp)
+    assert rec["facts"]["refill"] is True
+    planned = audit_note("Pain 5/10 on current dose. Will increase the basal rate at the next refill.", nlp=nlp)
+    assert planned["facts"]["regimen_change"] is False
