@@ -151,6 +151,7 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     refill = visit.refilled
     before, after, changes = visit.before, visit.after, visit.changes
     facts.update(visit.facts())
+    facts.pop("performer_statements", None)  # read by the visit model; the record keeps the one it chose
 
     # --- 1. pump status ---------------------------------------------------------------
     if not refill:

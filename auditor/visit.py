@@ -155,6 +155,7 @@ class Visit:
     unchanged: list[Span] = field(default_factory=list)
     change_values: dict[str, Any] | None = None
     performer_role: str | None = None
+    performer_evidence: Mapping[str, Any] | None = None
     performer_source: str = "author_role"
     supervision: list[Span] = field(default_factory=list)
     own_npi: list[Span] = field(default_factory=list)
@@ -195,6 +196,7 @@ class Visit:
             "change_values": self.change_values,
             "performer_role": self.performer_role,
             "performer_source": self.performer_source,
+            "performer_evidence": self.performer_evidence,
             "supervision": self.supervision_kind,
             "own_npi": bool(self.own_npi),
             "drug_supplier": self.drug_supplier,
@@ -457,6 +459,29 @@ def _in_copied_section(row: Span, spans: list[Span]) -> bool:
     return bool(near) and min(near, key=lambda s: abs(s["start"] - row["start"])).get("sect") == "previous_visit"
 
 
+def _copied(at: Mapping[str, Any], spans: list[Span], pump: Mapping[str, Any]) -> bool:
+    """Does this stretch of text sit in a copied-forward section, or a sentence whose spans are copied forward?"""
+    if _in_copied_section(at, spans):
+        return True
+    starts = [a for a, _ in pump.get("sentences") or []]
+    k = bisect_right(starts, at["start"]) - 1
+    return k >= 0 and any(s["sent"] == k and "COPIED_FORWARD" in s["discounted_by"] for s in spans)
+
+
+def _current_performer(facts: Mapping[str, Any], spans: list[Span], pump: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The facts with the first performer statement that is not copied forward from an earlier visit
+    ("Carried forward 04/29 note: Refill performed by J. Moran, RN ..." does not say who refilled today)."""
+    statements = facts.get("performer_statements") or []
+    if not statements or not _copied(statements[0], spans, pump):
+        return facts
+    fresh = [st for st in statements if not _copied(st, spans, pump)]
+    out = {k: v for k, v in facts.items() if k not in ("performer_role", "performer_evidence")}
+    if fresh:
+        out["performer_role"] = fresh[0]["role"]
+        out["performer_evidence"] = {k: fresh[0][k] for k in ("start", "end", "text")}
+    return out
+
+
 def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text: str | None = None) -> Visit:
     """The visit model for one note, from the pipeline's output, the input columns and the text."""
     meta = meta or {}
@@ -469,7 +494,9 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _refill(v, spans, pump, text)
     _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)])
     v.supervision = live(spans, "SUPERVISION")
+    facts = _current_performer(facts, spans, pump)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))
+    v.performer_evidence = facts.get("performer_evidence")
     v.own_npi = live(spans, "OWN_NPI")
     v.purchase = live(spans, "PURCHASE")
     # an invoice to the practice means the practice bought it, whoever compounded or shipped it

@@ -775,3 +775,29 @@ def test_the_date_of_the_next_refill_does_not_make_todays_fill_a_plan(nlp):
     assert rec["facts"]["refill"] is True
     planned = audit_note("Pain 5/10 on current dose. Will increase the basal rate at the next refill.", nlp=nlp)
     assert planned["facts"]["regimen_change"] is False
+
+
+COPIED_PROCEDURE = ("Carried forward 04/29/2025 note:\n"
+                    "  \"Refill performed by Jessica Moran, RN under Dr. Ellison's direct supervision (Dr. Ellison in suite). "
+                    "Residual 6.9 mL withdrawn (expected 7.2 mL). Reservoir updated to 40.0 mL, alarm date 11/05/2025.\"\n")
+
+
+def test_a_procedure_carried_forward_from_an_earlier_note_says_nothing_of_todays_refill(nlp):
+    text = (COPIED_PROCEDURE + "Today 07/22/2025: back pain 4/10 on the pump, no side effects.\n"
+            "PROCEDURE: Pump refilled today without difficulty by Dr. Ellison. 40 mL Infumorph 25 mg/mL instilled.\n"
+            "Graham Ellison, MD")
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["performer_role"] == "MD"
+    assert rec["elements"]["incident_to"]["status"] == "not_applicable"
+    assert rec["elements"]["pump_status"]["status"] == "missing"
+
+
+def test_a_fenced_block_of_earlier_entries_ends_at_a_bare_end_line(nlp):
+    text = ("---previous entries (carried forward)---\n"
+            "11/19/2024: \"Refilled. Dose increased 7.2 -> 7.6 mg/day for pain.\"\n"
+            "---end---\n"
+            "05/06/2025: Pump refilled, residual 12.3 mL, reservoir updated to 40 mL. Pain 3/10 on current dose. "
+            "No changes to pump.")
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is False
+    assert rec["facts"]["refill"] is True

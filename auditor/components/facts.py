@@ -190,6 +190,8 @@ def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
     p = patterns()
     g = g or p.gate.view(text)
     out: dict[str, Any] = {}
+    # every statement, strongest pattern first: the visit model skips one copied forward from an earlier visit
+    statements: list[dict[str, Any]] = []
     for pat in p.performer:
         for m in g.finditer(pat):
             # "Performed by: M. Oyelaran, DO   Assist: C. Estrada, RN": the performer, not the assistant
@@ -198,11 +200,11 @@ def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
             if role is None and who.lower().startswith(("performed", "refilled", "accessed", "did", "completed", "interrogated")):
                 role = "SIGNER"  # "I performed": whoever signs did it
             if role:
-                out["performer_role"] = role
-                out["performer_evidence"] = _span(m, "who")
-                break
-        if out:
-            break
+                statements.append({"role": role, **_span(m, "who")})
+    if statements:
+        out["performer_role"] = statements[0]["role"]
+        out["performer_evidence"] = {k: statements[0][k] for k in ("start", "end", "text")}
+        out["performer_statements"] = statements
     # the last short line that ends in a credential signs the note
     offset = 0
     for line in text.splitlines(keepends=True):
