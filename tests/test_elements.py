@@ -801,3 +801,10 @@ def test_a_fenced_block_of_earlier_entries_ends_at_a_bare_end_line(nlp):
     rec = audit_note(text, nlp=nlp)
     assert rec["facts"]["regimen_change"] is False
     assert rec["facts"]["refill"] is True
+
+
+def test_a_dose_change_of_another_medicine_is_not_a_change_of_the_pump_regimen(nlp):
+    for line in ("GAD - worse with a family stressor. Increase escitalopram 10 -> 15 mg.",
+                 "DM2 - one low sugar with a missed meal. Reduce glipizide 10 -> 5 mg."):
+        rec = audit_note(REFILL + "Pain 3/10 on the pump, no side effects. Continue 5.0 mg/day.\n" + line, nlp=nlp)
+        assert rec["facts"]["regimen_change"] is False, line
