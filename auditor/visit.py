@@ -342,16 +342,29 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         _carried_out_today(spans, sents, text)
     if text is None or service is None:
         return
+    # "... put in 20 mL, which shows 20.0 mL and the next alarm on August 29": the date of the next
+    # alarm or refill is the state this refill left, not the date of an earlier event
+    future = [(f["start"], f["end"]) for f in spans if "future_ok" in f["flags"] and not f["discounted_by"]]
     for s in spans:
         if s["label"] not in DATED_EVENTS or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
             continue
         a, b = sents[_clause_start(sents, text, s["sent"])][0], sents[s["sent"]][1]
-        window = text[max(a, s["start"] - DATE_REACH): min(b, s["end"] + DATE_REACH)]
+        lo, hi = max(a, s["start"] - DATE_REACH), min(b, s["end"] + DATE_REACH)
+        window = _without_future_dates(text, lo, hi, future)
         if _NOW.search(window):
             continue
         when = latest_mentioned(window, service)
         if when is not None and (service - when).days > DATED_BEFORE_DAYS:
             _as_history(s, "[dated before this visit]")
+
+
+def _without_future_dates(text: str, lo: int, hi: int, future: list[tuple[int, int]]) -> str:
+    """text[lo:hi] with the stretches of next-alarm and next-refill dates blanked (same length)."""
+    chars = list(text[lo:hi])
+    for a, b in future:
+        for k in range(max(a, lo), min(b, hi)):
+            chars[k - lo] = " "
+    return "".join(chars)
 
 
 class _Printouts:

@@ -808,3 +808,12 @@ def test_a_dose_change_of_another_medicine_is_not_a_change_of_the_pump_regimen(n
                  "DM2 - one low sugar with a missed meal. Reduce glipizide 10 -> 5 mg."):
         rec = audit_note(REFILL + "Pain 3/10 on the pump, no side effects. Continue 5.0 mg/day.\n" + line, nlp=nlp)
         assert rec["facts"]["regimen_change"] is False, line
+
+
+def test_the_next_alarm_date_beside_a_fill_does_not_date_the_fill_before_the_visit(nlp):
+    text = ("I checked the pump with the programmer first. It showed 2.3 mL left, no alarms. I drew back 2.2 mL. "
+            "I then put in 20 mL of hydromorphone 10 mg/mL and printed the new status, which shows 20.0 mL in the pump "
+            "and the next alarm on August 29. Her pain is much better on this dose.")
+    rec = audit_note(text, nlp=nlp, service_date="2025-06-17")
+    assert rec["facts"]["refill"] is True
+    assert rec["elements"]["pump_status"]["status"] == "met"
