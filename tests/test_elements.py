@@ -817,3 +817,40 @@ def test_the_next_alarm_date_beside_a_fill_does_not_date_the_fill_before_the_vis
     rec = audit_note(text, nlp=nlp, service_date="2025-06-17")
     assert rec["facts"]["refill"] is True
     assert rec["elements"]["pump_status"]["status"] == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "PHQ-9 today 4 (was 5).",
+    "Medications: he is on gabapentin 300 mg tds - increased to 600 mg tds today.",
+    "Assessment/plan: good response to 10% increase.",
+    "Trying to cut back on red meat and beer.",
+    "Spasms knocked off w/c footplates twice.",
+])
+def test_scores_other_medicines_earlier_changes_and_plain_verbs_are_not_a_regimen_change(nlp, line):
+    rec = audit_note(REFILL + "Pain 3/10 on the pump. " + line, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is False, line
+
+
+def test_a_decimal_comma_before_a_unit_is_a_decimal_point():
+    from auditor.normalize import normalise
+
+    assert normalise("residual 3,6 ml aspirated, Prialt 2,5 mcg/day").text == "residual 3.6 ml aspirated, Prialt 2.5 mcg/day"
+    assert normalise("Lioresal 1,000 mcg/ml").text == "Lioresal 1,000 mcg/ml"
+
+
+def test_an_unresolved_smartlist_documents_nothing(nlp):
+    text = "RN note. " + REFILL + 'Supervising physician present in suite: {Blank single:19197::"yes","no"}'
+    assert status(nlp, text, "incident_to", author_role="RN") == "missing"
+
+
+def test_drug_from_the_inpatient_pharmacy_is_not_the_practices_cost_and_a_passive_purchase_is(nlp):
+    assert status(nlp, REFILL + "40 mL Infumorph 25 mg/mL instilled (dispensed by inpatient pharmacy).", "drug_cost") == "not_applicable"
+    assert status(nlp, REFILL + "Medicine is buying by our clinic, invoice no. MC-58213.", "drug_cost") == "met"
+
+
+def test_a_statement_inside_an_unresolved_pick_list_documents_none_of_its_choices(nlp):
+    text = ("RN note. " + REFILL + "Supervision: {Supervising physician present in suite/Physician available by phone:12345}\n"
+            "Medication source: {Practice purchased/Pharmacy supplied:31122}")
+    rec = audit_note(text, nlp=nlp, author_role="RN")
+    assert rec["elements"]["incident_to"]["status"] == "missing"
+    assert rec["elements"]["drug_cost"]["status"] == "missing"

@@ -37,6 +37,8 @@ class _Discounts:
         self.sections = dict(table.get("sections", {}))
         inline = table.get("inline_placeholder")
         self.inline_placeholder = re.compile(inline) if inline else None
+        around = table.get("enclosing_placeholder")
+        self.enclosing_placeholder = re.compile(around) if around else None
         neg = table.get("inline_negation") or {}
         self.inline_negation = re.compile(neg["pattern"], re.I) if neg.get("pattern") else None
         self.inline_negation_categories = frozenset(neg.get("categories", []))
@@ -114,6 +116,13 @@ def _meta_of(span: Any, text: str) -> dict[str, Any]:
     return meta
 
 
+def _enclosed(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Does a match of `pattern` on the span's line contain the span?"""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    return any(m.start() <= start and end <= m.end() for m in pattern.finditer(text, a, b if b >= 0 else len(text)))
+
+
 @Language.component("pump_evidence")
 def pump_evidence(doc: Doc) -> Doc:
     disc = discounts()
@@ -145,6 +154,11 @@ def pump_evidence(doc: Doc) -> Doc:
             # "[ ] Supervising MD present": the blank sits inside the match, where ConText cannot reach it
             mod_cats.append("PLACEHOLDER")
             mods.append({"cat": "PLACEHOLDER", "text": "[blank inside the statement]", "start": span.start_char, "end": span.start_char})
+        if disc.enclosing_placeholder is not None and _enclosed(disc.enclosing_placeholder, text, span.start_char, span.end_char):
+            # "Supervision: {Supervising physician present in suite/Physician available by phone:12345}":
+            # an unresolved pick list holds the words of every choice and documents none of them
+            mod_cats.append("PLACEHOLDER")
+            mods.append({"cat": "PLACEHOLDER", "text": "[inside an unresolved pick list]", "start": span.start_char, "end": span.start_char})
         if (disc.inline_negation is not None and span.label_ in disc.inline_negation_categories
                 and not meta.get("virtual") and disc.inline_negation.search(span.text)):
             # "Dr. X not in the building": the negation sits inside the match, where ConText cannot reach it
