@@ -854,3 +854,12 @@ def test_a_statement_inside_an_unresolved_pick_list_documents_none_of_its_choice
     rec = audit_note(text, nlp=nlp, author_role="RN")
     assert rec["elements"]["incident_to"]["status"] == "missing"
     assert rec["elements"]["drug_cost"]["status"] == "missing"
+
+
+@pytest.mark.parametrize("note", [
+    "ITB refill. exp residual ~6.0, aspirated 5.8 clear. inst 20 mL. pump full 20 mL, next refill <=12/17.",
+    "Withdrew 6.0, exp 6.2. Filled 30 mL. Next refill 4 wk, 10/06.",
+    "Residual 3,6 ml aspirated (expected 3,5 ml). Refilled with 20 ml. New reservoir 20 ml, alarm date 12.03.2026.",
+])
+def test_shorthand_and_european_pump_status_is_read_before_and_after(nlp, note):
+    assert status(nlp, note, "pump_status") == "met"
