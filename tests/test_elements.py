@@ -863,3 +863,12 @@ def test_a_statement_inside_an_unresolved_pick_list_documents_none_of_its_choice
 ])
 def test_shorthand_and_european_pump_status_is_read_before_and_after(nlp, note):
     assert status(nlp, note, "pump_status") == "met"
+
+
+@pytest.mark.parametrize("reason", [
+    "With the loss of relief we increased the daily dose by 15 percent to 3.3 mg/day.",
+    "Halved clonidine for orthostasis: 60 -> 30 mcg/day.",
+    "PTM increased because of breakthrough pain with movement and many unsuccessful activations: bolus 0.1 -> 0.15 mg.",
+])
+def test_a_lost_effect_an_orthostatic_drop_and_a_ptm_lockout_count_are_reasons(nlp, reason):
+    assert status(nlp, REFILL + reason, "change_reason") == "met"
