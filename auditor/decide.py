@@ -133,7 +133,8 @@ def _corroborated(cond: list[Span], pump: Mapping[str, Any], text: str | None) -
         and (any(r["sent"] == c["sent"] and not overlaps(r, c) for r in responses)
              or background_line().search(sentence_text(pump, text, c["sent"])))
     ]
-    if thin and len(thin) == len(cond) and len({c["sent"] for c in thin}) < 2 and len({c["rule"] for c in thin}) < 2:
+    # one mention, however many rules matched its words ("gardening again": an activity and a return to it)
+    if thin and len(thin) == len(cond) and len({c["sent"] for c in thin}) < 2 and len(_merge(list(thin))) < 2:
         return [], [{**c, "discounted_by": ["SINGLE_THIN_MENTION"]} for c in thin]
     return cond, []
 

@@ -872,3 +872,19 @@ def test_shorthand_and_european_pump_status_is_read_before_and_after(nlp, note):
 ])
 def test_a_lost_effect_an_orthostatic_drop_and_a_ptm_lockout_count_are_reasons(nlp, reason):
     assert status(nlp, REFILL + reason, "change_reason") == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "Works part time at a hardware store, 4-h shifts.",
+    "She has been gardening again this spring and went on a bus trip with her church.",
+    "Exam: BP 124/78, HR 72. LE neuro intact.",
+    "Seizure free since Nov, new AFOs, no ED/hosp.",
+])
+def test_work_daily_activities_a_neuro_exam_and_no_hospital_stays_are_the_overall_condition(nlp, line):
+    rec = audit_note(REFILL + "Spasms well controlled on the current dose.\n" + line + "\nGoal: keep walking daily.", nlp=nlp)
+    assert rec["elements"]["reassessment"]["status"] == "met", line
+
+
+def test_an_activity_named_only_as_the_pumps_effect_is_part_of_the_response(nlp):
+    rec = audit_note(REFILL + "Doing well, pain 3/10 on current dose, no sedation or itching, gardening again.", nlp=nlp)
+    assert rec["elements"]["reassessment"]["status"] == "missing"
