@@ -183,3 +183,14 @@ def test_with_no_earlier_refill_known_a_pump_refilled_mostly_full_is_early(nlp):
     reason = text.replace("Alan Reyes, MD", "Early refill before her 3-month trip abroad. Alan Reyes, MD")
     assert not [f for f in audit_rows(nlp, [row("b2", "B", "2025-05-20", reason, "95991;J0475x80-JZ")])[0]["findings"]
                 if f["rule"] == "refill-interval-early"]
+
+
+def test_a_beyond_use_date_written_down_or_an_alarm_that_did_not_sound_is_no_reason_for_an_early_refill():
+    from auditor.checks import tables
+
+    reasons = tables.patterns()["early_reason"]
+    for text in ("Refilled with 20 mL morphine/clonidine, purchased by clinic. BUD 11/21/2025.",
+                 "Pump alarm has not gone off."):
+        assert not any(r.search(text) for r in reasons), text
+    for text in ("Refilled early because of the admixture's beyond-use date.", "Early refill: pump alarm sounding."):
+        assert any(r.search(text) for r in reasons), text
