@@ -53,6 +53,8 @@ def _is_poor(s: Span) -> bool:
     """Does this response span document a problem at the dose (an implied reason for a change)?"""
     if any(m["cat"] == "NEGATED_EXISTENCE" for m in s.get("mods", [])):
         return False  # "no side effects on the current dose" is not a problem
+    if _words("tolerable_side_effect").search(s["text"]):
+        return False  # "mild ankle swelling": tolerated at this dose, not why it changed
     pol = s.get("polarity") or ""
     if pol == "symptom":  # a symptom at the dose is a problem unless it is said to be controlled
         return not _words("good_response").search(s["text"])

@@ -888,3 +888,10 @@ def test_work_daily_activities_a_neuro_exam_and_no_hospital_stays_are_the_overal
 def test_an_activity_named_only_as_the_pumps_effect_is_part_of_the_response(nlp):
     rec = audit_note(REFILL + "Doing well, pain 3/10 on current dose, no sedation or itching, gardening again.", nlp=nlp)
     assert rec["elements"]["reassessment"]["status"] == "missing"
+
+
+def test_a_mild_side_effect_tolerated_at_the_dose_is_not_the_reason_for_a_change(nlp):
+    text = REFILL + "Mild ankle swelling, unchanged. Dose increased 2.0 -> 2.1 mg/day as planned at last visit."
+    assert status(nlp, text, "change_reason") == "missing"
+    text = REFILL + "Ankle swelling is worse and limits walking. Dose decreased 2.1 -> 2.0 mg/day."
+    assert status(nlp, text, "change_reason") == "met"
