@@ -895,3 +895,11 @@ def test_a_mild_side_effect_tolerated_at_the_dose_is_not_the_reason_for_a_change
     assert status(nlp, text, "change_reason") == "missing"
     text = REFILL + "Ankle swelling is worse and limits walking. Dose decreased 2.1 -> 2.0 mg/day."
     assert status(nlp, text, "change_reason") == "met"
+
+
+def test_a_copied_provider_note_fenced_by_stars_is_not_todays_response(nlp):
+    text = ("Clinical Staff Note - IT Pump Refill\n"
+            "*** Last provider note (J. Sandoval, MD 01/28/2025) - copied for reference ***\n"
+            "HPI: Reports 50% relief on the pump, walking with cane 2-3 blocks.\n"
+            "*** end copied note ***\n" + REFILL + "Pt states he is doing ok.")
+    assert status(nlp, text, "dose_response") == "missing"
