@@ -903,3 +903,10 @@ def test_a_copied_provider_note_fenced_by_stars_is_not_todays_response(nlp):
             "HPI: Reports 50% relief on the pump, walking with cane 2-3 blocks.\n"
             "*** end copied note ***\n" + REFILL + "Pt states he is doing ok.")
     assert status(nlp, text, "dose_response") == "missing"
+
+
+def test_a_previous_refill_marked_copied_does_not_supervise_today(nlp):
+    text = ("Previous refill 06/25/2024 (copied): ITB refill performed by L. Marchetti, RN under direct supervision of "
+            "Dr. Okafor, who was present in the clinic suite. Residual 10.8 mL (expected 11.3 mL). 40 mL instilled.\n\n"
+            "Today: " + REFILL + "Spasms controlled on the current dose.\nL. Marchetti, RN")
+    assert status(nlp, text, "incident_to", author_role="RN") == "missing"
