@@ -910,3 +910,8 @@ def test_a_previous_refill_marked_copied_does_not_supervise_today(nlp):
             "Dr. Okafor, who was present in the clinic suite. Residual 10.8 mL (expected 11.3 mL). 40 mL instilled.\n\n"
             "Today: " + REFILL + "Spasms controlled on the current dose.\nL. Marchetti, RN")
     assert status(nlp, text, "incident_to", author_role="RN") == "missing"
+
+
+def test_the_treated_symptom_said_to_be_ok_is_a_response_and_doing_ok_is_not(nlp):
+    assert status(nlp, "Interrog: res 14.2 mL, no alarms. Baclofen 1000 mcg/mL, 380 mcg/day, spasms ok.", "dose_response") == "met"
+    assert status(nlp, "Interrog: res 14.2 mL, no alarms. Pt states he is doing ok.", "dose_response") == "missing"
