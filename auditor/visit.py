@@ -466,7 +466,7 @@ def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list
     v.reprogramming = bool(live(spans, "EVT_REPROGRAM")) or bool(v.changes)
 
 
-def _in_copied_section(row: Span, spans: list[Span]) -> bool:
+def _in_copied_section(row: Mapping[str, Any], spans: list[Span]) -> bool:
     """A printout row inside a copied-forward section (judged by the target spans around it)."""
     near = [s for s in spans if s.get("sect") and abs(s["start"] - row["start"]) < 200]
     return bool(near) and min(near, key=lambda s: abs(s["start"] - row["start"])).get("sect") == "previous_visit"
