@@ -242,3 +242,18 @@ def test_a_model_reason_far_from_the_change_counts_only_from_the_anywhere_thresh
     anywhere = combine(record, view, probs, _Sim(names, {"change_reason": 0.5}, anywhere={"change_reason": 0.7}), "hybrid", {})
     assert anywhere["elements"]["change_reason"]["status"] == "met"
     assert any(e.get("source") == "model" for e in anywhere["elements"]["change_reason"]["evidence"])
+
+
+def test_scoring_survives_the_sentence_cache_filling_up_within_one_call(monkeypatch):
+    from auditor.learn import predict
+
+    models = load_models(store.shipped_dir())
+    monkeypatch.setattr(predict, "CACHE_SIZE", 3)
+    models._cache.clear()
+    seen = ["Pain 3/10 on the pump.", "Spasms well controlled."]
+    first = models.score(seen)
+    mixed = seen + [f"New sentence number {i} about the pump." for i in range(5)]
+    got = models.score(mixed)  # two cached rows, five new ones: the cache overflows in this call
+    assert got.shape == (7, len(models.names))
+    assert np.allclose(got[:2], first)
+    models._cache.clear()

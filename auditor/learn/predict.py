@@ -77,20 +77,21 @@ class Models:
         scores of recent ones (memory stays flat; it is cleared when full)."""
         out = np.zeros((len(sentences), len(self.names)))
         keys = [normalise(s) for s in sentences]
-        todo = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        # this call's rows, taken before the cache may be cleared below (a full cache once lost
+        # the rows of sentences seen earlier in the same call: KeyError on long runs)
+        rows: dict[str, np.ndarray] = {k: self._cache[k] for k in dict.fromkeys(keys) if k in self._cache}
+        todo = [k for k in dict.fromkeys(keys) if k not in rows]
         if todo:
             d = np.vstack([np.asarray(self.vectorizer.transform(todo[k:k + SLICE]) @ self._w)
                            for k in range(0, len(todo), SLICE)]) + self._c
             probs = 1.0 / (1.0 + np.exp(self._a * d + self._b))
-            if len(self._cache) + len(todo) > CACHE_SIZE:
-                self._cache.clear()
             fresh = dict(zip(todo, probs))
+            if len(self._cache) + len(fresh) > CACHE_SIZE:
+                self._cache.clear()
             self._cache.update(fresh)
-        else:
-            fresh = {}
+            rows.update(fresh)
         for n, k in enumerate(keys):
-            row = fresh.get(k)
-            out[n] = row if row is not None else self._cache[k]
+            out[n] = rows[k]
         return out
 
 
