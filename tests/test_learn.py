@@ -252,7 +252,7 @@ def test_scoring_survives_the_sentence_cache_filling_up_within_one_call(monkeypa
     models._cache.clear()
     seen = ["Pain 3/10 on the pump.", "Spasms well controlled."]
     first = models.score(seen)
-    mixed = seen + [f"New sentence number {i} about the pump." for i in range(5)]
+    mixed = seen + [f"A new sentence about the {w} pump." for w in ("red", "blue", "green", "old", "quiet")]
     got = models.score(mixed)  # two cached rows, five new ones: the cache overflows in this call
     assert got.shape == (7, len(models.names))
     assert np.allclose(got[:2], first)
