@@ -131,7 +131,7 @@ def pump_evidence(doc: Doc) -> Doc:
     spans: list[dict[str, Any]] = []
     text = doc_text(doc)
     for span in doc.spans.get(SPAN_GROUP, []):
-        meta = _meta_of(span, doc.text)
+        meta = _meta_of(span, text)
         mods: list[dict[str, Any]] = []
         sent = bisect_right(sent_starts, span.start) - 1
         for m in span._.modifiers:
