@@ -194,3 +194,17 @@ def test_a_beyond_use_date_written_down_or_an_alarm_that_did_not_sound_is_no_rea
         assert not any(r.search(text) for r in reasons), text
     for text in ("Refilled early because of the admixture's beyond-use date.", "Early refill: pump alarm sounding."):
         assert any(r.search(text) for r in reasons), text
+
+
+def test_a_stated_last_refill_with_no_residual_is_judged_by_todays_fill_and_rate(nlp):
+    """Only the last refill's date and today's rate are written: 20 mL at 0.2 mL/day lasts 90 days, so a
+    refill 28 days later is early (at the wide residual margin); a rate that would make the fill last
+    longer than any refill schedule means a number was misread, and nothing is judged."""
+    text = ("Pump refill. SynchroMed II 20 mL, morphine 25 mg/mL, 5 mg/day. Last refill 09/22/2025.\n"
+            "Pump emptied, no alarms. Instilled 20 mL morphine 25 mg/mL.\n"
+            "Reservoir updated 20 mL. Morphine purchased by the practice, invoice 12.\n")
+    rows = [{"note_id": "n1", "text": text, "service_date": "2025-10-20", "billed_codes": "95991;J2274x500-JZ"}]
+    early = [f for f in audit_rows(nlp, rows)[0]["findings"] if f["rule"] == "refill-interval-early"]
+    assert early and "/ 0.2 mL/day" in early[0]["facts"]["computation"] and "= 90 days" in early[0]["facts"]["computation"]
+    slow = text.replace("5 mg/day", "0.5 mg/day")  # 0.02 mL/day: 900 days
+    assert "refill-interval-early" not in {f["rule"] for f in audit_rows(nlp, [{**rows[0], "text": slow}])[0]["findings"]}

@@ -257,3 +257,49 @@ def test_scoring_survives_the_sentence_cache_filling_up_within_one_call(monkeypa
     assert got.shape == (7, len(models.names))
     assert np.allclose(got[:2], first)
     models._cache.clear()
+
+
+def test_the_change_model_vetoes_a_rule_change_only_below_the_veto_threshold(nlp):
+    """A regimen change the rules read (here another drug's dose, worded like a pump change) is overruled
+    when every sentence of its evidence scores below threshold_veto: the spans are discounted by MODEL_VETO,
+    change_reason falls to not_applicable, the overruled evidence stays visible with its probability."""
+    from auditor.audit import META_COLUMNS, decide_note
+    from auditor.learn.hybrid import combine, plan
+    from auditor.learn.train import _Sim
+
+    text = ("Pump refilled with 20 mL.\nAspirated 3 mL.\nDaily dose increased from 400 to 440 mcg/day.\n"
+            "Spasms well controlled.\n")
+    doc = nlp(text)
+    record, pump = decide_note("n", doc._.pump, {c: None for c in META_COLUMNS}, text)
+    assert record["facts"]["regimen_change"] is True
+    names = ["regimen_change"]
+    sim = _Sim(names, {}, veto={"regimen_change": 0.2})
+    view, todo = plan(record, pump, text, sim, "hybrid")
+    (k,) = todo["regimen_change"]
+    assert "increased" in view.sentence(k)
+    kept = combine(record, view, {"regimen_change": {k: 0.35}}, sim, "hybrid", {})
+    assert kept["facts"]["regimen_change"] is True and kept["elements"]["change_reason"]["disagreement"] is False
+    vetoed = combine(record, view, {"regimen_change": {k: 0.05}}, sim, "hybrid", {})
+    assert vetoed["facts"]["regimen_change"] is False
+    assert vetoed["elements"]["change_reason"]["status"] == "not_applicable"
+    assert vetoed["elements"]["change_reason"]["disagreement"] is True
+    overruled = vetoed["facts"]["events"]["regimen_change_vetoed"]
+    assert overruled == [{**e, "source": "rule", "vetoed_by": "model", "probability": 0.05}
+                         for e in record["facts"]["events"]["regimen_change"]]
+    assert all(text[e["start"]:e["end"]] == e["text"] for e in overruled)
+    assert not vetoed["facts"]["events"]["regimen_change"]
+    assert record["facts"]["regimen_change"] is True  # the rules' record is not edited
+
+
+def test_a_printout_change_is_never_vetoed(nlp):
+    from auditor.audit import META_COLUMNS, decide_note
+    from auditor.learn.hybrid import plan
+    from auditor.learn.train import _Sim
+
+    text = "Pump refilled with 20 mL.\n          Before        After\nDaily dose    400 mcg/day    440 mcg/day\n"
+    doc = nlp(text)
+    record, pump = decide_note("n", doc._.pump, {c: None for c in META_COLUMNS}, text)
+    rules_used = {e["rule"] for e in record["facts"]["events"]["regimen_change"]}
+    assert record["facts"]["regimen_change"] is True and any(r.startswith("visit-") for r in rules_used)
+    _, todo = plan(record, pump, text, _Sim(["regimen_change"], {}, veto={"regimen_change": 0.2}), "hybrid")
+    assert "regimen_change" not in todo

@@ -211,6 +211,10 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
         got = _residual_capacity(prev, cur, days)
         cap, cap_text = got if got else (None, None)
         factor = iv["residual_early_factor"]
+        if got is None and prev.get("stated"):  # no residual today: today's fill and rate, at the same wide margin
+            cap = _capacity_days(cur)
+            cap = cap if cap is not None and cap <= iv["stated_rate_max_days"] else None
+            cap_text = _capacity_text(cur, cap)
     return out + _early(cur, prev["date"], days, f"{cur['date']} - {prev['date']} = {days} days", cap, cap_text, limits, factor)
 
 

@@ -100,6 +100,8 @@ def thresholds() -> dict[str, Any]:
     _need(isinstance(res.get("default"), (int, float)), "thresholds.json residual_ml", "default must be a number")
     iv = data.get("intervals", {})
     _need(0 < iv.get("early_factor", 0) < 1, "thresholds.json intervals", "early_factor must be between 0 and 1")
+    _need(isinstance(iv.get("stated_rate_max_days"), (int, float)) and iv["stated_rate_max_days"] > 0,
+          "thresholds.json intervals", "stated_rate_max_days must be a positive number")
     return data
 
 

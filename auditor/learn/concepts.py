@@ -25,11 +25,16 @@ class Concept:
     # (a reason implied by a problem at the old dose need not sit beside the change: guideline, "An implied
     # reason counts"); below it, the rules' placement applies to it as to a rule span
     anywhere: bool = False
+    # hybrid: when the rules found the concept, the model may overrule them: if every sentence the rules'
+    # evidence sits in scores below the manifest's `threshold_veto`, those spans are discounted (MODEL_VETO)
+    veto: bool = False
 
 
 CONCEPTS: tuple[Concept, ...] = (
     Concept("refill_done", "EVT_REFILL", "pump_status", ("EVT_NO_REFILL",)),
-    Concept("regimen_change", "CHANGE", "change_reason", ("NO_CHANGE",)),
+    # a change the rules invent (another drug's dose, an earlier visit's change) fails the note's change
+    # reason and raises code-change-billed-as-refill: the change model may veto the rules' change
+    Concept("regimen_change", "CHANGE", "change_reason", ("NO_CHANGE",), veto=True),
     # to a bag of n-grams the change statement reads like its own reason ("increased ... mcg/day"):
     # the reason model reads what the sentence says besides the change
     # and when the rules saw no change there, a sentence the change model calls a change is not a reason

@@ -13,6 +13,14 @@ How they combine (documented in README "A learned second opinion"):
 - `model`: every concept is decided by its model alone: the concept's rule
   spans are removed and the model's sentences (threshold_model) added.
 
+- `hybrid`, for a concept marked `veto` (the regimen change) with a manifest
+  `threshold_veto`: when the rules found it, the model reads the sentences
+  their evidence sits in; if every one scores below the veto threshold, those
+  spans are discounted (`MODEL_VETO`) and `decide` runs again. The overruled
+  evidence stays in `facts.events.<concept>_vetoed` with its probability, and
+  the element is flagged as a disagreement. A printout's before/after values
+  are never vetoed.
+
 In both, ConText still discounts: a sentence holding a discounted span of the
 concept, a modifier that discounts the concept's label on any span in that
 sentence (discount.json), a section that discounts it, or a cue of such a
@@ -163,12 +171,32 @@ def open_concepts(record: Mapping[str, Any], view: NoteView, models: Models, mod
     return out
 
 
+VETO_MAX_STATEMENTS = 3  # a note with more separate statements of the concept is not one the model overrules
+
+
+def veto_sentences(c: Concept, record: Mapping[str, Any], view: NoteView) -> list[int]:
+    """The sentences holding the rules' evidence for `c` that a veto would read; none when the model may
+    not overrule them (no rule evidence, too many statements, or a printout's before/after values)."""
+    ev = ((record.get("facts") or {}).get("events") or {}).get(c.name) or []
+    if not ev or len(ev) > VETO_MAX_STATEMENTS or any(str(e.get("rule") or "").startswith("visit-") for e in ev):
+        return []
+    starts = [a for a, _ in view.sentences]
+    return sorted({bisect_right(starts, e["start"]) - 1 for e in ev} - {-1})
+
+
 def plan(record: Mapping[str, Any], pump: Mapping[str, Any], text: str, models: Models, mode: str) -> tuple[NoteView, dict[str, list[int]]]:
-    """The sentences to score for each open concept."""
+    """The sentences to score for each open concept, and (hybrid) for each concept the model may veto."""
     view = NoteView(pump, text)
     todo = {}
     for c in open_concepts(record, view, models, mode):
         todo[c.name] = [i for i in range(len(view.sentences)) if view.qualifies(c, i, mode)]
+    if mode == "hybrid":
+        for c in CONCEPTS:
+            if c.veto and c.name not in todo and models.setting(c.name, "threshold_veto") is not None \
+                    and rule_present(c, record):
+                sents = veto_sentences(c, record, view)
+                if sents:
+                    todo[c.name] = sents
     return view, todo
 
 
@@ -189,9 +217,16 @@ def combine(record: dict[str, Any], view: NoteView, probs: Mapping[str, Mapping[
     (`rivals`: per concept, sentences its rival's model claims, which it may not propose)."""
     added: list[dict[str, Any]] = []
     removed: set[str] = set()
+    vetoed: dict[str, dict[int, float]] = {}  # label -> the vetoed sentences and their probabilities
     seen: dict[str, bool] = {}
     for name, by_sent in probs.items():
         c = BY_NAME[name]
+        if mode == "hybrid" and c.veto and rule_present(c, record):
+            v = models.setting(name, "threshold_veto")
+            if v is not None and by_sent and max(by_sent.values()) < v:
+                vetoed[c.label] = dict(by_sent)
+                seen[name] = False
+            continue
         t = models.threshold(name, mode)
         if t is None:
             continue
@@ -203,22 +238,46 @@ def combine(record: dict[str, Any], view: NoteView, probs: Mapping[str, Mapping[
         if mode == "model":
             removed.add(c.label)
     out = record
-    if added or removed:
+    if added or removed or vetoed:
         pump = dict(view.pump)
-        pump["spans"] = sorted([s for s in view.pump.get("spans") or [] if s["label"] not in removed or s["discounted_by"]]
-                               + added, key=lambda s: (s["start"], s["end"]))
+        kept = [_vetoed(s, vetoed) for s in view.pump.get("spans") or [] if s["label"] not in removed or s["discounted_by"]]
+        pump["spans"] = sorted(kept + added, key=lambda s: (s["start"], s["end"]))
         decided = decide(pump, meta, view.text)
         out = dict(record)
         out["score"] = decided["score"]
         out["elements"] = decided["elements"]
         facts = dict(record.get("facts") or {})
-        facts.update({k: v for k, v in decided["facts"].items() if k in ("refill", "reprogramming", "regimen_change", "supervision", "drug_supplier")})
+        facts.update({k: v for k, v in decided["facts"].items() if k in DECIDED_FACTS})
+        if vetoed:
+            facts["events"] = dict(facts.get("events") or {})
+            for name in (n for n, c in BY_NAME.items() if c.label in vetoed):
+                was = ((record.get("facts") or {}).get("events") or {}).get(name) or []
+                facts["events"][f"{name}_vetoed"] = [_with_probability(e, view, vetoed[BY_NAME[name].label]) for e in was]
         out["facts"] = facts
     prob_of = {(s["rule"], s["start"], s["end"]): s["probability"] for s in added}
     _sources(out, prob_of)
-    _disagreements(out, record, seen, mode)
+    _disagreements(out, record, seen, mode, {c.element for c in CONCEPTS if c.label in vetoed})
     out["mode"] = mode
     return out
+
+
+# the visit's facts a re-decision replaces (the rest, drugs and numbers, do not depend on the spans a model adds)
+DECIDED_FACTS = ("refill", "refill_status", "reprogramming", "regimen_change", "change_values", "supervision",
+                 "drug_supplier", "events")
+
+
+def _vetoed(span: dict[str, Any], vetoed: Mapping[str, Mapping[int, float]]) -> dict[str, Any]:
+    """The span, discounted by MODEL_VETO when the model overruled its label in its sentence."""
+    if span["label"] in vetoed and span["sent"] in vetoed[span["label"]] and not span["discounted_by"]:
+        return {**span, "discounted_by": ["MODEL_VETO"]}
+    return span
+
+
+def _with_probability(ev: Mapping[str, Any], view: NoteView, by_sent: Mapping[int, float]) -> dict[str, Any]:
+    """A vetoed evidence item with the probability the model gave its sentence (why it was overruled)."""
+    starts = [a for a, _ in view.sentences]
+    p = by_sent.get(bisect_right(starts, ev["start"]) - 1)
+    return {**ev, "source": "rule", "vetoed_by": "model", "probability": None if p is None else round(float(p), 3)}
 
 
 def _sources(record: dict[str, Any], prob_of: Mapping[tuple[str, int, int], float]) -> None:
@@ -233,9 +292,11 @@ def _sources(record: dict[str, Any], prob_of: Mapping[tuple[str, int, int], floa
                 ev["source"] = "rule"
 
 
-def _disagreements(out: dict[str, Any], rules_record: Mapping[str, Any], seen: Mapping[str, bool], mode: str) -> None:
-    """Per element: did a model find a concept the rules did not (or, in model mode, miss one they found)?"""
-    flags = {e: False for e in ELEMENTS}
+def _disagreements(out: dict[str, Any], rules_record: Mapping[str, Any], seen: Mapping[str, bool], mode: str,
+                   vetoed: Collection[str] = ()) -> None:
+    """Per element: did a model find a concept the rules did not (or, in model mode, miss one they found),
+    or veto one they found (`vetoed`: elements)?"""
+    flags = {e: e in vetoed for e in ELEMENTS}
     for c in CONCEPTS:
         if c.name not in seen:
             continue

@@ -12,7 +12,8 @@ held-out halves are never read):
 4. chooses each concept's hybrid threshold by running the hybrid on the dev
    notes and fragments with out-of-fold probabilities: the threshold that
    gains the most correct decisions with no element and no phrase-bank concept
-   worse; a concept with no gain is left out of the hybrid;
+   worse; a concept with no gain is left out of the hybrid; then, the same
+   way, the probability below which a model may veto the rules (Concept.veto);
 5. writes features.skops, <concept>.skops, <concept>.card.md and
    manifest.json (skops: no pickle on load).
 Deterministic: fixed folds (a hash of each note id), liblinear, no shuffling.
@@ -35,12 +36,13 @@ from sklearn.metrics import average_precision_score, brier_score_loss, f1_score,
 
 from auditor.elements import ELEMENTS
 from auditor.learn import store
-from auditor.learn.concepts import BY_NAME, CONCEPTS, NAMES
+from auditor.learn.concepts import BY_NAME, CONCEPTS, NAMES, rule_present
 from auditor.learn.data import FOLDS, Example, fold_of, note_examples, phrase_examples
 from auditor.learn.features import make_vectorizer, normalise, to_arrays
 
 C_GRID = (10.0, 30.0, 100.0)  # smaller C never won on this data (1 and 3 tried on 2026-12-06)
 T_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
+V_GRID = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # veto: every sentence of the rules' evidence below this
 MIN_GAIN = 1  # correct decisions on dev a concept must add to be used in the hybrid
 
 
@@ -98,11 +100,12 @@ class _Sim:
     """Thresholds alone, standing in for Models while the thresholds are chosen."""
 
     def __init__(self, names: Sequence[str], hybrid: Mapping[str, float], model: Mapping[str, float] | None = None,
-                 anywhere: Mapping[str, float] | None = None):
+                 anywhere: Mapping[str, float] | None = None, veto: Mapping[str, float] | None = None):
         self.names = list(names)
         self.hybrid = dict(hybrid)
         self.model = dict(model or {})
         self.anywhere = dict(anywhere or {})
+        self.veto = dict(veto or {})
 
     def threshold(self, concept: str, mode: str) -> float | None:
         return (self.hybrid if mode == "hybrid" else self.model).get(concept)
@@ -113,6 +116,8 @@ class _Sim:
     def setting(self, concept: str, key: str) -> Any:
         if key == "threshold_model":
             return self.model.get(concept)
+        if key == "threshold_veto":
+            return self.veto.get(concept)
         return self.anywhere.get(concept) if key == "threshold_anywhere" else None
 
 
@@ -132,7 +137,7 @@ class Planned:
     def __init__(self, docs: Sequence[Doc], names: Sequence[str]):
         from auditor.learn.hybrid import plan
 
-        everything = _Sim(names, {n: 0.5 for n in names}, {n: 0.5 for n in names})
+        everything = _Sim(names, {n: 0.5 for n in names}, {n: 0.5 for n in names}, veto={n: 0.5 for n in names if BY_NAME[n].veto})
         self.hybrid = [plan(d.record, d.pump, d.row["text"], everything, "hybrid") for d in docs]  # type: ignore[arg-type]
         self.model = [plan(d.record, d.pump, d.row["text"], everything, "model") for d in docs]  # type: ignore[arg-type]
         self.base = [_correct(d, d.record) for d in docs]
@@ -151,6 +156,12 @@ def simulate(docs: Sequence[Doc], oof: np.ndarray, sim: _Sim, mode: str, planned
         view, todo_all = plans[n]
         probs = {}
         for c, idx in todo_all.items():
+            if mode == "hybrid" and BY_NAME[c].veto and rule_present(BY_NAME[c], doc.record):
+                v = sim.setting(c, "threshold_veto")
+                p = {i: float(oof[doc.sent_rows[i], sim.column(c)]) for i in idx}
+                if v is not None and p and max(p.values()) < v:
+                    probs[c] = p
+                continue
             t = sim.threshold(c, mode)
             if t is None:
                 continue
@@ -234,14 +245,29 @@ def choose_anywhere(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], 
     return chosen, report
 
 
-def train(annotations: str | Path = "annotations", out: str | Path | None = None, reviews: str | Path | None = None,
-          nlp: Any = None, concepts: Sequence[str] | None = None, log: Callable[[str], None] | None = None,
-          c_grid: Sequence[float] = C_GRID, choose: bool = True) -> dict[str, Any]:
-    """Train, choose thresholds, write the models; returns the manifest."""
+@dataclass
+class Fitted:
+    """What fitting leaves for choosing thresholds and writing files: the dev documents, the models and
+    their out-of-fold probabilities on every dev sentence."""
+
+    names: list[str]
+    docs: list[Doc]
+    oof: np.ndarray
+    planned: Planned
+    figures: dict[str, Any]
+    models: dict[str, CalibratedClassifierCV]
+    vectorizer: Any
+    data: dict[str, int]
+    started: float
+
+
+def fit(annotations: str | Path = "annotations", reviews: str | Path | None = None, nlp: Any = None,
+        concepts: Sequence[str] | None = None, log: Callable[[str], None] | None = None,
+        c_grid: Sequence[float] = C_GRID) -> Fitted:
+    """Steps 1-3: audit the dev documents, label sentences, fit one calibrated model per concept."""
     log = log or (lambda s: print(s, file=sys.stderr))
     started = time.monotonic()
     annotations = Path(annotations)
-    out = Path(out) if out is not None else store.shipped_dir()
     names = [n for n in NAMES if concepts is None or n in concepts]
     if nlp is None:
         from auditor.pipeline import shared
@@ -350,30 +376,72 @@ def train(annotations: str | Path = "annotations", out: str | Path | None = None
         log(f"  {name:<20} n={f['examples']:>5} pos={f['positives']:>4} C={c:<4} CV AP {f['cv_average_precision']:.3f}  "
             f"F1 {f['cv_f1_at_model_threshold']:.3f} at {t_model}  Brier {f['cv_brier']:.3f}")
 
-    # 4. hybrid thresholds, chosen on dev with out-of-fold probabilities
     log(f"  models fitted in {time.monotonic() - started:.0f} s")
     planned = Planned(docs, names)
     planned.rival_oof = rival_oof
+    return Fitted(names, docs, oof, planned, figures, models, vectorizer,
+                  {"dev_gold_notes": len(dev), "phrasebank_dev_fragments": len(items), "reviews": len(revs),
+                   "labelled_sentences": len(examples), "features": int(X.shape[1])}, started)
+
+
+def choose_veto(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], log: Callable[[str], None],
+                planned: Planned, hybrid_t: Mapping[str, float], model_t: Mapping[str, float],
+                anywhere: Mapping[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Per concept the model may veto (Concept.veto), the probability below which every sentence of the
+    rules' evidence must fall for the model to overrule them: the same rule as the hybrid threshold
+    (largest dev gain over the chosen hybrid, no element or bank concept worse, middle of ties)."""
+    base = simulate(docs, oof, _Sim(names, hybrid_t, model_t, anywhere), "hybrid", planned)
+    chosen: dict[str, float] = {}
+    report: dict[str, Any] = {}
+    for c in names:
+        if not BY_NAME[c].veto:
+            continue
+        rows: list[_GridRow] = []
+        for t in V_GRID:
+            got = simulate(docs, oof, _Sim(names, hybrid_t, model_t, anywhere, {c: t}), "hybrid", planned)
+            delta = {k: got[k] - base[k] for k in base if got[k] != base[k]}
+            rows.append({"threshold": t, "gain": sum(delta.values()), "worse": sorted(k for k, v in delta.items() if v < 0)})
+        safe = [r for r in rows if not r["worse"] and r["gain"] >= MIN_GAIN]
+        top = max((r["gain"] for r in safe), default=0)
+        tied = [r["threshold"] for r in safe if r["gain"] == top]
+        pick = tied[len(tied) // 2] if tied else None
+        report[c] = {"grid": rows, "threshold": pick, "gain": top}
+        if pick is not None:
+            chosen[c] = pick
+        log(f"  {c:<20} veto below {pick if pick is not None else '-':<5} dev gain {top:+d}")
+    return chosen, report
+
+
+def train(annotations: str | Path = "annotations", out: str | Path | None = None, reviews: str | Path | None = None,
+          nlp: Any = None, concepts: Sequence[str] | None = None, log: Callable[[str], None] | None = None,
+          c_grid: Sequence[float] = C_GRID, choose: bool = True) -> dict[str, Any]:
+    """Train, choose thresholds, write the models; returns the manifest."""
+    log = log or (lambda s: print(s, file=sys.stderr))
+    out = Path(out) if out is not None else store.shipped_dir()
+    f = fit(annotations, reviews, nlp, concepts, log, c_grid)
+    names, docs, oof, planned, figures, models = f.names, f.docs, f.oof, f.planned, f.figures, f.models
+    model_t = {n: figures[n]["threshold_model"] for n in names}
+
+    # 4. hybrid thresholds, chosen on dev with out-of-fold probabilities
     if choose:
         log("choosing hybrid thresholds on dev (out-of-fold probabilities):")
-        chosen, choice = choose_thresholds(docs, oof, names, log, planned, {n: figures[n]["threshold_model"] for n in names})
-        anywhere, anywhere_choice = choose_anywhere(docs, oof, names, log, planned, chosen,
-                                                    {n: figures[n]["threshold_model"] for n in names})
+        chosen, choice = choose_thresholds(docs, oof, names, log, planned, model_t)
+        anywhere, anywhere_choice = choose_anywhere(docs, oof, names, log, planned, chosen, model_t)
+        veto, veto_choice = choose_veto(docs, oof, names, log, planned, chosen, model_t, anywhere)
     else:
-        chosen, choice, anywhere, anywhere_choice = {n: 0.5 for n in names}, {}, {}, {}
-    final_sim = _Sim(names, chosen, {n: figures[n]["threshold_model"] for n in names}, anywhere)
+        chosen, choice, anywhere, anywhere_choice, veto, veto_choice = {n: 0.5 for n in names}, {}, {}, {}, {}, {}
+    final_sim = _Sim(names, chosen, model_t, anywhere, veto)
     dev_figures = {m: simulate(docs, oof, final_sim if m != "rules" else _Sim(names, {}), "hybrid" if m == "rules" else m, planned)
                    for m in ("rules", "hybrid", "model")}
 
     # 5. files
     out.mkdir(parents=True, exist_ok=True)
-    store.save(to_arrays(vectorizer), out / store.FEATURES)
+    store.save(to_arrays(f.vectorizer), out / store.FEATURES)
     manifest: dict[str, Any] = {
         "_doc": "Written by `auditor train`; read by auditor/learn/predict.py. threshold_hybrid null: the concept is left out of the hybrid.",
         "trained_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "features": store.FEATURES,
-        "data": {"dev_gold_notes": len(dev), "phrasebank_dev_fragments": len(items), "reviews": len(revs),
-                 "labelled_sentences": len(examples), "features": int(X.shape[1])},
+        "data": f.data,
         "dev_out_of_fold": _summarise(dev_figures),
         "concepts": {},
     }
@@ -387,6 +455,9 @@ def train(annotations: str | Path = "annotations", out: str | Path | None = None
         if BY_NAME[name].anywhere:
             manifest["concepts"][name]["threshold_anywhere"] = anywhere.get(name)
             manifest["concepts"][name]["anywhere_choice"] = anywhere_choice.get(name)
+        if BY_NAME[name].veto:
+            manifest["concepts"][name]["threshold_veto"] = veto.get(name)
+            manifest["concepts"][name]["veto_choice"] = veto_choice.get(name)
     (out / store.MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     from auditor.learn.cards import write_cards
 
@@ -394,7 +465,7 @@ def train(annotations: str | Path = "annotations", out: str | Path | None = None
     from auditor.learn.predict import clear_cache
 
     clear_cache()
-    log(f"auditor train: wrote {len(names)} models, cards and manifest.json to {out} in {time.monotonic() - started:.0f} s")
+    log(f"auditor train: wrote {len(names)} models, cards and manifest.json to {out} in {time.monotonic() - f.started:.0f} s")
     return manifest
 
 
