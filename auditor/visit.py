@@ -108,6 +108,24 @@ def _numbers(text: str) -> list[float]:
     return [float(n.replace(",", ".")) for n in _NUMBER.findall(text)]
 
 
+def _unit_kind(after: str) -> str | None:
+    """What the unit written at the start of `after` measures (resources/visit.json value_kinds), if any."""
+    return next((k for k, pat in _printouts().kinds.items() if pat.match(after)), None)
+
+
+def derivation(s: Span, text: str | None) -> bool:
+    """A compared change whose two values are of different kinds ("Infumorph 10 mg/mL -> 5 mg/day",
+    "0.5 mL/day => 5 mg/day") works one value out from another: it records no change."""
+    if "compare" not in s["flags"] or not text:
+        return False
+    nums = list(_NUMBER.finditer(s["text"]))
+    if len(nums) < 2:
+        return False
+    first = _unit_kind(s["text"][nums[0].end():] + text[s["end"]:s["end"] + 20])
+    second = _unit_kind(text[s["start"] + nums[-1].end():s["start"] + nums[-1].end() + 20])
+    return first is not None and second is not None and first != second
+
+
 def same_values(s: Span) -> bool:
     """A 'compare' change span whose old and new numbers are equal ('20 -> 20 mL/day') records no change."""
     if "compare" not in s["flags"]:
@@ -377,6 +395,8 @@ class _Printouts:
         self.same = rules.compile_checked(cfg["same_words"], "resources/visit.json same_words", 0)
         self.since = rules.compile_checked(cfg["since_change"], "resources/visit.json since_change")
         self.regimen_words = rules.compile_checked(cfg["regimen_words"], "resources/visit.json regimen_words", 0)
+        self.kinds = {k: rules.compile_checked(v, f"resources/visit.json value_kinds {k}", re.I)
+                      for k, v in cfg["value_kinds"].items() if not k.startswith("_")}
 
 
 @lru_cache(maxsize=1)
@@ -448,11 +468,11 @@ def _carried_out_today(spans: list[Span], sents: list[list[int]], text: str) -> 
                 s["discounted_by"] = []
 
 
-def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list[Span]) -> None:
+def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list[Span], text: str | None) -> None:
     v.unchanged = live(spans, "NO_CHANGE")
     v.changes = [
         c for c in live(spans, "CHANGE")
-        if not any(overlaps(c, n) for n in v.unchanged) and not same_values(c)
+        if not any(overlaps(c, n) for n in v.unchanged) and not same_values(c) and not derivation(c, text)
     ]
     if any("overrides" in n["flags"] for n in v.unchanged):
         v.changes = []  # "unable to complete programming; pump left at prior settings": nothing was changed
@@ -505,7 +525,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _background_changes(spans, pump, text)
     _since_changes(spans, pump, text)
     _refill(v, spans, pump, text)
-    _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)])
+    _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
     v.supervision = live(spans, "SUPERVISION")
     facts = _current_performer(facts, spans, pump)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))

@@ -915,3 +915,14 @@ def test_a_previous_refill_marked_copied_does_not_supervise_today(nlp):
 def test_the_treated_symptom_said_to_be_ok_is_a_response_and_doing_ok_is_not(nlp):
     assert status(nlp, "Interrog: res 14.2 mL, no alarms. Baclofen 1000 mcg/mL, 380 mcg/day, spasms ok.", "dose_response") == "met"
     assert status(nlp, "Interrog: res 14.2 mL, no alarms. Pt states he is doing ok.", "dose_response") == "missing"
+
+
+@pytest.mark.parametrize("line, changed", [
+    ("Drug: Infumorph 10 mg/mL -> 5 mg/day, simple continuous.", False),
+    ("MSO4 PF 10mg/ml, fixed ~0.5ml/day -> 5 mg/day.", False),
+    ("Rate 0.50 mL/day -> 0.55 mL/day for breakthrough pain.", True),
+    ("Infumorph 10 mg/mL -> 25 mg/mL at this refill to space refills.", True),
+])
+def test_an_arrow_between_values_of_different_kinds_is_a_derivation_not_a_change(nlp, line, changed):
+    rec = audit_note(REFILL + line, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is changed
