@@ -926,3 +926,31 @@ def test_the_treated_symptom_said_to_be_ok_is_a_response_and_doing_ok_is_not(nlp
 def test_an_arrow_between_values_of_different_kinds_is_a_derivation_not_a_change(nlp, line, changed):
     rec = audit_note(REFILL + line, nlp=nlp)
     assert rec["facts"]["regimen_change"] is changed
+
+
+def test_a_copied_mark_covers_its_line_or_its_paragraph_only(nlp):
+    """'Pre-refill (copied from <date> visit): ...' dates only its own line; a copied heading alone on its
+    line dates its paragraph; today's text after either counts without a heading of its own."""
+    inline = ("Pre-refill values (copied from 06/12/2025 visit): reservoir 3.2 mL, no alarms.\n"
+              "Refill done, 20 mL instilled. Reservoir updated to 20.0 mL, new alarm date 11/02/2025.\n"
+              "Spasms well controlled on the current dose.\n")
+    rec = audit_note(inline, nlp=nlp)
+    assert rec["elements"]["pump_status"]["status"] == "partial"  # the copied residual is not today's
+    assert rec["elements"]["dose_response"]["status"] == "met"
+    paragraph = ("Subjective (copied from 11/04/25 visit):\nPt reports tone well controlled, no new spasms.\n\n"
+                 "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm 04/20/2026.\n")
+    assert audit_note(paragraph, nlp=nlp)["elements"]["dose_response"]["status"] == "missing"
+    today = paragraph.replace("\n\nPump", "\n\nToday pt states tone is about the same as always on the pump.\nPump")
+    assert audit_note(today, nlp=nlp)["elements"]["dose_response"]["status"] == "met"
+
+
+@pytest.mark.parametrize("mark, copied", [
+    ("(from 05/28 visit) Pt reports pain 5/10, spasms controlled on the pump.", True),
+    ("(from 05/28 visit) Pt reports pain 5/10.\nSpasms controlled on the pump.", False),  # the mark covers its line
+    ("Interval (carried forward from 12/08/2025 note - not updated):\nSpasms controlled on the pump.", True),
+    ("Interval (copied from 03/18/2025 note, reviewed and updated today):\nSpasms controlled on the pump.", False),
+    ("Pain 5/10 (from 8/10 before IT therapy)\nSpasms controlled on the pump.", False),
+])
+def test_a_dated_copied_mark_makes_its_text_history_unless_reviewed_today(nlp, mark, copied):
+    rec = audit_note("Pump refilled with 20 mL baclofen 2000 mcg/mL.\n" + mark + "\n", nlp=nlp)
+    assert (rec["elements"]["dose_response"]["status"] == "missing") is copied

@@ -72,18 +72,53 @@ def discounts() -> _Discounts:
     return _DISCOUNTS
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def _paragraph_end(doc: Doc, sec: Any) -> int | None:
+    """The token where the text a copied mark covers ends (category previous_visit_paragraph): the end of
+    its line when the mark has text after it on that line ("Pre-refill (copied from 06/12): reservoir
+    3.2 mL."), else the next blank line ("Subjective (copied from 11/04 visit):" over a paragraph). A
+    copied mark is not a heading: what today's writer adds below it needs no heading of its own."""
+    if sec.title_end is None or sec.title_end >= len(doc):
+        return None
+    text = doc_text(doc)
+    at = doc[sec.title_end].idx if sec.title_end < len(doc) else len(text)
+    eol = text.find("\n", at)
+    eol = len(text) if eol < 0 else eol
+    if text[at:eol].strip():
+        end = eol
+    else:
+        m = _BLANK_LINE.search(text, at)
+        end = m.start() if m else len(text)
+    k = sec.title_end
+    while k < len(doc) and doc[k].idx < end:
+        k += 1
+    return k if k < len(doc) else None
+
+
 def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
-    """Section starts and categories; inside a fenced copied-forward block every section is copied."""
+    """Section starts and categories; inside a fenced copied-forward block every section is copied,
+    and a copied mark (previous_visit_paragraph) covers its line or paragraph only."""
     starts: list[int] = []
     cats: list[str] = []
     fenced = False
-    for sec in getattr(doc._, "sections", None) or []:
+    sections = list(getattr(doc._, "sections", None) or [])
+    for n, sec in enumerate(sections):
         cat = sec.category or ""
         if cat == "previous_visit_block":
             fenced = True
         elif cat == "today":
             fenced = False
         starts.append(sec.title_start if sec.title_start is not None else sec.body_start)
+        if cat == "previous_visit_paragraph":
+            cats.append("previous_visit")
+            end = None if fenced else _paragraph_end(doc, sec)
+            nxt = sections[n + 1].title_start if n + 1 < len(sections) else len(doc)
+            if end is not None and end < (nxt if nxt is not None else len(doc)):
+                starts.append(end)
+                cats.append("")
+            continue
         cats.append("previous_visit" if fenced else cat)
     return starts, cats
 
