@@ -954,3 +954,22 @@ def test_a_copied_mark_covers_its_line_or_its_paragraph_only(nlp):
 def test_a_dated_copied_mark_makes_its_text_history_unless_reviewed_today(nlp, mark, copied):
     rec = audit_note("Pump refilled with 20 mL baclofen 2000 mcg/mL.\n" + mark + "\n", nlp=nlp)
     assert (rec["elements"]["dose_response"]["status"] == "missing") is copied
+
+
+def test_a_form_field_with_its_unit_in_the_label_reads_as_a_volume(nlp):
+    """'Actual residual aspirated (mL): 1.8' and 'Reservoir now (mL): 30' are the states before and after."""
+    from auditor.normalize import normalise
+
+    assert normalise("Actual residual aspirated (mL): 1.8   expected (mL) 11.4").text == \
+        "Actual residual aspirated: 1.8 mL   expected 11.4 mL"
+    text = ("Last refill: 06/24/2024 (56 d)\nExpected residual (mL): 2.0\nActual residual aspirated (mL): 1.8\n"
+            "Volume instilled (mL): 30        Reservoir now (mL): 30\nNext refill due: 10/14/2024\n")
+    rec = audit_note(text, nlp=nlp)
+    assert rec["elements"]["pump_status"]["status"] == "met"  # "Last refill: <date> (56 d)" heads nothing
+
+
+def test_an_unchecked_option_after_a_field_is_that_options_not_the_fields(nlp):
+    text = REFILL + "Drug source:  [ ] Clinic purchased   [ ] Pharmacy billed\n"
+    assert audit_note(text, nlp=nlp)["elements"]["drug_cost"]["status"] == "missing"
+    checked = REFILL + "Drug source:  [X] Clinic purchased   [ ] Pharmacy billed\n"
+    assert audit_note(checked, nlp=nlp)["elements"]["drug_cost"]["status"] == "met"

@@ -303,3 +303,12 @@ def test_a_printout_change_is_never_vetoed(nlp):
     assert record["facts"]["regimen_change"] is True and any(r.startswith("visit-") for r in rules_used)
     _, todo = plan(record, pump, text, _Sim(["regimen_change"], {}, veto={"regimen_change": 0.2}), "hybrid")
     assert "regimen_change" not in todo
+
+
+def test_a_field_answered_with_dashes_is_never_proposed():
+    text = "Pump refilled with 20 mL.\nPurchase info: --\n"
+    pump = {"sentences": [[0, 25], [26, len(text)]], "spans": []}
+    view = NoteView(pump, text)
+    assert not view.qualifies(BY_NAME["drug_purchase"], 1, "hybrid")
+    filled = "Pump refilled with 20 mL.\nPurchase info: invoice 5521\n"
+    assert NoteView({"sentences": [[0, 25], [26, len(filled)]], "spans": []}, filled).qualifies(BY_NAME["drug_purchase"], 1, "hybrid")
