@@ -973,3 +973,16 @@ def test_an_unchecked_option_after_a_field_is_that_options_not_the_fields(nlp):
     assert audit_note(text, nlp=nlp)["elements"]["drug_cost"]["status"] == "missing"
     checked = REFILL + "Drug source:  [X] Clinic purchased   [ ] Pharmacy billed\n"
     assert audit_note(checked, nlp=nlp)["elements"]["drug_cost"]["status"] == "met"
+
+
+@pytest.mark.parametrize("line, changed", [
+    ("Filled 30 mL morphine PF 7 mg/mL (was 6 mg/mL) for new bone pain.", True),
+    ("Rate now 3.5 mg/day from 3.0, ~17% up, for new bone pain.", True),
+    ("Titration per protocol (persistent pain 6/10, no adverse effects): 3.6 -> 4.2 mcg/day.", True),
+    ("Morphine unchanged at 4.0 mg/day, bupivacaine starts at 2.0 mg/day.", True),
+    ("Pain 6/10 (was 8/10) on the pump.", False),
+    ("Pain 4 -> 2 with the pump, no adverse effects.", False),
+])
+def test_a_new_value_beside_its_old_one_is_a_change(nlp, line, changed):
+    rec = audit_note(REFILL + line, nlp=nlp)
+    assert rec["facts"]["regimen_change"] is changed
