@@ -166,7 +166,10 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
 
     # --- 2. response to the current dose and rate -----------------------------------------
     resp = live(spans, "RESPONSE")
-    els["dose_response"] = _result("met" if resp else "missing", [_ev(s) for s in _merge(resp)], discounted(spans, "RESPONSE"))
+    alone: list[Span] = []
+    if resp and all("weak" in s["flags"] for s in resp):  # "no alarms since last refill" alone is a time, not a response
+        resp, alone = [], [{**s, "discounted_by": ["WEAK_ALONE"]} for s in resp]
+    els["dose_response"] = _result("met" if resp else "missing", [_ev(s) for s in _merge(resp)], discounted(spans, "RESPONSE") + alone)
 
     # --- 3. reason for a change ------------------------------------------------------------
     if not changes:

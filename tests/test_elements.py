@@ -986,3 +986,12 @@ def test_an_unchecked_option_after_a_field_is_that_options_not_the_fields(nlp):
 def test_a_new_value_beside_its_old_one_is_a_change(nlp, line, changed):
     rec = audit_note(REFILL + line, nlp=nlp)
     assert rec["facts"]["regimen_change"] is changed
+
+
+def test_since_last_refill_alone_is_a_time_not_a_response(nlp):
+    alone = REFILL + "Event log: no alarms since last refill.\n"
+    rec = audit_note(alone, nlp=nlp)
+    assert rec["elements"]["dose_response"]["status"] == "missing"
+    assert [d["discounted_by"] for d in rec["elements"]["dose_response"]["discounted"]] == [["WEAK_ALONE"]]
+    beside = alone + "Spasms much better since last refill, no drowsiness.\n"
+    assert audit_note(beside, nlp=nlp)["elements"]["dose_response"]["status"] == "met"
