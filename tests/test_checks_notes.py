@@ -98,6 +98,15 @@ ADMIX_NO_ITEMS = ADMIX.replace(
     "invoice #QV-902277 on file (amount only; itemized ingredient list not received).",
 )
 
+ADMIX_STATED = ADMIX.replace(
+    "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
+    "invoice QV-CMP-902277 with ingredient, strength and qty attached.",
+)
+ADMIX_WRAPPED = ADMIX.replace(
+    "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
+    "invoice #QV-902277 (hydro-\nmorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
+)
+
 ZIC = """ZICONOTIDE REFILL
 pt doing ok, pain 5/10, no confusion. walks 2 blocks.
 pump SynchroMed II 20 mL, Prialt 25 mcg/mL undiluted @ 3.0 mcg/day, no alarms, exp res 8.8 mL.
@@ -131,6 +140,8 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "single-code-admixture": (ADMIX, {"billed_codes": "95991;J1171x2000-JZ"}, "drug-compound-single-code", True),
     "noc-admixture-itemised": (ADMIX, {"billed_codes": "95991;J7999x1"}, "*", False),
     "noc-admixture-not-itemised": (ADMIX_NO_ITEMS, {"billed_codes": "95991;J7999x1"}, "drug-compound-invoice-missing", True),
+    "noc-admixture-invoice-says-itemised": (ADMIX_STATED, {"billed_codes": "95991;J7999x1"}, "*", False),
+    "noc-admixture-itemised-over-a-line-break": (ADMIX_WRAPPED, {"billed_codes": "95991;J7999x1"}, "*", False),
     "jw-jz-missing": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2025-09-02"}, "drug-jw-jz-missing", True),
     "jw-jz-before-rule": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2023-01-15"}, "drug-jw-jz-missing", False),
     "jw-waste-documented": (MD_PARTIAL_WASTE, {"billed_codes": "95991;J0475x3;J0475x1-JW"}, "*", False),

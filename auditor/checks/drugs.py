@@ -1,6 +1,8 @@
 """Drug-line checks: who paid, units, compounds, JW/JZ (DOMAIN_REFERENCE 1.4, 1.7, 2.4, 2.5)."""
 from __future__ import annotations
 
+import re
+
 from auditor.checks import amounts, tables
 from auditor.checks.claims import ClaimLine, fmt
 from auditor.checks.findings import Finding, make
@@ -83,6 +85,8 @@ def _itemised(v: Visit) -> bool:
     text = v.norm.text
     if any(x.search(text) for x in p["invoice_not_itemised"]):
         return False
+    if any(x.search(text) for x in p["invoice_itemised_statement"]):
+        return True  # "invoice with ingredient, strength and qty attached"
     # the ingredients in the pump (drugs with a concentration); names alone may include oral medicines
     in_pump = {d["drug"] for d in v.facts.get("drugs") or []}
     intrathecal = set(tables.drugs()["stability_days"])
@@ -94,10 +98,17 @@ def _itemised(v: Visit) -> bool:
         nl = min(first) if first else len(text)
         nxt = [i for i in (text.find("\n", nl + 1), text.find("~", nl + 1)) if i >= 0]
         b = min([m.end() + 260, len(text), *(nxt or [len(text)])])
-        window = text[a:b]
-        if len(p["ingredient_with_strength"].findall(window)) >= want and p["quantity"].search(window):
+        window = _LINE_BREAK_HYPHEN.sub("", text[a:b])  # "(mor-\nphine 20 mg/mL"
+        # with no concentrations read, the note's drug names may include one switched away from today:
+        # no more strengths are asked for than the invoice names intrathecal drugs
+        named = {d for d in intrathecal if re.search(rf"\b{re.escape(d)}", window, re.I)}
+        need = max(1, min(want, len(named))) if named and not in_pump else want
+        if len(p["ingredient_with_strength"].findall(window)) >= need and p["quantity"].search(window):
             return True
     return False
+
+
+_LINE_BREAK_HYPHEN = re.compile(r"(?<=[A-Za-z])-[ \t]*(?:\n|~)[ \t]*(?=[a-z])")
 
 
 @note_check("drug-compound")
