@@ -995,3 +995,32 @@ def test_since_last_refill_alone_is_a_time_not_a_response(nlp):
     assert [d["discounted_by"] for d in rec["elements"]["dose_response"]["discounted"]] == [["WEAK_ALONE"]]
     beside = alone + "Spasms much better since last refill, no drowsiness.\n"
     assert audit_note(beside, nlp=nlp)["elements"]["dose_response"]["status"] == "met"
+
+
+@pytest.mark.parametrize("line, changed", [
+    ("As we planned at the last visit, I increased the dose from 180 to 200 mcg/day.", True),
+    ("As we discussed last time we went ahead and increased the hydromorphone today from 1.2 to 1.4 mg/day.", True),
+    ("At the last visit I increased the dose from 180 to 200 mcg/day.", False),
+    ("Because the bolus is not covering his breakthrough pain I increased the PTC bolus from 0.15 to 0.25 mg.", True),
+    ("Filled 20 mL.\n\u2191 to MSO4 3.3 mg/day / clon 16.5 mcg/day (+10%) for breakthrough LBP.", True),
+    ("Setting\tCurrent\t\tNew\nTotal/day\t350.0 mcg\t\t379.0 mcg  (+8.3%)", True),
+])
+def test_a_plan_carried_out_now_and_terse_changes_are_changes_today(nlp, line, changed):
+    rec = audit_note(REFILL + line, nlp=nlp, service_date="2025-06-01")
+    assert rec["facts"]["regimen_change"] is changed
+
+
+def test_as_we_planned_is_not_the_reason_for_the_change(nlp):
+    rec = audit_note(REFILL + "As we planned at the last visit, I increased the dose from 180 to 200 mcg/day.", nlp=nlp)
+    assert rec["elements"]["change_reason"]["status"] == "missing"
+
+
+@pytest.mark.parametrize("line, role", [
+    ("Pump refill today by our nurse Tom Keller RN, I was in the office suite the whole time.", "RN"),
+    ("He came in and our medical assistant Ashley Ruiz interrogated it, I was in the office the entire time.", "MA"),
+    ("Next refill by the nurse in 3 months.", None),
+])
+def test_a_physicians_note_naming_the_staff_who_did_the_service(line, role):
+    from auditor.components.facts import _performer
+
+    assert _performer(line).get("performer_role") == role

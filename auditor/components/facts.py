@@ -182,7 +182,8 @@ def extract_facts(text: str) -> dict[str, Any]:
     return facts
 
 
-_ASSISTANT = re.compile(r"\b(?:with|assist\w*|and|while|under|per|supervis\w*|observed)\b|[ \t]{2,}|;", re.I)
+# what ends the performer's name: an assistant, a supervisor, a second clause ("medical assistant" is a role, not an assist)
+_ASSISTANT = re.compile(r"\b(?:with|(?<!medical )(?<!physician )assist\w*|and|while|under|per|supervis\w*|observed)\b|[ \t]{2,}|;", re.I)
 
 
 def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
