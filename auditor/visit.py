@@ -452,7 +452,7 @@ _CARRIED_OUT_TODAY = re.compile(
     r"|\bat\s+this\s+(?:refill|visit|appointment|session)\b"
     r"|\btoday\b[^.\n]{0,30}\bas\s+(?:planned|ordered|agreed|discussed|approved)\b"
     # "As we planned at the last visit, I increased the dose": the plan was then, the change is now
-    r"|\bas\s+(?:we\s+|was\s+)?(?:had\s+)?(?:planned|discussed|agreed|decided|arranged)\b[^.\n]{0,80}?\b(?:I|we)\s+"
+    r"|\bas\s+(?:we\s+|was\s+)?(?:had\s+)?(?:planned|discussed|agreed|decided|arranged)\b(?:[^.\n]|(?<=\bDr)\.){0,80}?\b(?:I|we)\s+"
     r"(?:then\s+|now\s+|went\s+ahead\s+and\s+)?(?:increased|decreased|reduced|raised|lowered|changed|adjusted|titrated|bumped|started|added)\b",
     re.I)
 

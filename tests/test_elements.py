@@ -999,7 +999,7 @@ def test_since_last_refill_alone_is_a_time_not_a_response(nlp):
 
 @pytest.mark.parametrize("line, changed", [
     ("As we planned at the last visit, I increased the dose from 180 to 200 mcg/day.", True),
-    ("As we discussed last time we went ahead and increased the hydromorphone today from 1.2 to 1.4 mg/day.", True),
+    ("As we discussed last time with Dr. Okafor we went ahead and increased the hydromorphone today from 1.2 to 1.4 mg/day.", True),
     ("At the last visit I increased the dose from 180 to 200 mcg/day.", False),
     ("Because the bolus is not covering his breakthrough pain I increased the PTC bolus from 0.15 to 0.25 mg.", True),
     ("Filled 20 mL.\n\u2191 to MSO4 3.3 mg/day / clon 16.5 mcg/day (+10%) for breakthrough LBP.", True),
