@@ -17,26 +17,25 @@ _USE = {
 }
 
 
-def _veto_line(entry: Mapping[str, Any]) -> str:
-    """The card line for a concept whose model may overrule the rules (Concept.veto), else nothing."""
-    if "threshold_veto" not in entry:
-        return ""
-    t = entry["threshold_veto"]
-    if t is None:
-        return "- **Veto:** not used (no safe gain on dev): the rules' finding stands.\n"
-    return (f"- **Veto:** when every sentence of the rules' evidence scores below {t} (chosen on dev like the hybrid "
-            "threshold), the rules' spans are discounted (MODEL_VETO) and kept in `facts.events` as overruled.\n")
+_SETTING_LINES = {  # manifest key -> (title, when not used, when used: {t} is the threshold)
+    "threshold_anywhere": ("Anywhere in the note",
+                           "not used (no dev gain): a proposed sentence must sit where the rules would accept one.",
+                           "a proposed sentence at probability {t} or more counts wherever it sits (chosen on dev like the "
+                           "hybrid threshold); below it, it must sit where the rules would accept one."),
+    "threshold_veto": ("Veto", "not used (no safe gain on dev): the rules' finding stands.",
+                       "when every sentence of the rules' evidence scores below {t} (chosen on dev like the hybrid "
+                       "threshold), the rules' spans are discounted (MODEL_VETO) and kept in `facts.events` as overruled."),
+}
 
 
-def _anywhere_line(entry: Mapping[str, Any]) -> str:
-    """The card line for a concept that may count anywhere in the note (Concept.anywhere), else nothing."""
-    if "threshold_anywhere" not in entry:
-        return ""
-    t = entry["threshold_anywhere"]
-    if t is None:
-        return "- **Anywhere in the note:** not used (no dev gain): a proposed sentence must sit where the rules would accept one.\n"
-    return (f"- **Anywhere in the note:** a proposed sentence at probability {t} or more counts wherever it sits (chosen on dev "
-            "like the hybrid threshold); below it, it must sit where the rules would accept one.\n")
+def _setting_lines(entry: Mapping[str, Any]) -> str:
+    """The card's lines for the optional settings a concept has (Concept.anywhere, Concept.veto)."""
+    out = ""
+    for key, (title, off, on) in _SETTING_LINES.items():
+        if key in entry:
+            t = entry[key]
+            out += f"- **{title}:** " + (off if t is None else on.format(t=t)) + "\n"
+    return out
 
 
 def card(name: str, entry: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
@@ -62,7 +61,7 @@ def card(name: str, entry: Mapping[str, Any], manifest: Mapping[str, Any]) -> st
 
 - `--mode model`: decides `{name}` alone at probability {entry['threshold_model']}.
 - `--mode hybrid`: {f"proposes sentences at probability {th} or more where the rules found none (chosen on dev: the largest gain in correct decisions with no element and no phrase-bank concept worse)." if th is not None else "**not used**: on dev it gained no correct decision without making an element or a phrase-bank concept worse, so the rules decide this concept alone."}
-{_anywhere_line(entry)}{_veto_line(entry)}- ConText still discounts what the model proposes, and a rule's negation is never overruled (README, "A learned second opinion"). Held-out figures for rules, model and hybrid are in the README.
+{_setting_lines(entry)}- ConText still discounts what the model proposes, and a rule's negation is never overruled (README, "A learned second opinion"). Held-out figures for rules, model and hybrid are in the README.
 
 ## Limits
 

@@ -189,59 +189,73 @@ class _GridRow(TypedDict):
     worse: list[str]
 
 
+def _pick(docs: Sequence[Doc], oof: np.ndarray, planned: Planned, base: Mapping[str, int],
+          trials: Sequence[tuple[float, _Sim]]) -> tuple[list[_GridRow], float | None, int]:
+    """Each (threshold, thresholds to simulate) against `base`: the grid, and the threshold with the largest
+    dev gain (at least MIN_GAIN) and no element or bank concept worse, the middle one when several tie (dev
+    holds few such decisions, so stay clear of both edges); None when nothing gains safely."""
+    rows: list[_GridRow] = []
+    for t, sim in trials:
+        got = simulate(docs, oof, sim, "hybrid", planned)
+        delta = {k: got[k] - base[k] for k in base if got[k] != base[k]}
+        rows.append({"threshold": t, "gain": sum(delta.values()), "worse": sorted(k for k, v in delta.items() if v < 0)})
+    safe = [r for r in rows if not r["worse"] and r["gain"] >= MIN_GAIN]
+    top = max((r["gain"] for r in safe), default=0)
+    tied = [r["threshold"] for r in safe if r["gain"] == top]
+    return rows, (tied[len(tied) // 2] if tied else None), top
+
+
 def choose_thresholds(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], log: Callable[[str], None],
                       planned: Planned, model_t: Mapping[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
-    """Per concept, the hybrid threshold with the largest dev gain and no element or bank concept worse
-    (the middle one when several tie: dev holds few such decisions, so stay clear of both edges)."""
+    """Per concept, the hybrid threshold (`_pick`); a concept with no safe gain is left out of the hybrid."""
     base = simulate(docs, oof, _Sim(names, {}, model_t), "hybrid", planned)
     chosen: dict[str, float] = {}
     report: dict[str, Any] = {}
     for c in names:
-        best: tuple[int, float] | None = None
-        rows: list[_GridRow] = []
-        for t in T_GRID:
-            got = simulate(docs, oof, _Sim(names, {c: t}, model_t), "hybrid", planned)
-            delta = {k: got[k] - base[k] for k in base if got[k] != base[k]}
-            gain = sum(delta.values())
-            safe = all(v >= 0 for v in delta.values())
-            rows.append({"threshold": t, "gain": gain, "worse": sorted(k for k, v in delta.items() if v < 0)})
-            if safe and gain >= MIN_GAIN and (best is None or gain > best[0]):
-                best = (gain, t)
-        if best:  # several thresholds gain as much: take the middle of them, away from where dev starts to break
-            tied = [r["threshold"] for r in rows if r["gain"] == best[0] and not r["worse"]]
-            best = (best[0], tied[len(tied) // 2])
-        report[c] = {"grid": rows, "threshold": best[1] if best else None, "gain": best[0] if best else 0}
-        if best:
-            chosen[c] = best[1]
-        log(f"  {c:<20} hybrid threshold {best[1] if best else '-':<5} dev gain {best[0] if best else 0:+d}"
-            + ("" if best else "  (left out of the hybrid: no safe gain on dev)"))
+        rows, pick, top = _pick(docs, oof, planned, base, [(t, _Sim(names, {c: t}, model_t)) for t in T_GRID])
+        report[c] = {"grid": rows, "threshold": pick, "gain": top}
+        if pick is not None:
+            chosen[c] = pick
+        log(f"  {c:<20} hybrid threshold {pick if pick is not None else '-':<5} dev gain {top:+d}"
+            + ("" if pick is not None else "  (left out of the hybrid: no safe gain on dev)"))
     return chosen, report
 
 
 def choose_anywhere(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], log: Callable[[str], None],
                     planned: Planned, hybrid_t: Mapping[str, float], model_t: Mapping[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
     """Per concept that may count anywhere (Concept.anywhere) and is in the hybrid, the probability from
-    which its sentence counts wherever it sits: the same rule as the hybrid threshold (largest dev gain over
-    the chosen hybrid, nothing worse, middle of ties); none when nothing gains."""
+    which its sentence counts wherever it sits (`_pick` over the chosen hybrid); none when nothing gains."""
     base = simulate(docs, oof, _Sim(names, hybrid_t, model_t), "hybrid", planned)
     chosen: dict[str, float] = {}
     report: dict[str, Any] = {}
     for c in names:
         if not BY_NAME[c].anywhere or c not in hybrid_t:
             continue
-        rows: list[_GridRow] = []
-        for t in (t for t in T_GRID if t >= hybrid_t[c]):
-            got = simulate(docs, oof, _Sim(names, hybrid_t, model_t, {c: t}), "hybrid", planned)
-            delta = {k: got[k] - base[k] for k in base if got[k] != base[k]}
-            rows.append({"threshold": t, "gain": sum(delta.values()), "worse": sorted(k for k, v in delta.items() if v < 0)})
-        safe = [r for r in rows if not r["worse"] and r["gain"] >= MIN_GAIN]
-        top = max((r["gain"] for r in safe), default=0)
-        tied = [r["threshold"] for r in safe if r["gain"] == top]
-        pick = tied[len(tied) // 2] if tied else None
+        trials = [(t, _Sim(names, hybrid_t, model_t, {c: t})) for t in T_GRID if t >= hybrid_t[c]]
+        rows, pick, top = _pick(docs, oof, planned, base, trials)
         report[c] = {"grid": rows, "threshold": pick, "gain": top}
         if pick is not None:
             chosen[c] = pick
         log(f"  {c:<20} anywhere from {pick if pick is not None else '-':<5} dev gain {top:+d}")
+    return chosen, report
+
+
+def choose_veto(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], log: Callable[[str], None],
+                planned: Planned, hybrid_t: Mapping[str, float], model_t: Mapping[str, float],
+                anywhere: Mapping[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Per concept the model may veto (Concept.veto), the probability below which every sentence of the
+    rules' evidence must fall for the model to overrule them (`_pick` over the chosen hybrid)."""
+    base = simulate(docs, oof, _Sim(names, hybrid_t, model_t, anywhere), "hybrid", planned)
+    chosen: dict[str, float] = {}
+    report: dict[str, Any] = {}
+    for c in names:
+        if not BY_NAME[c].veto:
+            continue
+        rows, pick, top = _pick(docs, oof, planned, base, [(t, _Sim(names, hybrid_t, model_t, anywhere, {c: t})) for t in V_GRID])
+        report[c] = {"grid": rows, "threshold": pick, "gain": top}
+        if pick is not None:
+            chosen[c] = pick
+        log(f"  {c:<20} veto below {pick if pick is not None else '-':<5} dev gain {top:+d}")
     return chosen, report
 
 
@@ -382,34 +396,6 @@ def fit(annotations: str | Path = "annotations", reviews: str | Path | None = No
     return Fitted(names, docs, oof, planned, figures, models, vectorizer,
                   {"dev_gold_notes": len(dev), "phrasebank_dev_fragments": len(items), "reviews": len(revs),
                    "labelled_sentences": len(examples), "features": int(X.shape[1])}, started)
-
-
-def choose_veto(docs: Sequence[Doc], oof: np.ndarray, names: Sequence[str], log: Callable[[str], None],
-                planned: Planned, hybrid_t: Mapping[str, float], model_t: Mapping[str, float],
-                anywhere: Mapping[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
-    """Per concept the model may veto (Concept.veto), the probability below which every sentence of the
-    rules' evidence must fall for the model to overrule them: the same rule as the hybrid threshold
-    (largest dev gain over the chosen hybrid, no element or bank concept worse, middle of ties)."""
-    base = simulate(docs, oof, _Sim(names, hybrid_t, model_t, anywhere), "hybrid", planned)
-    chosen: dict[str, float] = {}
-    report: dict[str, Any] = {}
-    for c in names:
-        if not BY_NAME[c].veto:
-            continue
-        rows: list[_GridRow] = []
-        for t in V_GRID:
-            got = simulate(docs, oof, _Sim(names, hybrid_t, model_t, anywhere, {c: t}), "hybrid", planned)
-            delta = {k: got[k] - base[k] for k in base if got[k] != base[k]}
-            rows.append({"threshold": t, "gain": sum(delta.values()), "worse": sorted(k for k, v in delta.items() if v < 0)})
-        safe = [r for r in rows if not r["worse"] and r["gain"] >= MIN_GAIN]
-        top = max((r["gain"] for r in safe), default=0)
-        tied = [r["threshold"] for r in safe if r["gain"] == top]
-        pick = tied[len(tied) // 2] if tied else None
-        report[c] = {"grid": rows, "threshold": pick, "gain": top}
-        if pick is not None:
-            chosen[c] = pick
-        log(f"  {c:<20} veto below {pick if pick is not None else '-':<5} dev gain {top:+d}")
-    return chosen, report
 
 
 def train(annotations: str | Path = "annotations", out: str | Path | None = None, reviews: str | Path | None = None,
