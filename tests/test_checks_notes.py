@@ -161,6 +161,9 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "payer-medicare": (PA_REFILL, {"billed_codes": "95991;J0475x4-JZ", "payer": "medicare"}, "*", False),
     "residual-gap": (MD_RESIDUAL_GAP, {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", True),
     "residual-explained": (MD_RESIDUAL_EXPLAINED, {"billed_codes": "95991;J0475x4-JZ"}, "*", False),
+    "residual-corrected-in-attestation": (
+        MD_RESIDUAL_GAP + "Attestation: I agree, with one correction: the residual aspirated was 3.2 mL, not 1.6 mL.\n",
+        {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", False),
     "zic-no-indication": (ZIC, {"billed_codes": "95991;J2278x500-JZ"}, "ziconotide-indication-missing", True),
     "zic-indicated": (ZIC_INDICATED, {"billed_codes": "95991;J2278x500-JZ"}, "*", False),
 }

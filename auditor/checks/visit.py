@@ -266,6 +266,9 @@ class Visit:
 
     @cached_property
     def residual_actual(self) -> tuple[float, Span] | None:
+        corrected = self._value("residual_corrected")
+        if corrected:
+            return corrected
         exp = self.residual_expected
         got = self._value("residual_actual", skip_expected=True)
         if got and exp and got[1]["start"] == exp[1]["start"]:
