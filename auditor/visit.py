@@ -395,6 +395,8 @@ class _Printouts:
         self.same = rules.compile_checked(cfg["same_words"], "resources/visit.json same_words", 0)
         self.since = rules.compile_checked(cfg["since_change"], "resources/visit.json since_change")
         self.regimen_words = rules.compile_checked(cfg["regimen_words"], "resources/visit.json regimen_words", 0)
+        self.carried_out_today = rules.compile_checked("|".join(f"(?:{x})" for x in cfg["carried_out_today"]),
+                                                       "resources/visit.json carried_out_today", re.I)
         self.kinds = {k: rules.compile_checked(v, f"resources/visit.json value_kinds {k}", re.I)
                       for k, v in cfg["value_kinds"].items() if not k.startswith("_")}
 
@@ -447,16 +449,6 @@ def printout_changes(text: str | None, pump: Mapping[str, Any]) -> list[Span]:
     return out
 
 
-_CARRIED_OUT_TODAY = re.compile(
-    r"\b(?:carried\s+out|done|made|implemented|executed|entered|programmed|completed|performed|put\s+in|started)\s+today\b"
-    r"|\bat\s+this\s+(?:refill|visit|appointment|session)\b"
-    r"|\btoday\b[^.\n]{0,30}\bas\s+(?:planned|ordered|agreed|discussed|approved)\b"
-    # "As we planned at the last visit, I increased the dose": the plan was then, the change is now
-    r"|\bas\s+(?:we\s+|was\s+)?(?:had\s+)?(?:planned|discussed|agreed|decided|arranged)\b(?:[^.\n]|(?<=\bDr)\.){0,80}?\b(?:I|we)\s+"
-    r"(?:then\s+|now\s+|went\s+ahead\s+and\s+)?(?:increased|decreased|reduced|raised|lowered|changed|adjusted|titrated|bumped|started|added)\b",
-    re.I)
-
-
 def _carried_out_today(spans: list[Span], sents: list[list[int]], text: str) -> None:
     """A change decided earlier but carried out at this visit is a change at this visit (guideline).
 
@@ -468,7 +460,7 @@ def _carried_out_today(spans: list[Span], sents: list[list[int]], text: str) -> 
             continue
         if set(s["discounted_by"]) <= {"HISTORICAL", "PLANNED"}:
             a, b = sents[s["sent"]]
-            if _CARRIED_OUT_TODAY.search(text[a:b]):
+            if _printouts().carried_out_today.search(text[a:b]):
                 s["discounted_by"] = []
 
 

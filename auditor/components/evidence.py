@@ -83,7 +83,7 @@ def _paragraph_end(doc: Doc, sec: Any) -> int | None:
     if sec.title_end is None or sec.title_end >= len(doc):
         return None
     text = doc_text(doc)
-    at = doc[sec.title_end].idx if sec.title_end < len(doc) else len(text)
+    at = doc[sec.title_end].idx
     eol = text.find("\n", at)
     eol = len(text) if eol < 0 else eol
     if text[at:eol].strip():
