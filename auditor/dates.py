@@ -152,6 +152,30 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
     return best
 
 
+def nearest_date(m: re.Match[str], ref: dt.date) -> dt.date | None:
+    """The date of a match with groups m/d[/y] or mm/my: a month and day without a year is the such day
+    nearest `ref`; a month and year counts by its last day when after `ref`'s month, else its first."""
+    try:
+        if m["my"]:
+            y, mo = int(m["my"]), int(m["mm"])
+            if (y, mo) == (ref.year, ref.month):
+                return ref
+            return _month_end(y, mo) if (y, mo) < (ref.year, ref.month) else dt.date(y, mo, 1)
+        if m["y"]:
+            y = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0)
+            return dt.date(y, int(m["m"]), int(m["d"]))
+        month, day = int(m["m"]), int(m["d"])
+        candidates = []
+        for y in (ref.year - 1, ref.year, ref.year + 1):
+            try:
+                candidates.append(dt.date(y, month, day))
+            except ValueError:
+                continue
+        return min(candidates, key=lambda d: abs((d - ref).days)) if candidates else None
+    except ValueError:
+        return None
+
+
 def _month_end(year: int, month: int) -> dt.date:
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     return nxt - dt.timedelta(days=1)

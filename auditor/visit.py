@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from auditor import rules
-from auditor.dates import latest_mentioned, parse_date
+from auditor.dates import latest_mentioned, nearest_date, parse_date
 from auditor.roles import PHYSICIAN, PRACTITIONER, normalise_role
 
 Span = dict[str, Any]
@@ -374,6 +374,28 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         when = latest_mentioned(window, service)
         if when is not None and (service - when).days > DATED_BEFORE_DAYS:
             _as_history(s, "[dated before this visit]")
+        elif s["label"] == "EVT_REFILL":
+            _refill_dated(s, text, service)
+
+
+DATED_AFTER_DAYS = 3  # a refill dated this long after the visit is one to come
+
+
+def _refill_dated(s: Span, text: str, service: dt.date) -> None:
+    """Discount a refill whose own date, written right after it, is another day's ("Refilled here
+    10/14", "refill as sched 11/10", "routine refill 11/2023"; resources/visit.json refill_date)."""
+    m = _printouts().refill_date.match(text, s["end"])
+    if not m:
+        return
+    when = nearest_date(m, service)
+    if when is None:
+        return
+    days = (when - service).days
+    if days < -DATED_BEFORE_DAYS:
+        _as_history(s, "[dated before this visit]")
+    elif days > DATED_AFTER_DAYS:
+        s["discounted_by"] = [*s["discounted_by"], "PLANNED"]
+        s["mods"] = [*s.get("mods", []), {"cat": "PLANNED", "text": "[dated after this visit]", "start": s["start"], "end": s["start"]}]
 
 
 def _without_future_dates(text: str, lo: int, hi: int, future: list[tuple[int, int]]) -> str:
@@ -399,6 +421,7 @@ class _Printouts:
                                                        "resources/visit.json carried_out_today", re.I)
         self.kinds = {k: rules.compile_checked(v, f"resources/visit.json value_kinds {k}", re.I)
                       for k, v in cfg["value_kinds"].items() if not k.startswith("_")}
+        self.refill_date = rules.compile_checked(cfg["refill_date"], "resources/visit.json refill_date", re.I)
 
 
 @lru_cache(maxsize=1)

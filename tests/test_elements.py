@@ -665,6 +665,25 @@ def test_a_refill_dated_days_before_the_visit_and_a_refill_due_are_not_todays_re
     assert audit_note(text, nlp=nlp, service_date="2025-12-16")["facts"]["refill"] is False
 
 
+@pytest.mark.parametrize("line, refilled", [
+    ("Refilled here 10/14.", False),            # an earlier refill, dated
+    ("Refilled at OSH 1/10 while traveling.", False),
+    ("Next steps: refill as sched 12/10.", False),  # a refill to come
+    ("Follow up in clinic for routine refill 01/2026.", False),
+    ("Refilled 11/20 with 20 mL 2000 mcg/mL.", True),  # today's date, written out
+])
+def test_a_date_written_right_after_a_refill_dates_that_refill(nlp, line, refilled):
+    text = "Interrogated: SynchroMed II 20 mL, baclofen 2000 mcg/mL, 400 mcg/day, reservoir 11.2 mL.\n" + line
+    assert audit_note(text, nlp=nlp, service_date="2025-11-20")["facts"]["refill"] is refilled
+
+
+def test_a_line_opened_by_a_dated_copied_mark_is_history(nlp):
+    text = ("Pump check for increased pain. Interrogation: reservoir 11.6 mL, no alarms.\n"
+            '>> Copied from 05/28/2024: "Stable. Refilled 20 mL Infumorph 10 mg/mL. No changes."\n'
+            "Plan: no change, continue.")
+    assert audit_note(text, nlp=nlp, service_date="2024-08-20")["facts"]["refill"] is False
+
+
 @pytest.mark.parametrize("row,changed", [
     ("Prescription change: [x] No", False),
     ("Rx change: [x] None", False),
