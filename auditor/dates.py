@@ -15,8 +15,8 @@ _MENTION = re.compile(
     r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed"
     r"|converted|rotated|trial(?:ed)?|weaned|tapered|increased|decreased|lowered|raised)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\)"
     r"|(?P<y5>200[5-9]|20[1-3]\d)(?=\s*(?:[.;]\s|[.;]?$))"
-    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated|added|stopped|switched|changed|increased|decreased|lowered|raised|refilled"
-    r"|at\s+(?:the|her|his|their)(?=\s+\d{1,2}/\d{1,2}\s+(?:visit|refill|appointment|appt|clinic)))\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9])"
+    r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated|added|stopped|switched|changed|increased|decreased|lowered|raised|refilled|seen|saw"
+    r"|at(?:\s+(?:the|her|his|their))?(?=\s+\d{1,2}/\d{1,2}\s+(?:visit|refill|appointment|appt|clinic)))\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9])"
     r"|\b(?:in|at\s+(?:the|her|his|their)|since|during|back\s+in)\s+(?P<om>january|february|march|april|june|july|august|"
     r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|(?-i:May))\.?(?!\s*\d|[a-z])"
     r"|\b(?:the|her|his|their|that)\s+(?P<am>january|february|march|april|june|july|august|september|october|november|december|(?-i:May))"
@@ -107,7 +107,7 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
     """The latest date a passage names (a month or a year counts as its last day), or None.
 
     A month and day without a year counts only as "on October sixteenth" (narrative of a
-    past visit) or after a word that dates an event ("since 4/21", "on 2/3", "as of 3/1"),
+    past visit) or after a word that dates an event ("since 4/21", "on 2/3", "as of 3/1", "seen 2/18", "at 1/16 refill"),
     and is placed on or before `ref`, the service date; "10/16" alone may be a pain score
     or a future appointment and is ignored. A month alone ("at the February visit", "back in
     March", "the July rate reduction") is the last such month that began on or before `ref`, counted by its last day.

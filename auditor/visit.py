@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping
 
 from auditor import rules
 from auditor.dates import latest_mentioned, nearest_date, parse_date
+from auditor.normalize import normalise
 from auditor.roles import PHYSICIAN, PRACTITIONER, normalise_role
 
 Span = dict[str, Any]
@@ -368,7 +369,8 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
             continue
         a, b = sents[_clause_start(sents, text, s["sent"])][0], sents[s["sent"]][1]
         lo, hi = max(a, s["start"] - DATE_REACH), min(b, s["end"] + DATE_REACH)
-        window = _without_future_dates(text, lo, hi, future)
+        # read as the rules read it: OCR'd digits repaired ('2O21-2O23' -> '2021-2023')
+        window = normalise(_without_future_dates(text, lo, hi, future)).text
         if _NOW.search(window):
             continue
         when = latest_mentioned(window, service)

@@ -677,6 +677,22 @@ def test_a_date_written_right_after_a_refill_dates_that_refill(nlp, line, refill
     assert audit_note(text, nlp=nlp, service_date="2025-11-20")["facts"]["refill"] is refilled
 
 
+@pytest.mark.parametrize("line", [
+    "Interval: seen 02/18 for worsening axial pain; dose raised 2.4 -> 2.7 mg/day. Since then pain 3/10.",
+    "S: Zic raised 2.0 -> 2.5 mcg/d at 01/16 refill: pain now 4/10, no dizziness.",
+    "Hx: IT morphine 2O21-2O23 stopped d/t pruritus, now hydromorphone.",  # an OCR'd year still dates it
+])
+def test_a_change_dated_at_an_earlier_visit_is_not_todays(nlp, line):
+    rec = audit_note(REFILL + line, nlp=nlp, service_date="2025-04-08")
+    assert rec["facts"]["regimen_change"] is False
+
+
+def test_a_symptom_reduced_since_the_last_refill_is_not_a_dose_change(nlp):
+    rec = audit_note(REFILL + "Pt reports spasms reduced since last refill on this dose, no weakness.", nlp=nlp)
+    assert rec["facts"]["regimen_change"] is False
+    assert audit_note(REFILL + "Rate reduced since she is sleepy by noon.", nlp=nlp)["facts"]["regimen_change"] is True
+
+
 def test_a_line_opened_by_a_dated_copied_mark_is_history(nlp):
     text = ("Pump check for increased pain. Interrogation: reservoir 11.6 mL, no alarms.\n"
             '>> Copied from 05/28/2024: "Stable. Refilled 20 mL Infumorph 10 mg/mL. No changes."\n'
