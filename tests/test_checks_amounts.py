@@ -161,6 +161,14 @@ def test_the_fill_is_not_the_size_of_the_ampules_it_came_in(audit, line):
     assert "drug-units-mismatch" in _rules(audit(text, "95990;J2274x20-JZ"))
 
 
+def test_the_fill_is_the_volume_written_next_to_instilled_not_an_earlier_one(audit):
+    text = ("Pump refill, SynchroMed II 40 mL, Lioresal 2000 mcg/mL, 700 mcg/day. Residual aspirated 5.0 mL.\n"
+            "Fill: 2 amps 4O mg/2O mL opened; 35 mL instilled per order. WASTE: 5 mL (1O mg) discarded, witnessed.\n"
+            "Reservoir 35 mL. Drug purchased by practice, PO 66. Settings unchanged.\n")
+    assert "drug-units-mismatch" not in _rules(audit(text, "95990;J0475x7;J0475x1-JW"))
+    assert "drug-units-mismatch" in _rules(audit(text, "95990;J0475x4;J0475x1-JW"))
+
+
 def test_the_expected_volume_before_refill_is_not_the_fill(audit):
     text = ("Expected reservoir volume before refill: 29.5 mL; no alarms\nResidual aspirated: 29.0 mL\n"
             "Instilled: 40 mL (Infumorph 25 mg/mL 20 mL ampules x2, fully used)\nReservoir updated to 40.0 mL. "

@@ -75,6 +75,12 @@ def test_a_physician_called_in_to_do_the_refill_performed_it():
     assert extract_facts(text)["performer_role"] == "MD"
 
 
+def test_a_scribe_writes_for_the_physician_who_performed_the_procedure():
+    text = ("Scribe statement: documentation by T. Reyes, MA, scribing for Dr. M. Alvarez, who performed the "
+            "history, exam and procedure.\nRefill: residual 10.6 mL aspirated, 20 mL instilled.\nT. Reyes, MA\n")
+    assert extract_facts(text)["performer_role"] == "MD"
+
+
 @pytest.mark.parametrize("text,kind", [
     ("Codman 3000 constant-flow pump, 50 mL (non-programmable; dose changes by concentration only).", "constant_flow"),
     ("Codman 3000 pump since 2009; family again declined conversion to a programmable pump.", "constant_flow"),
