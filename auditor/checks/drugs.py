@@ -19,12 +19,23 @@ def _refill_codes(v: Visit) -> set[str]:
     return v.codes & set(tables.codes()["families"]["with_refill"])
 
 
+_SALINE = re.compile(r"\b(?:saline|nacl|sodium\s+chloride)\b", re.I)
+_STRENGTH = re.compile(r"\d\s*(?:mg|mcg|ug|µg)\s*/\s*(?:ml|cc)\b", re.I)
+
+
+def _saline_only(v: Visit) -> bool:
+    """The pump was filled with saline alone (a drug holiday, a catheter kept open): no drug to bill."""
+    fill = (v.fill or {}).get("span") or {}
+    said = fill.get("text", "") + " " + (v.fill or {}).get("tail", "")
+    return bool(_SALINE.search(said)) and not _STRENGTH.search(said)
+
+
 @note_check("drug-supply")
 def supply(v: Visit) -> list[Finding]:
     lines = drug_lines(v)
     if v.supplier == "outside" and lines:
         return [make("drug-billed-outside-supply", v.text, [v.outside_supply], codes=fmt(lines))]
-    if v.supplier == "practice" and v.refill and _refill_codes(v) and not lines:  # a failed refill instilled nothing
+    if v.supplier == "practice" and v.refill and _refill_codes(v) and not lines and not _saline_only(v):  # a failed refill instilled nothing
         return [make("drug-line-missing", v.text, [v.fill["span"] if v.fill else v.refill_span], codes=",".join(sorted(_refill_codes(v))))]
     return []
 
