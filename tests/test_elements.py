@@ -693,6 +693,27 @@ def test_a_symptom_reduced_since_the_last_refill_is_not_a_dose_change(nlp):
     assert audit_note(REFILL + "Rate reduced since she is sleepy by noon.", nlp=nlp)["facts"]["regimen_change"] is True
 
 
+@pytest.mark.parametrize("text, element, expected", [
+    ("Emptied the pump - 4 cc came back. Filled with 30 cc. Next refill in 4 weeks, Oct 8.", "pump_status", "met"),
+    ("Took out what was left - about 3 cc, which is about right. Put in 20 cc. Pump updated, next beep around Aug 30.",
+     "pump_status", "met"),
+    ("Refilled: 2.4 cc out, low alarm hadn't gone off yet. 20 cc in, alarm reset to Feb 20.", "pump_status", "met"),
+    ("Put in 20 cc of baclofen. We paid Valley for it - their invoice 6620.", "drug_cost", "met"),
+    ("Put in 20 cc of baclofen. Dr. Marsh here all day.", "incident_to", "met"),
+])
+def test_plain_words_for_the_pump_the_purchase_and_the_physician_nearby(nlp, text, element, expected):
+    assert status(nlp, text, element, author_role="RN") == expected
+
+
+@pytest.mark.parametrize("text, refill", [
+    ("Tried twice with the template, no luck. Could not find the center port. Did not put any medicine in.", "attempted"),
+    ("Pump read: 10.2 mL in, no alarms. Did not refill, she has plenty in there.", "none"),
+    ("Came in for her refill but the delivery did not come. Read the pump: 2.4 mL left, no alarms.", "none"),
+])
+def test_a_refill_not_done_said_in_plain_words(nlp, text, refill):
+    assert audit_note(text, nlp=nlp)["facts"]["refill_status"] == refill
+
+
 def test_a_line_opened_by_a_dated_copied_mark_is_history(nlp):
     text = ("Pump check for increased pain. Interrogation: reservoir 11.6 mL, no alarms.\n"
             '>> Copied from 05/28/2024: "Stable. Refilled 20 mL Infumorph 10 mg/mL. No changes."\n'
