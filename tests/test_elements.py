@@ -705,6 +705,15 @@ def test_plain_words_for_the_pump_the_purchase_and_the_physician_nearby(nlp, tex
     assert status(nlp, text, element, author_role="RN") == expected
 
 
+@pytest.mark.parametrize("line", [
+    "His sugars have been fine per his wife, and he has not fallen.",
+    "Her cardiologist switched her blood pressure pill to losartan last month.",
+    "He is weaker, mostly in bed or the recliner, but still eating some.",
+])
+def test_the_overall_condition_told_in_plain_words(nlp, line):
+    assert status(nlp, REFILL + line + "\nHis goal is still to get back to an hour in his shop.", "reassessment") == "met"
+
+
 @pytest.mark.parametrize("text, refill", [
     ("Tried twice with the template, no luck. Could not find the center port. Did not put any medicine in.", "attempted"),
     ("Pump read: 10.2 mL in, no alarms. Did not refill, she has plenty in there.", "none"),
