@@ -381,6 +381,16 @@ def test_an_imperative_percent_change_with_its_reason(nlp):
     assert rec["elements"]["change_reason"]["status"] == "met"
 
 
+@pytest.mark.parametrize("story, reason", [
+    ("Since the increase he nods off after lunch and is queasy in the mornings.", True),
+    ("Retention most likely opioid-related on top of BPH.", True),
+    ("Transfers a little easier since the last increase, no near-falls, no drowsiness.", False),
+])
+def test_a_side_effect_put_down_to_the_last_change_or_the_drug_is_the_reason_for_the_next(nlp, story, reason):
+    text = REFILL + story + "\nPain 3/10, walking daily.\nReprogrammed: 1.6 -> 1.4 mg/day.\n"
+    assert (status(nlp, text, "change_reason") == "met") is reason
+
+
 def test_a_titration_per_the_drugs_protocol_is_a_reason(nlp):
     text = REFILL + "increased 1.2 -> 1.5 mcg/d, titration per zic protocol."
     assert status(nlp, text, "change_reason") == "met"
