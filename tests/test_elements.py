@@ -733,6 +733,12 @@ def test_a_refill_not_done_said_in_plain_words(nlp, text, refill):
     assert audit_note(text, nlp=nlp)["facts"]["refill_status"] == refill
 
 
+def test_a_previous_note_heading_marked_copied_and_dated_opens_copied_text(nlp):
+    text = ("Urgent visit, no refill due. Interrogation: 400 mcg/day, reservoir 28.8 mL, no alarms.\n\n"
+            "Previous note (copied) 04/21/2025:\nAspirated 2.6 mL. Refilled 40 mL Lioresal 2000 mcg/mL. Reservoir reset 40 mL.\n")
+    assert audit_note(text, nlp=nlp, service_date="2025-06-16")["facts"]["refill"] is False
+
+
 def test_a_line_opened_by_a_dated_copied_mark_is_history(nlp):
     text = ("Pump check for increased pain. Interrogation: reservoir 11.6 mL, no alarms.\n"
             '>> Copied from 05/28/2024: "Stable. Refilled 20 mL Infumorph 10 mg/mL. No changes."\n'
