@@ -739,6 +739,17 @@ def test_a_previous_note_heading_marked_copied_and_dated_opens_copied_text(nlp):
     assert audit_note(text, nlp=nlp, service_date="2025-06-16")["facts"]["refill"] is False
 
 
+@pytest.mark.parametrize("text", [
+    "Pre-MRI emptying: 22G needle, reservoir aspirated to empty: 12.4 mL withdrawn (expected 12.9 mL). Drug wasted with witness.",
+    "Accessed reservoir, aspirated 9.6 mL and wasted. Pump left empty and reprogrammed to minimum rate before explant.",
+    "First visit after implant. New pump filled in OR with 20 mL morphine 20 mg/mL. Interrogation: reservoir 17.1 mL, no alarms.",
+])
+def test_a_pump_emptied_or_filled_at_surgery_is_not_refilled_today(nlp, text):
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["refill"] is False
+    assert rec["elements"]["drug_cost"]["status"] == "not_applicable"
+
+
 def test_a_line_opened_by_a_dated_copied_mark_is_history(nlp):
     text = ("Pump check for increased pain. Interrogation: reservoir 11.6 mL, no alarms.\n"
             '>> Copied from 05/28/2024: "Stable. Refilled 20 mL Infumorph 10 mg/mL. No changes."\n'
