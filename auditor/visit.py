@@ -346,7 +346,8 @@ def _since_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None)
             _as_history(s, "[since the change]")
 
 
-DATED_EVENTS = ("CHANGE", "EVT_REFILL")  # events a date written beside them can place at an earlier visit
+DATED_EVENTS = ("CHANGE", "EVT_REFILL")
+_SINCE_AFTER = re.compile(r"\bsince\b", re.I)  # events a date written beside them can place at an earlier visit
 
 
 def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, service: dt.date | None) -> None:
@@ -369,6 +370,10 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
             continue
         a, b = sents[_clause_start(sents, text, s["sent"])][0], sents[s["sent"]][1]
         lo, hi = max(a, s["start"] - DATE_REACH), min(b, s["end"] + DATE_REACH)
+        # "decreased to 400 mcg/day ... falls since the December increase": a date after 'since' past the
+        # change starts a period the note describes; it does not date this change
+        since = _SINCE_AFTER.search(text, s["end"], hi)
+        hi = since.start() if since else hi
         # read as the rules read it: OCR'd digits repaired ('2O21-2O23' -> '2021-2023')
         window = normalise(_without_future_dates(text, lo, hi, future)).text
         if _NOW.search(window):

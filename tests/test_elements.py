@@ -697,6 +697,19 @@ def test_a_change_dated_at_an_earlier_visit_is_not_todays(nlp, line):
     assert rec["facts"]["regimen_change"] is False
 
 
+def test_a_date_after_since_does_not_date_the_change_before_it(nlp):
+    text = ("Interrogation: baclofen 2000 mcg/mL, 460 mcg/day, reservoir 11.5 mL.\n"
+            "Reprogrammed: decreased to 400 mcg/day, because hypotonia with knee buckling appears to cause her falls "
+            "since the December increase.\n")
+    assert audit_note(text, nlp=nlp, service_date="2025-03-10")["facts"]["regimen_change"] is True
+
+
+def test_a_pump_set_to_its_minimum_rate_is_a_change(nlp):
+    text = ("Catheter fracture on CT. Programming: pump changed to minimum rate (0.048 mL/day) because drug is not "
+            "reaching the intrathecal space.\n")
+    assert audit_note(text, nlp=nlp)["facts"]["regimen_change"] is True
+
+
 def test_a_symptom_reduced_since_the_last_refill_is_not_a_dose_change(nlp):
     rec = audit_note(REFILL + "Pt reports spasms reduced since last refill on this dose, no weakness.", nlp=nlp)
     assert rec["facts"]["regimen_change"] is False
