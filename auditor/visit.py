@@ -154,6 +154,10 @@ def performer_of(facts: Mapping[str, Any], author_role: str | None, supervised: 
         pass  # the column's physician may be the supervisor; nothing better is known
     if role == "SIGNER":
         return (signer, "signature") if signer else (column, "author_role")
+    if column and column not in PHYSICIAN and column in (facts.get("signer_roles") or ()):
+        # the note's author signed it and is not a physician: a physician's addendum or attestation
+        # signed after it does not make that physician the one who refilled the pump
+        return column, "author_role"
     if signer:
         return signer, "signature"
     return column, "author_role"

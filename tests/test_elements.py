@@ -229,6 +229,14 @@ def test_electronic_signature_line_names_the_performer(nlp):
     assert rec["elements"]["incident_to"]["status"] == "missing"
 
 
+def test_a_physicians_later_addendum_does_not_make_the_physician_the_performer(nlp):
+    text = (REFILL + "Aspirated 1.6 mL (expected 3.1 mL). Reservoir updated 20.0 mL.\nN. Park, RN\n\n"
+            "ADDENDUM 02/18/2025 - Residual discrepancy reviewed: short fill at the last refill.\nE. Cole, MD 02/18/2025\n")
+    rec = audit_note(text, nlp=nlp, author_role="RN")
+    assert rec["facts"]["performer_role"] == "RN"
+    assert rec["elements"]["incident_to"]["status"] == "missing"
+
+
 def test_goals_from_an_old_care_plan_count_only_when_reviewed_today(nlp):
     old = audit_note("Goals per care plan of 2024: independent ambulation.", nlp=nlp)
     assert old["elements"]["reassessment"]["status"] == "missing"
