@@ -29,6 +29,7 @@ def test_a_change_verb_or_a_named_visit_dates_a_month_and_day():
     assert latest_mentioned("Dr. M increased the basal 10% at her 9/8 visit for night pain", ref) == dt.date(2025, 9, 8)
     assert latest_mentioned("2 wk f/u after IT clonidine added 5/20", ref) == dt.date(2025, 5, 20)
     assert latest_mentioned("basal at 4/10 visit pain", ref) is None  # "at 4/10" with no her/his/the: a score may follow
+    assert latest_mentioned("Zic raised 2.0 -> 2.5 mcg/d at 01/16 refill", ref) == dt.date(2025, 1, 16)  # not a score
 
 
 def test_a_year_that_ends_a_sentence_or_follows_a_change_word_dates_it():
