@@ -392,6 +392,7 @@ def test_an_imperative_percent_change_with_its_reason(nlp):
 @pytest.mark.parametrize("story, reason", [
     ("Since the increase he nods off after lunch and is queasy in the mornings.", True),
     ("Retention most likely opioid-related on top of BPH.", True),
+    ("Two episodes of confusion and sleepiness within an hour of a bolus.", True),
     ("Transfers a little easier since the last increase, no near-falls, no drowsiness.", False),
 ])
 def test_a_side_effect_put_down_to_the_last_change_or_the_drug_is_the_reason_for_the_next(nlp, story, reason):
@@ -743,6 +744,15 @@ def test_plain_words_for_the_pump_the_purchase_and_the_physician_nearby(nlp, tex
 ])
 def test_the_overall_condition_told_in_plain_words(nlp, line):
     assert status(nlp, REFILL + line + "\nHis goal is still to get back to an hour in his shop.", "reassessment") == "met"
+
+
+def test_a_terse_log_line_puts_the_drug_in_and_takes_the_residual_out(nlp):
+    text = ("0829 RN: interrog: HM/bupi cont as above, res exp 3.5, LRA 7/15, no alarms.\n"
+            "0834 RN: res 3.2 (exp 3.5) withdrawn clear\n0840 RN: 20 mL HM/bupi compound in, aspirate checks q5 mL ok\n"
+            "0842 RN: res reset 20.0, LRA 10/06, printout to chart\n")
+    rec = audit_note(text, nlp=nlp)
+    assert rec["facts"]["refill"] is True
+    assert rec["elements"]["pump_status"]["status"] == "met"
 
 
 @pytest.mark.parametrize("text, refill", [
