@@ -713,6 +713,16 @@ def test_a_date_after_since_does_not_date_the_change_before_it(nlp):
     assert audit_note(text, nlp=nlp, service_date="2025-03-10")["facts"]["regimen_change"] is True
 
 
+@pytest.mark.parametrize("line", [
+    "We discussed increasing the dose if the evening pain persists.",
+    "We talked about rotating to hydromorphone if edema persists; she wants to think about it.",
+    "Filled only 30 mL because morphine must be changed within 90 days.",
+    "Burning in the legs much less than before bupi was added.",
+])
+def test_a_change_talked_about_required_or_long_past_is_not_made_today(nlp, line):
+    assert audit_note(REFILL + line, nlp=nlp)["facts"]["regimen_change"] is False
+
+
 def test_a_pump_set_to_its_minimum_rate_is_a_change(nlp):
     text = ("Catheter fracture on CT. Programming: pump changed to minimum rate (0.048 mL/day) because drug is not "
             "reaching the intrathecal space.\n")
