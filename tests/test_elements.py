@@ -720,7 +720,7 @@ def test_a_date_after_since_does_not_date_the_change_before_it(nlp):
     "Burning in the legs much less than before bupi was added.",
 ])
 def test_a_change_talked_about_required_or_long_past_is_not_made_today(nlp, line):
-    assert audit_note(REFILL + line, nlp=nlp)["facts"]["regimen_change"] is False
+    assert audit_note(REFILL + line, nlp=nlp, mode="rules")["facts"]["regimen_change"] is False
 
 
 def test_a_pump_set_to_its_minimum_rate_is_a_change(nlp):
