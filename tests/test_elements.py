@@ -774,6 +774,12 @@ def test_a_refill_not_done_said_in_plain_words(nlp, text, refill):
     assert audit_note(text, nlp=nlp)["facts"]["refill_status"] == refill
 
 
+def test_a_fenced_this_visit_line_closes_a_copied_block(nlp):
+    text = ("-- Prior refill (auto-populated from 12/30/2024 encounter) --\nResidual aspirated: 3.8 mL\n"
+            "-- This visit --\nDoing well, pain 3/10 on pump, no side effects. Refilled with 20 mL Infumorph 10 mg/mL.\n")
+    assert status(nlp, text, "dose_response") == "met"
+
+
 def test_a_previous_note_heading_marked_copied_and_dated_opens_copied_text(nlp):
     text = ("Urgent visit, no refill due. Interrogation: 400 mcg/day, reservoir 28.8 mL, no alarms.\n\n"
             "Previous note (copied) 04/21/2025:\nAspirated 2.6 mL. Refilled 40 mL Lioresal 2000 mcg/mL. Reservoir reset 40 mL.\n")
