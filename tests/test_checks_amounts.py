@@ -88,17 +88,6 @@ def test_modifier_25_on_pump_work_only_is_not_separate_but_a_work_up_ordered_is(
     assert "em25-not-separate" not in _rules(audit(workup, "62368;99214-25"))
 
 
-@pytest.mark.parametrize("work", [
-    "Naloxone 0.04 mg IV x2 with improved alertness. Observed 2.5 h with continuous pulse ox.",
-    "Oral bridge: oxycodone IR 5 mg q6h PRN, #12, no refills. PDMP reviewed.",
-])
-def test_an_overdose_treated_or_a_bridge_prescribed_is_separate_em_work(audit, work):
-    base = ("Interrogation: SynchroMed II 20 mL, hydromorphone 10 mg/mL, reservoir 0.5 mL. Concentration in programmer "
-            "corrected 5 -> 10 mg/mL for the overdose. No refill today.\n")
-    assert "em25-not-separate" in _rules(audit(base, "62368;99214-25"))
-    assert "em25-not-separate" not in _rules(audit(base + work + "\n", "62368;99214-25"))
-
-
 def test_a_saline_fill_for_a_drug_holiday_needs_no_drug_line(audit):
     text = ("Drug holiday. Aspirated 12.1 mL (expected 12.5); hydromorphone wasted with witness. Instilled 20 mL "
             "preservative-free 0.9% saline (clinic supply). Reprogrammed: drug = saline, minimum rate. Reservoir 20.0 mL.\n")
@@ -224,6 +213,8 @@ def test_a_gap_within_the_pumps_stated_accuracy_is_explained(audit):
 @pytest.mark.parametrize("plan", [
     "New L foot drop, absent ankle jerk; MRI L-spine and pelvis w/wo contrast ordered.",
     "Stage 2 pressure injury R ischium: off-loading, hydrocolloid dressing; seating clinic (PT/KT) consult.",
+    "Naloxone 0.04 mg IV x2 with improved alertness. Observed 2.5 h with continuous pulse ox.",  # an overdose treated
+    "Oral bridge: oxycodone IR 5 mg q6h PRN, #12, no refills. PDMP reviewed.",  # a bridge prescribed
 ])
 def test_modifier_25_with_a_separate_problem_worked_up_is_separate(audit, plan):
     base = ("Ziconotide hallucinations at 4.8 mcg/day, pump reprogrammed 4.8 -> 3.6 mcg/day for the side effect. "
