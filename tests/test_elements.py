@@ -693,6 +693,7 @@ def test_a_refill_dated_days_before_the_visit_and_a_refill_due_are_not_todays_re
     ("Next steps: refill as sched 12/10.", False),  # a refill to come
     ("Follow up in clinic for routine refill 01/2026.", False),
     ("Refilled 11/20 with 20 mL 2000 mcg/mL.", True),  # today's date, written out
+    ("Anesthesia interrogated the pump: reservoir 0.0 mL. Pump refilled\n11/02 with 20 mL baclofen.", False),  # a wrapped fax line
 ])
 def test_a_date_written_right_after_a_refill_dates_that_refill(nlp, line, refilled):
     text = "Interrogated: SynchroMed II 20 mL, baclofen 2000 mcg/mL, 400 mcg/day, reservoir 11.2 mL.\n" + line
