@@ -799,6 +799,12 @@ def test_a_line_opened_by_a_dated_copied_mark_is_history(nlp):
     assert audit_note(text, nlp=nlp, service_date="2024-08-20")["facts"]["refill"] is False
 
 
+def test_an_unchecked_box_of_the_next_field_does_not_blank_this_one(nlp):
+    text = ("Pre-refill res vol (PDA): 1.8 mL        Alarms:  O Y   O N\n"
+            "Vol instilled: 20 mL      PDA updated: [ ] yes  [ ] no      Next refill: ________\n")
+    assert audit_note(text, nlp=nlp)["facts"]["refill"] is True
+
+
 @pytest.mark.parametrize("row,changed", [
     ("Prescription change: [x] No", False),
     ("Rx change: [x] None", False),
