@@ -400,6 +400,16 @@ def test_a_side_effect_put_down_to_the_last_change_or_the_drug_is_the_reason_for
     assert (status(nlp, text, "change_reason") == "met") is reason
 
 
+@pytest.mark.parametrize("story", [
+    "He tells me the 0.05 mg dose barely touches the evening flare.",
+    "On PT days pain is back ~2.5 h after a bolus.",
+    "He describes the morning as the worst part of the day - 7/10 by 10 am.",
+])
+def test_poor_control_in_plain_words_implies_the_reason_for_a_change(nlp, story):
+    text = REFILL + story + "\nPTM: bolus 0.05 mg -> 0.08 mg; lockout 3 h unchanged.\n"
+    assert status(nlp, text, "change_reason") == "met"
+
+
 def test_a_titration_per_the_drugs_protocol_is_a_reason(nlp):
     text = REFILL + "increased 1.2 -> 1.5 mcg/d, titration per zic protocol."
     assert status(nlp, text, "change_reason") == "met"
