@@ -404,6 +404,9 @@ def test_a_side_effect_put_down_to_the_last_change_or_the_drug_is_the_reason_for
     "He tells me the 0.05 mg dose barely touches the evening flare.",
     "On PT days pain is back ~2.5 h after a bolus.",
     "He describes the morning as the worst part of the day - 7/10 by 10 am.",
+    "The spasms wake him around 2 or 3 in the morning most nights.",
+    "The hand-held button is not doing enough; bolus too small, lockout too long.",
+    "Pt and husband: groggy and slow until ~10 am most days for 2 wk.",
 ])
 def test_poor_control_in_plain_words_implies_the_reason_for_a_change(nlp, story):
     text = REFILL + story + "\nPTM: bolus 0.05 mg -> 0.08 mg; lockout 3 h unchanged.\n"
