@@ -311,10 +311,15 @@ def change_history_line() -> re.Pattern[str]:
     return _discount_pattern("change_history_line")
 
 
+def _placed(s: Span, cat: str, why: str) -> None:
+    """Discount a change or refill the visit model places at another visit (`cat`: HISTORICAL before
+    this one, PLANNED after it), saying why to the reviewer."""
+    s["discounted_by"] = [*s["discounted_by"], cat]
+    s["mods"] = [*s.get("mods", []), {"cat": cat, "text": why, "start": s["start"], "end": s["start"]}]
+
+
 def _as_history(s: Span, why: str) -> None:
-    """Discount a change or refill the visit model places before this visit, saying why to the reviewer."""
-    s["discounted_by"] = [*s["discounted_by"], "HISTORICAL"]
-    s["mods"] = [*s.get("mods", []), {"cat": "HISTORICAL", "text": why, "start": s["start"], "end": s["start"]}]
+    _placed(s, "HISTORICAL", why)
 
 
 def _background_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None) -> None:
@@ -350,8 +355,8 @@ def _since_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None)
             _as_history(s, "[since the change]")
 
 
-DATED_EVENTS = ("CHANGE", "EVT_REFILL")
-_SINCE_AFTER = re.compile(r"\bsince\b", re.I)  # events a date written beside them can place at an earlier visit
+DATED_EVENTS = ("CHANGE", "EVT_REFILL")  # events a date written beside them can place at an earlier visit
+_SINCE_AFTER = re.compile(r"\bsince\b", re.I)
 
 
 def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, service: dt.date | None) -> None:
@@ -405,8 +410,7 @@ def _refill_dated(s: Span, text: str, service: dt.date) -> None:
     if days < -DATED_BEFORE_DAYS:
         _as_history(s, "[dated before this visit]")
     elif days > DATED_AFTER_DAYS:
-        s["discounted_by"] = [*s["discounted_by"], "PLANNED"]
-        s["mods"] = [*s.get("mods", []), {"cat": "PLANNED", "text": "[dated after this visit]", "start": s["start"], "end": s["start"]}]
+        _placed(s, "PLANNED", "[dated after this visit]")
 
 
 def _without_future_dates(text: str, lo: int, hi: int, future: list[tuple[int, int]]) -> str:
