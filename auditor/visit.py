@@ -510,6 +510,9 @@ def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list
     ]
     if any("overrides" in n["flags"] for n in v.unchanged):
         v.changes = []  # "unable to complete programming; pump left at prior settings": nothing was changed
+    elif text is not None and any("today" in n["flags"] for n in v.unchanged):
+        # "Dose unchanged today": a change written without saying it was made today is copied or another visit's
+        v.changes = [c for c in v.changes if _said_today(c, text)]
     # a printout that shows a new setting is a change, whatever a "no changes" line says
     v.changes += [r for r in printed if not any(overlaps(r, c) for c in v.changes)]
     v.changes.sort(key=lambda s: s["start"])
@@ -518,6 +521,14 @@ def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list
         v.change_values = {"daily_dose_before": before, "daily_dose_after": after, "unit": facts.get("dose_unit")}
     v.interrogation = bool(live(spans, "EVT_INTERROGATION"))
     v.reprogramming = bool(live(spans, "EVT_REPROGRAM")) or bool(v.changes)
+
+
+def _said_today(s: Span, text: str) -> bool:
+    """Does the line around a change say it was made today ('DECREASED today to 3.8 mg/day', 'at this refill')?"""
+    a = text.rfind("\n", 0, s["start"]) + 1
+    b = text.find("\n", s["end"])
+    line = text[a:b if b >= 0 else len(text)]
+    return bool(_NOW.search(line) or _printouts().carried_out_today.search(line))
 
 
 def _in_copied_section(row: Mapping[str, Any], spans: list[Span]) -> bool:
