@@ -174,7 +174,13 @@ class Visit:
 
     @cached_property
     def is_admixture(self) -> bool:
-        return bool(self.compounded) or len({d["drug"] for d in self.facts.get("drugs") or []}) > 1
+        """Two drugs in the pump, or compounding stated, except one drug said to be diluted: a pharmacy's
+        dilution of a single drug ("morphine 12 mg/mL diluted from Infumorph 25 mg/mL by a 503B") keeps
+        its own code, billed as the drug drawn from the vials (issue 12)."""
+        drugs = {d["drug"] for d in self.facts.get("drugs") or []}
+        if len(drugs) > 1:
+            return True
+        return bool(self.compounded) and not (len(drugs) == 1 and self.g.search(self.pat["drug_diluted"]))
 
     @cached_property
     def norm(self) -> Normalised:
