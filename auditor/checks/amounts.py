@@ -167,6 +167,8 @@ def readings(v: Visit, drug: str) -> list[Amount]:
     in_tail = tail_conc is not None and any(
         round(mcg_per_ml(_num(m.group("val")), m.group("unit")), 6) == round(tail_conc, 6)
         for m in v.pat["concentration"].finditer(fill["tail"]))
+    if fill.get("from_event") and not in_tail and not fill.get("explicit"):
+        return []  # a volume read from the refill event alone: its drug's strength must be on the same line
     if in_tail or len(distinct) <= 1:
         stated = v.concentration_of(drug)
         if stated:

@@ -207,7 +207,25 @@ class Visit:
                     out["explicit"] = (_num(amt.group("val")), amt.group("unit").lower())
                 if best is None or m.start() < best[0]:
                     best = (m.start(), out)
-        return best[1] if best else None
+        return best[1] if best else self._fill_of_refill_event()
+
+    def _fill_of_refill_event(self) -> dict[str, Any] | None:
+        """The volume inside the visit model's refill event ("Put in 20 cc's of Gablofen ...", "20 mL Lioresal
+        2000 mcg/mL (amp, 40 mg) in"), when no fill line pattern reads one: the refill is decided once, in the
+        visit model, and its wording is not learnt twice. The tail is the rest of the line, as on a fill line."""
+        events = (self.facts.get("events") or {}).get("refill") or []
+        for ev in sorted((e for e in events if self.pat["fill_event_rule"].fullmatch(str(e.get("rule", "")))), key=lambda e: e["start"]):
+            m = self.pat["event_volume"].search(self.text, ev["start"], ev["end"])
+            if not m or self._guarded_at(m.start()):
+                continue
+            end = self.text.find("\n", m.end())
+            tail = normalise(self.text[m.end(): min(end if end >= 0 else len(self.text), m.end() + 90)]).text
+            out: dict[str, Any] = {"volume_ml": _num(m.group("vol")), "span": _span(m), "tail": tail, "from_event": True}
+            amt = self.pat["explicit_amount"].search(tail)
+            if amt:
+                out["explicit"] = (_num(amt.group("val")), amt.group("unit").lower())
+            return out
+        return None
 
     def concentration_of(self, drug: str) -> float | None:
         """mcg/mL of `drug` as filled today: the fill line's, else the only (or last) one stated."""
