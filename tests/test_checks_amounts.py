@@ -238,3 +238,22 @@ def test_a_short_fill_at_the_last_refill_explains_the_gap(audit):
             "Reviewed last refill record: only 17.5 mL instilled (second ampule cracked).\n"
             "Refilled 20 mL morphine 10 mg/mL. Purchased by practice, invoice 3.\n")
     assert "residual-discrepancy-unexplained" not in _rules(audit(text, "95991;J2274x200-JZ"))
+
+
+def test_a_fill_told_only_in_the_refill_event_is_counted_with_the_strength_on_its_line(audit):
+    text = ("ITB refill log. SynchroMed II 20 mL, Lioresal IT 2000 mcg/mL 500 mcg/d.\n"
+            "0834 RN: res 2.2 (exp 2.3) aspirated\n"
+            "0837 RN: 20 mL Lioresal 2000 mcg/mL (amp, 40 mg) in, no swelling\n"
+            "0839 RN: res 20.0 updated. Lioresal practice-purchased, inv 66481. Dr. Voss in suite.\n")
+    assert "drug-units-mismatch" not in _rules(audit(text, "95990;J0475x4-JZ"))
+    units = [f for f in audit(text, "95990;J0475x40-JZ")["findings"] if f["rule"] == "drug-units-mismatch"]
+    assert len(units) == 1 and "40 mg" in units[0]["message"]
+
+
+def test_one_drug_diluted_by_a_503b_pharmacy_keeps_its_own_code(audit):
+    text = ("Refill: 17.5 mL aspirated (expected 17.9 mL). Instilled 40.0 mL morphine PF 12 mg/mL (diluted from Infumorph "
+            "25 mg/mL by Central Admixture Pharmacy Services 503B; practice-purchased, invoice CAPS-556610).\n"
+            "Reservoir updated 40.0 mL. Pain 3/10 on the pump. Continue same.\n")
+    assert "drug-compound-single-code" not in _rules(audit(text, "95991;J2274x48-JZ"))
+    mixed = text.replace("morphine PF 12 mg/mL (diluted from Infumorph 25 mg/mL", "morphine 12 mg/mL + bupivacaine 5 mg/mL (compounded")
+    assert "drug-compound-single-code" in _rules(audit(mixed, "95991;J2274x48-JZ"))

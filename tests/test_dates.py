@@ -37,3 +37,10 @@ def test_a_year_that_ends_a_sentence_or_follows_a_change_word_dates_it():
     assert latest_mentioned("Converted to ziconotide 2022. Pain 4/10", ref) == dt.date(2022, 12, 31)
     assert latest_mentioned("IT morphine trial 2021 stopped for pruritus", ref) == dt.date(2021, 12, 31)
     assert latest_mentioned("concentration changed to baclofen 2000.", ref) is None  # a dose, not a year
+
+
+def test_a_year_heading_a_history_line_and_a_named_months_refill_date_a_change():
+    ref = dt.date(2025, 6, 1)
+    assert latest_mentioned("- 2023: dose 220 -> 250 mcg/day", ref) == dt.date(2023, 12, 31)
+    assert latest_mentioned("Dose went up to 400 mcg/day at Feb refill", ref) == dt.date(2025, 2, 28)
+    assert latest_mentioned("seen at 10:30 for the refill", ref) is None

@@ -1,0 +1,59 @@
+"""The visit model's regimen change: changes of another day, plans, settings and explicit
+"no change today" statements are not changes at this visit (ANNOTATION_GUIDELINE change_reason)."""
+from __future__ import annotations
+
+import pytest
+
+from auditor.audit import audit_note
+
+REFILL = "Pump refilled with 20 mL baclofen 2000 mcg/mL. Reservoir 20.0 mL, alarm date updated.\n"
+
+
+def changed(nlp, line: str, service_date: str = "2025-06-17") -> bool:
+    rec = audit_note(REFILL + line, nlp=nlp, author_role="MD", service_date=service_date)
+    assert rec["error"] is None
+    return rec["facts"]["regimen_change"]
+
+
+@pytest.mark.parametrize("line", [
+    "Titration history:\n- 2023: dose 220 -> 250 mcg/day for extensor spasms during transfers. Good effect.",
+    "Dose went up to 400 mcg/day at Feb refill for night spasms.",
+    "Dr. Reyes lowered her baclofen on Monday from 240 to 200 mcg/day; she feels steadier.",
+    "She is back for her refill two months after we bumped up the baclofen. Evenings are better.",
+    "Residual 2.5 mL higher than expected, consistent with 12 days at reduced rate during admission.",
+])
+def test_a_change_the_note_places_at_another_day_is_not_todays(nlp, line):
+    assert changed(nlp, line) is False
+
+
+@pytest.mark.parametrize("line", [
+    "Ordinarily I would increase 10%, but with new myoclonus I am holding the dose.",
+    "If a granuloma is confirmed we will discuss with neurosurgery switching to saline or reducing the baclofen.",
+    "Came in expecting a dose increase; spasms are controlled, so the dose is left as is.",
+])
+def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
+    assert changed(nlp, line) is False
+
+
+@pytest.mark.parametrize("line", [
+    "PTM: Disabled",
+    "40 mL new solution instilled with aspiration checks every 5 mL.",
+    "IT baclofen restored at home dose after the hospital stay.",
+])
+def test_a_setting_a_fresh_fill_or_a_return_to_the_home_dose_is_not_a_change(nlp, line):
+    assert changed(nlp, line) is False
+
+
+def test_dose_unchanged_today_outweighs_a_change_line_not_said_to_be_today(nlp):
+    copied = "Post-refill: reprogrammed per Dr. Okafor order - 400 -> 440 mcg/day for nocturnal spasms.\n"
+    assert changed(nlp, copied) is True
+    assert changed(nlp, copied + "Dose unchanged today.") is False
+
+
+def test_a_change_said_to_be_made_today_stands_beside_no_change_to_the_prescription(nlp):
+    line = "Baclofen 2000 mcg/mL 440 mcg/day -> DECREASED today to 400 mcg/day for drowsiness.\nNo change to prescription today."
+    assert changed(nlp, line) is True
+
+
+def test_a_decimal_after_dose_changed_is_a_new_value_not_a_zero_change_field(nlp):
+    assert changed(nlp, "Reprogram: myPTM dose changed 0.05 -> 0.08 mg, lockout unchanged.") is True
