@@ -251,6 +251,11 @@ def _refill(v: Visit, spans: list[Span], pump: Mapping[str, Any], text: str | No
         # "septum not accessed after three passes, refill deferred": the attempt is not a refill,
         # unless drug demonstrably went in ("second pass successful, 20 mL instilled")
         done = False
+    final = [n for n in no_refill if "final" in n["flags"]]
+    if done and fills and final and max(n["start"] for n in final) > max(s["start"] for s in fills):
+        # "Instilled 20 mL ..." (carried forward) then "REFILL NOT COMPLETED TODAY ... No drug instilled":
+        # the note's last word on the fill stands
+        done = False
     v.refill = "done" if done else ("attempted" if failed else "none")
     v.refill_spans = strong or refill_live
     v.failed_spans = failed

@@ -57,3 +57,20 @@ def test_a_change_said_to_be_made_today_stands_beside_no_change_to_the_prescript
 
 def test_a_decimal_after_dose_changed_is_a_new_value_not_a_zero_change_field(nlp):
     assert changed(nlp, "Reprogram: myPTM dose changed 0.05 -> 0.08 mg, lockout unchanged.") is True
+
+
+def test_a_refill_not_completed_after_a_carried_forward_fill_is_not_a_refill(nlp):
+    text = ("Procedure: template, 22 G Huber. Residual 6.1 mL aspirated (expected 6.0). Instilled 20 mL admixture. "
+            "Reservoir updated to 20.0 mL.\nREFILL NOT COMPLETED TODAY: 3 passes, could not seat needle. No drug instilled.\n"
+            "Plan: fluoroscopy-guided refill on Friday.\n")
+    rec = audit_note(text, nlp=nlp, author_role="MD", service_date="2025-03-12", billed_codes="95991;J7999")
+    assert rec["facts"]["refill"] is False
+    assert "code-refill-without-refill" in {f["rule"] for f in rec["findings"]}
+    second_pass = text.replace("No drug instilled.\n", "No drug instilled.\nSecond pass under ultrasound: instilled 20 mL admixture.\n")
+    assert audit_note(second_pass, nlp=nlp, author_role="MD", service_date="2025-03-12")["facts"]["refill"] is True
+
+
+def test_last_procedures_values_are_not_todays_refill(nlp):
+    text = ("Pump check for alarm. Last procedure (03/14/2025): fluoro-guided refill, residual 5.4 mL, 20 mL instilled.\n"
+            "Interrogation today: reservoir 15.3 mL, infusing as programmed. No refill, no programming change.\n")
+    assert audit_note(text, nlp=nlp, author_role="MD", service_date="2025-04-02")["facts"]["refill"] is False
