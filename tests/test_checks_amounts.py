@@ -215,6 +215,9 @@ def test_a_gap_within_the_pumps_stated_accuracy_is_explained(audit):
     "Stage 2 pressure injury R ischium: off-loading, hydrocolloid dressing; seating clinic (PT/KT) consult.",
     "Naloxone 0.04 mg IV x2 with improved alertness. Observed 2.5 h with continuous pulse ox.",  # an overdose treated
     "Oral bridge: oxycodone IR 5 mg q6h PRN, #12, no refills. PDMP reviewed.",  # a bridge prescribed
+    "Pocket red and warm, temp 100.9. Started him on cephalexin 500 four times a day.",  # an infection treated
+    "2) Separate: acute cystitis. Urine culture sent; cath hygiene reviewed.",  # a problem headed as separate
+    "Oral opioid taper: oxycodone 10 mg BID x 4 wk then 10 mg qAM.",  # systemic opioids managed
 ])
 def test_modifier_25_with_a_separate_problem_worked_up_is_separate(audit, plan):
     base = ("Ziconotide hallucinations at 4.8 mcg/day, pump reprogrammed 4.8 -> 3.6 mcg/day for the side effect. "
