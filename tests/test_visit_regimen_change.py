@@ -74,3 +74,18 @@ def test_last_procedures_values_are_not_todays_refill(nlp):
     text = ("Pump check for alarm. Last procedure (03/14/2025): fluoro-guided refill, residual 5.4 mL, 20 mL instilled.\n"
             "Interrogation today: reservoir 15.3 mL, infusing as programmed. No refill, no programming change.\n")
     assert audit_note(text, nlp=nlp, author_role="MD", service_date="2025-04-02")["facts"]["refill"] is False
+
+
+@pytest.mark.parametrize("text", [
+    "I drew back 4.8 cc's, and by the chart the expected was 5.3. Then I filled it with 30 cc's of morphine 14 mg/mL. "
+    "The pump is full now at 30 cc's and she's due back in 7 weeks.",
+    "The programmer said 30.9 cc's should be in it and I drew out 30.6 cc's, and then I put in 35 cc's of Lioresal. "
+    "Updated the volume to 35 and the alarm date came back as the middle of next January.",
+])
+def test_pump_status_told_in_plain_words_before_and_after(nlp, text):
+    assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["pump_status"]["status"] == "met"
+
+
+def test_better_than_before_the_pump_is_todays_response(nlp):
+    text = REFILL + 'Pt reports spasms "way better than before the pump," sleeping through the night.\n'
+    assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["dose_response"]["status"] == "met"
