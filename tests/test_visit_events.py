@@ -1,5 +1,6 @@
-"""The visit model's regimen change: changes of another day, plans, settings and explicit
-"no change today" statements are not changes at this visit (ANNOTATION_GUIDELINE change_reason)."""
+"""The visit model's events as clinicians tell them: changes of another day, plans, settings and
+explicit "no change today" are not changes at this visit; a refill said not completed after a
+copied fill is not a refill; pump status and response told in plain words (ANNOTATION_GUIDELINE)."""
 from __future__ import annotations
 
 import pytest
