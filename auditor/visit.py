@@ -364,6 +364,33 @@ DATED_EVENTS = ("CHANGE", "EVT_REFILL")  # events a date written beside them can
 _SINCE_AFTER = re.compile(r"\bsince\b", re.I)
 
 
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+_HEADER_DATE = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2}(?:\d{2})?)(?![\d/])|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})")
+
+
+def _late_entries(spans: list[Span], text: str | None, service: dt.date | None) -> None:
+    """Discount what a late entry or addendum written after the visit day to answer an outside review says
+    (LATE_ENTRY): the guideline counts addenda written the same day; an attestation written weeks later for
+    an ADR or a records request documents the review, not the visit (resources/visit.json late_entry)."""
+    if text is None or service is None:
+        return
+    for m in _printouts().late_entry.finditer(text):
+        dates = []
+        for d in _HEADER_DATE.finditer(m.group(0)):
+            try:
+                dates.append(dt.date(int(d["iy"]), int(d["im"]), int(d["id"])) if d["iy"] else
+                             dt.date(int(d["y"]) + (2000 if len(d["y"]) == 2 else 0), int(d["m"]), int(d["d"])))
+            except ValueError:
+                continue
+        if not dates or max(dates) <= service:
+            continue
+        end = _PARAGRAPH_END.search(text, m.end())
+        a, b = m.start(), end.start() if end else len(text)
+        for s in spans:
+            if a <= s["start"] < b and "LATE_ENTRY" not in s["discounted_by"]:
+                _placed(s, "LATE_ENTRY", f"[late entry written {max(dates).isoformat()}, after the visit]")
+
+
 def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, service: dt.date | None) -> None:
     """Discount changes and refills the note dates before this visit ("started 04/2024", "lowered in
     March 2025", "At 08/20/2025 refill the dose was increased").
@@ -442,6 +469,7 @@ class _Printouts:
         self.kinds = {k: rules.compile_checked(v, f"resources/visit.json value_kinds {k}", re.I)
                       for k, v in cfg["value_kinds"].items() if not k.startswith("_")}
         self.refill_date = rules.compile_checked(cfg["refill_date"], "resources/visit.json refill_date", re.I)
+        self.late_entry = rules.compile_checked(cfg["late_entry"], "resources/visit.json late_entry", 0)
 
 
 @lru_cache(maxsize=1)
@@ -571,6 +599,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     spans: list[Span] = [dict(s) for s in pump.get("spans", [])]
     facts: Mapping[str, Any] = pump.get("facts") or {}
     v = Visit(spans=spans)
+    _late_entries(spans, text, parse_date(meta.get("service_date")))
     _date_changes(spans, pump, text, parse_date(meta.get("service_date")))
     _background_changes(spans, pump, text)
     _since_changes(spans, pump, text)

@@ -90,3 +90,15 @@ def test_pump_status_told_in_plain_words_before_and_after(nlp, text):
 def test_better_than_before_the_pump_is_todays_response(nlp):
     text = REFILL + 'Pt reports spasms "way better than before the pump," sleeping through the night.\n'
     assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["dose_response"]["status"] == "met"
+
+
+def test_an_addendum_written_after_the_visit_for_a_records_request_does_not_supervise(nlp):
+    note = ("Refill performed by C. Jennings, RN. Residual 3.1 mL (expected 3.3 mL). Instilled 20 mL baclofen 2000 mcg/mL; "
+            "reservoir 20.0 mL, alarm date 10/22/2025. Spasms controlled on 300 mcg/day.\n\n"
+            "ADDENDUM {header}\n"
+            "I was physically present in the clinic suite during the 08/14/2025 refill.\nMartin Cole, MD\n")
+    def incident_to(header: str) -> str:
+        rec = audit_note(note.format(header=header), nlp=nlp, author_role="RN", service_date="2025-08-14")
+        return rec["elements"]["incident_to"]["status"]
+    assert incident_to("11/04/2025 - entered in response to Medicare ADR (records request dated 10/28/2025)") == "missing"
+    assert incident_to("08/14/2025 16:40 - M. Cole, MD") == "met"
