@@ -102,3 +102,12 @@ def test_an_addendum_written_after_the_visit_for_a_records_request_does_not_supe
         return rec["elements"]["incident_to"]["status"]
     assert incident_to("11/04/2025 - entered in response to Medicare ADR (records request dated 10/28/2025)") == "missing"
     assert incident_to("08/14/2025 16:40 - M. Cole, MD") == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "Drug: purchased by Olmstead Family Medicine, Cardinal invoice #CH-2252276, lot L4988A.",
+    "Morphine compounded by Apex, purchased by the practice, invoice AX-52277 listing preservative free morphine 15 mg/mL.",
+])
+def test_a_practice_named_family_medicine_and_a_preservative_free_drug_are_not_a_relative_or_a_negation(nlp, line):
+    rec = audit_note(REFILL + line, nlp=nlp, author_role="MD")
+    assert rec["elements"]["drug_cost"]["status"] == "met"
