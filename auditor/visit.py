@@ -470,6 +470,7 @@ class _Printouts:
                       for k, v in cfg["value_kinds"].items() if not k.startswith("_")}
         self.refill_date = rules.compile_checked(cfg["refill_date"], "resources/visit.json refill_date", re.I)
         self.late_entry = rules.compile_checked(cfg["late_entry"], "resources/visit.json late_entry", 0)
+        self.away_today = rules.compile_checked(cfg["supervisor_away_today"], "resources/visit.json supervisor_away_today", 0)
 
 
 @lru_cache(maxsize=1)
@@ -605,7 +606,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _since_changes(spans, pump, text)
     _refill(v, spans, pump, text)
     _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
-    v.supervision = live(spans, "SUPERVISION")
+    v.supervision = _not_away(live(spans, "SUPERVISION"), pump, text)
     facts = _current_performer(facts, spans, pump)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))
     v.performer_evidence = facts.get("performer_evidence")
@@ -614,6 +615,18 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     # an invoice to the practice means the practice bought it, whoever compounded or shipped it
     v.outside = [] if v.purchase else live(spans, "OUTSIDE_SUPPLY")
     return v
+
+
+def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None) -> list[Span]:
+    """Supervision statements, less those naming a physician the note says was away today: the narrative's
+    "Dr. Iyer out of office today" outweighs the template's "Supervising physician: Ramesh Iyer, MD   Present"."""
+    if text is None or not supervision:
+        return supervision
+    away = {m["name"] for m in _printouts().away_today.finditer(text)}
+    if not away:
+        return supervision
+    return [s for s in supervision
+            if not any(re.search(rf"\b{re.escape(n)}\b", sentence_text(pump, text, s["sent"])) for n in away)]
 
 
 def incident_to_applies(v: Visit) -> bool:

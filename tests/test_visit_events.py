@@ -111,3 +111,13 @@ def test_an_addendum_written_after_the_visit_for_a_records_request_does_not_supe
 def test_a_practice_named_family_medicine_and_a_preservative_free_drug_are_not_a_relative_or_a_negation(nlp, line):
     rec = audit_note(REFILL + line, nlp=nlp, author_role="MD")
     assert rec["elements"]["drug_cost"]["status"] == "met"
+
+
+def test_a_physician_said_to_be_away_today_is_not_supervising_whatever_the_template_says(nlp):
+    note = ("Performed by: Kayla Soto, MA\nSupervising physician: Ramesh Iyer, MD   Present in suite: Yes\n"
+            "Pump interrogated, reservoir 12.2 mL, no alarms. Pain at her usual level on the pump, about 4/10.\n"
+            "{line}\n")
+    def incident_to(line: str) -> str:
+        return audit_note(note.format(line=line), nlp=nlp, author_role="MA")["elements"]["incident_to"]["status"]
+    assert incident_to("Dr. Iyer out of office today; printout routed to him for review.") == "missing"
+    assert incident_to("Dr. Halvorsen in the OR today; printout routed to him.") == "met"  # another physician's absence
