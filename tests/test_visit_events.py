@@ -40,6 +40,7 @@ def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
     "PTM: Disabled",
     "40 mL new solution instilled with aspiration checks every 5 mL.",
     "IT baclofen restored at home dose after the hospital stay.",
+    "Hospice RN reports sleeping more. Feeds reduced to 3 cans/day (vomiting with more).",
 ])
 def test_a_setting_a_fresh_fill_or_a_return_to_the_home_dose_is_not_a_change(nlp, line):
     assert changed(nlp, line) is False
