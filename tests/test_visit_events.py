@@ -122,3 +122,11 @@ def test_a_physician_said_to_be_away_today_is_not_supervising_whatever_the_templ
         return audit_note(note.format(line=line), nlp=nlp, author_role="MA")["elements"]["incident_to"]["status"]
     assert incident_to("Dr. Iyer out of office today; printout routed to him for review.") == "missing"
     assert incident_to("Dr. Halvorsen in the OR today; printout routed to him.") == "met"  # another physician's absence
+
+
+@pytest.mark.parametrize("line", [
+    "About 5 days without intrathecal opioid, so loss of tolerance is likely - restarted at 2.5 mg/day to avoid respiratory depression.",
+    "Refill 20 mL of NEW conc: morphine 20 mg/mL + clonidine 100 mcg/mL. Reason for change: ______",
+])
+def test_a_change_after_a_possibility_or_told_as_a_new_conc_is_made(nlp, line):
+    assert changed(nlp, line) is True
