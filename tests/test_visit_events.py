@@ -127,6 +127,7 @@ def test_a_physician_said_to_be_away_today_is_not_supervising_whatever_the_templ
 @pytest.mark.parametrize("line", [
     "About 5 days without intrathecal opioid, so loss of tolerance is likely - restarted at 2.5 mg/day to avoid respiratory depression.",
     "Refill 20 mL of NEW conc: morphine 20 mg/mL + clonidine 100 mcg/mL. Reason for change: ______",
+    "A fill at 2 mg/mL only lasts about 2 months, so we went to the stronger 4 mg/mL at the same daily dose.",
 ])
 def test_a_change_after_a_possibility_or_told_as_a_new_conc_is_made(nlp, line):
     assert changed(nlp, line) is True
