@@ -260,3 +260,14 @@ def test_one_drug_diluted_by_a_503b_pharmacy_keeps_its_own_code(audit):
     assert "drug-compound-single-code" not in _rules(audit(text, "95991;J2274x48-JZ"))
     mixed = text.replace("morphine PF 12 mg/mL (diluted from Infumorph 25 mg/mL", "morphine 12 mg/mL + bupivacaine 5 mg/mL (compounded")
     assert "drug-compound-single-code" in _rules(audit(mixed, "95991;J2274x48-JZ"))
+
+
+@pytest.mark.parametrize("history", [
+    "On Prialt since 2021 -- could not tolerate IT morphine (urinary retention, pruritus).",
+    "On IT ziconotide since 2023 after IT morphine was stopped for myoclonus and leg edema.",
+    "Morphine in the pump made his sleep apnea worse, so Prialt was what was left.",
+])
+def test_a_ziconotide_indication_told_in_other_words_is_documented(audit, history):
+    text = (f"{history}\nRefill: residual 10.8 mL (expected 11.1 mL). Instilled 20 mL Prialt 5 mcg/mL (diluted). "
+            "Reservoir 20.0 mL. Purchased by practice, invoice 4.\n")
+    assert "ziconotide-indication-missing" not in _rules(audit(text, "95990;J2278x100-JZ"))
