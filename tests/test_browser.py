@@ -423,6 +423,8 @@ def test_review_by_keyboard_with_query_and_finding_verdicts_keeps_one_current_re
     page.locator("h3.verbatim").first.click()
     page.keyboard.press("p")  # back to the reviewed note
     page.wait_for_function(f"() => document.body.innerText.includes('Note {first} (reviewed)')")
+    # Streamlit renders the page in pieces: the heading can arrive before the review's byline
+    page.wait_for_function("() => document.querySelector('[data-testid=stMain]').innerText.includes('Reviewed by Browser Tester')")
     assert "Reviewed by Browser Tester" in _main_text(page)
     dose = page.locator('[data-testid="stSelectbox"]').filter(has_text="Dose response (auditor:")
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stSelectbox]')]"
