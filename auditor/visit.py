@@ -365,7 +365,7 @@ _SINCE_AFTER = re.compile(r"\bsince\b", re.I)
 
 
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
-_HEADER_DATE = re.compile(r"(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2}(?:\d{2})?)(?![\d/])|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})")
+_HEADER_DATE = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/\d{2}(?:\d{2})?(?![\d/])|\d{4}-\d{2}-\d{2}")  # full dates: dates.parse_date reads them
 
 
 def _late_entries(spans: list[Span], text: str | None, service: dt.date | None) -> None:
@@ -375,13 +375,7 @@ def _late_entries(spans: list[Span], text: str | None, service: dt.date | None) 
     if text is None or service is None:
         return
     for m in _printouts().late_entry.finditer(text):
-        dates = []
-        for d in _HEADER_DATE.finditer(m.group(0)):
-            try:
-                dates.append(dt.date(int(d["iy"]), int(d["im"]), int(d["id"])) if d["iy"] else
-                             dt.date(int(d["y"]) + (2000 if len(d["y"]) == 2 else 0), int(d["m"]), int(d["d"])))
-            except ValueError:
-                continue
+        dates = [x for x in (parse_date(d.group(0)) for d in _HEADER_DATE.finditer(m.group(0))) if x is not None]
         if not dates or max(dates) <= service:
             continue
         end = _PARAGRAPH_END.search(text, m.end())
@@ -600,8 +594,9 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     spans: list[Span] = [dict(s) for s in pump.get("spans", [])]
     facts: Mapping[str, Any] = pump.get("facts") or {}
     v = Visit(spans=spans)
-    _late_entries(spans, text, parse_date(meta.get("service_date")))
-    _date_changes(spans, pump, text, parse_date(meta.get("service_date")))
+    service = parse_date(meta.get("service_date"))
+    _late_entries(spans, text, service)
+    _date_changes(spans, pump, text, service)
     _background_changes(spans, pump, text)
     _since_changes(spans, pump, text)
     _refill(v, spans, pump, text)
