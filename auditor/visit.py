@@ -540,7 +540,7 @@ def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list
         v.changes = []  # "unable to complete programming; pump left at prior settings": nothing was changed
     elif text is not None and any("today" in n["flags"] for n in v.unchanged):
         # "Dose unchanged today": a change written without saying it was made today is copied or another visit's
-        v.changes = [c for c in v.changes if _said_today(c, text)]
+        v.changes = [c for c in v.changes if _said_today(c, text, v.unchanged)]
     # a printout that shows a new setting is a change, whatever a "no changes" line says
     v.changes += [r for r in printed if not any(overlaps(r, c) for c in v.changes)]
     v.changes.sort(key=lambda s: s["start"])
@@ -551,11 +551,20 @@ def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list
     v.reprogramming = bool(live(spans, "EVT_REPROGRAM")) or bool(v.changes)
 
 
-def _said_today(s: Span, text: str) -> bool:
-    """Does the line around a change say it was made today ('DECREASED today to 3.8 mg/day', 'at this refill')?"""
+def _said_today(s: Span, text: str, unchanged: Iterable[Span] = ()) -> bool:
+    """Does the line around a change say it was made today ('DECREASED today to 3.8 mg/day', 'at this refill')?
+
+    The "today" of a no-change statement on the same line ("a new rate takes weeks to judge;
+    no change made today") says the opposite, so those words are left out of the line.
+    """
     a = text.rfind("\n", 0, s["start"]) + 1
     b = text.find("\n", s["end"])
-    line = text[a:b if b >= 0 else len(text)]
+    b = b if b >= 0 else len(text)
+    chars = list(text[a:b])
+    for n in unchanged:
+        for i in range(max(n["start"], a), min(n["end"], b)):
+            chars[i - a] = " "
+    line = "".join(chars)
     return bool(_NOW.search(line) or _printouts().carried_out_today.search(line))
 
 
@@ -612,16 +621,30 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     return v
 
 
+_ON_SITE = re.compile(r"\b(?:on[-\s]?site|in\s+(?:the\s+)?(?:suite|clinic|office|building)|present)\b", re.I)
+_NAMED_PHYSICIAN = re.compile(
+    r"\b(?:Dr\.?\s+[A-Z][\w'-]+|[A-Z][\w'-]+,\s*(?:MD|DO|M\.D\.|D\.O\.)\b"
+    r"|(?!(?:Supervising|Attending|Covering|Treating|Ordering|Staff|On-?site)\b)[A-Z][a-z'-]+\s+[A-Z][\w'-]+\s+(?:MD|DO)\b)")
+
+
 def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None) -> list[Span]:
     """Supervision statements, less those naming a physician the note says was away today: the narrative's
-    "Dr. Iyer out of office today" outweighs the template's "Supervising physician: Ramesh Iyer, MD   Present"."""
+    "Dr. Iyer out of office today" outweighs the template's "Supervising physician: Ramesh Iyer, MD   Present".
+    A statement naming no physician ("[x] Supervising MD on site") yields to the away statement too."""
     if text is None or not supervision:
         return supervision
     away = {m["name"] for m in _printouts().away_today.finditer(text)}
     if not away:
         return supervision
-    return [s for s in supervision
-            if not any(re.search(rf"\b{re.escape(n)}\b", sentence_text(pump, text, s["sent"])) for n in away)]
+    kept = []
+    for s in supervision:
+        sentence = sentence_text(pump, text, s["sent"])
+        if any(re.search(rf"\b{re.escape(n)}\b", sentence) for n in away):
+            continue  # names the physician who was away
+        if not _NAMED_PHYSICIAN.search(sentence) and _ON_SITE.search(sentence):
+            continue  # "[x] Supervising MD on site" names nobody: the away physician is the one it means
+        kept.append(s)
+    return kept
 
 
 def incident_to_applies(v: Visit) -> bool:

@@ -41,6 +41,8 @@ def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
     "40 mL new solution instilled with aspiration checks every 5 mL.",
     "IT baclofen restored at home dose after the hospital stay.",
     "Hospice RN reports sleeping more. Feeds reduced to 3 cans/day (vomiting with more).",
+    "Still walking with wife but cut back to 3x/wk because of the hip.",
+    "Pain 3-4/10 on current dose (was 8/10 before pump), walks 2 blocks.",
 ])
 def test_a_setting_a_fresh_fill_or_a_return_to_the_home_dose_is_not_a_change(nlp, line):
     assert changed(nlp, line) is False
@@ -50,6 +52,16 @@ def test_dose_unchanged_today_outweighs_a_change_line_not_said_to_be_today(nlp):
     copied = "Post-refill: reprogrammed per Dr. Okafor order - 400 -> 440 mcg/day for nocturnal spasms.\n"
     assert changed(nlp, copied) is True
     assert changed(nlp, copied + "Dose unchanged today.") is False
+
+
+def test_no_change_made_today_outweighs_a_change_named_only_in_an_explanation(nlp):
+    line = "I explained a new rate takes 2-3 weeks to judge; no change made today. Will reassess at refill.\n"
+    assert changed(nlp, "Reprogrammed 400 -> 440 mcg/day for nocturnal spasms.\n") is True
+    assert changed(nlp, "Reprogrammed 400 -> 440 mcg/day for nocturnal spasms.\n" + line) is False
+
+
+def test_an_admixture_component_halved_under_its_short_name_is_a_change(nlp):
+    assert changed(nlp, "NEW mix: HM 10 mg/mL + bupi 10 mg/mL (bupi halved for retention; HM unchanged)\n") is True
 
 
 def test_a_change_said_to_be_made_today_stands_beside_no_change_to_the_prescription(nlp):
@@ -131,3 +143,44 @@ def test_a_physician_said_to_be_away_today_is_not_supervising_whatever_the_templ
 ])
 def test_a_change_after_a_possibility_or_told_as_a_new_conc_is_made(nlp, line):
     assert changed(nlp, line) is True
+
+
+def test_a_circled_or_unmarked_yes_no_field_is_read_as_its_answer():
+    from auditor.normalize import normalise
+
+    assert normalise("Dose change: Y / (N)          Reason for change: ____").text.startswith("Dose change: No ")
+    assert normalise("Supervising provider in suite: (Y) / N").text == "Supervising provider in suite: Yes"
+    assert normalise("Dose change:  Y / N\nDrug supplied by: clinic").text == "Dose change: ____\nDrug supplied by: clinic"
+    assert normalise("pt answers yes/no with eye blinks").text == "pt answers yes/no with eye blinks"
+
+
+@pytest.mark.parametrize("field", ["Dose change:  Y / (N)", "Dose change:  Y / N", "Dose change   Y / (N)"])
+def test_a_dose_change_field_answered_no_or_left_unmarked_is_not_a_change(nlp, field):
+    assert changed(nlp, field + "\nReason for change: ________\n") is False
+
+
+def test_a_circled_yes_in_a_dose_change_field_is_a_change(nlp):
+    assert changed(nlp, "Dose change: (Y) / N   Reason for change: night spasms\n") is True
+
+
+def test_an_unnamed_on_site_box_yields_to_the_physician_said_to_be_away(nlp):
+    body = REFILL + "Performed by K. Alvarez RN.\n[x] Supervising MD on site\n"
+    away = "Comment: Dr. Reyes in OR at main hospital today - available by phone for questions.\n"
+    rec = audit_note(body, nlp=nlp, author_role="RN", service_date="2025-06-17")
+    assert rec["elements"]["incident_to"]["status"] == "met"
+    rec = audit_note(body + away, nlp=nlp, author_role="RN", service_date="2025-06-17")
+    assert rec["elements"]["incident_to"]["status"] == "missing"
+
+
+def test_live_video_supervision_is_not_undone_by_the_physician_being_off_site(nlp):
+    text = REFILL + ("Performed by K. Alvarez RN.\nSupervision: Dr. Whitcomb is off site today; tele-supervised via "
+                     "real-time audio-video for the duration of the refill.\nAddendum: Supervised by live video.\n")
+    rec = audit_note(text, nlp=nlp, author_role="RN", service_date="2025-06-17")
+    assert rec["facts"]["supervision"] is not None
+
+
+def test_a_correction_that_the_named_physician_was_elsewhere_this_morning_undoes_his_presence(nlp):
+    body = REFILL + "Performed by O. Hart RN.\nDr. Samuel Ames in suite.\n"
+    fix = "Addendum: Correction: Dr. Ames was at the surgery center this morning and was available by phone only.\n"
+    assert audit_note(body, nlp=nlp, author_role="RN")["elements"]["incident_to"]["status"] == "met"
+    assert audit_note(body + fix, nlp=nlp, author_role="RN")["elements"]["incident_to"]["status"] == "missing"
