@@ -43,6 +43,10 @@ def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
     "Hospice RN reports sleeping more. Feeds reduced to 3 cans/day (vomiting with more).",
     "Still walking with wife but cut back to 3x/wk because of the hip.",
     "Pain 3-4/10 on current dose (was 8/10 before pump), walks 2 blocks.",
+    "She uses her patient-activated bolus once or twice a day, mostly in the evenings.",
+    "She called on Monday because her baclofen pump had started beeping.",
+    "Prialt 100 micrograms/mL diluted with 19 mL of preservative-free saline, instilled all 20 mL.",
+    "Leg burning has stayed around 4/10 with the bupivacaine added, vs 7/10 on morphine alone.",
 ])
 def test_a_setting_a_fresh_fill_or_a_return_to_the_home_dose_is_not_a_change(nlp, line):
     assert changed(nlp, line) is False
