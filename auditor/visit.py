@@ -362,6 +362,11 @@ def _since_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None)
 
 DATED_EVENTS = ("CHANGE", "EVT_REFILL")  # events a date written beside them can place at an earlier visit
 _SINCE_AFTER = re.compile(r"\bsince\b", re.I)
+_EARLIER_EVENT = re.compile(
+    r"\b(?:since|after|following)\s+(?:the|her|his|their|our|my)\s+(?:[\w/.-]+\s+){0,3}?"
+    r"(?:increase|decrease|reduction|raise|bump|change|switch|adjustment|titration)\b"
+    r"(?:\s+(?:in|on|of|at)\s+[\w/.-]+(?:\s+\d{2,4})?)?", re.I)
+_THEN = re.compile(r"[,;]\s*(?:and\s+)?(?:so|therefore|thus|hence|then)\b|\bso\s+(?:I|we)\b", re.I)  # a clause of its own
 
 
 _PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
@@ -409,8 +414,12 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         # change starts a period the note describes; it does not date this change
         since = _SINCE_AFTER.search(text, s["end"], hi)
         hi = since.start() if since else hi
+        # "both started after the March increase, so I have reduced her dose": a date inside a phrase naming
+        # an earlier change starts the period the note describes; it does not date this change
+        earlier = [(m.start(), m.end()) for m in _EARLIER_EVENT.finditer(text, lo, hi)
+                   if m.start() >= s["end"] or (m.end() <= s["start"] and _THEN.search(text, m.end(), s["start"]))]
         # read as the rules read it: OCR'd digits repaired ('2O21-2O23' -> '2021-2023')
-        window = normalise(_without_future_dates(text, lo, hi, future)).text
+        window = normalise(_without_future_dates(text, lo, hi, future + earlier)).text
         if _NOW.search(window):
             continue
         when = latest_mentioned(window, service)

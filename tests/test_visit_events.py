@@ -188,3 +188,10 @@ def test_a_correction_that_the_named_physician_was_elsewhere_this_morning_undoes
     fix = "Addendum: Correction: Dr. Ames was at the surgery center this morning and was available by phone only.\n"
     assert audit_note(body, nlp=nlp, author_role="RN")["elements"]["incident_to"]["status"] == "met"
     assert audit_note(body + fix, nlp=nlp, author_role="RN")["elements"]["incident_to"]["status"] == "missing"
+
+
+def test_a_change_made_because_of_what_followed_an_earlier_change_is_todays(nlp):
+    line = ("Swelling and drowsiness both started after the March increase, so I have reduced her daily dose "
+            "from 6.0 back to 5.0 mg.\n")
+    assert changed(nlp, line) is True
+    assert changed(nlp, "Seen 2 weeks after the concentration change on 2/27 (Gablofen 1000 -> 2000 mcg/mL).\n") is False
