@@ -1184,3 +1184,9 @@ def test_a_physicians_note_naming_the_staff_who_did_the_service(line, role):
 def test_a_reservoir_set_or_a_refill_due_by_date_is_the_state_after(nlp, after):
     text = "Pre-refill: expected 14.8 mL, withdrew 14.6 mL; no alarms.\nFilled 20 mL.\n" + after + "\n"
     assert audit_note(text, nlp=nlp)["elements"]["pump_status"]["status"] == "met"
+
+
+@pytest.mark.parametrize("purpose", ["to get ahead of the morning dystonia", "to smooth out the evening spasms"])
+def test_a_change_made_to_get_ahead_of_a_symptom_has_its_reason(nlp, purpose):
+    text = REFILL + f"Reprogrammed to complex continuous: 950 mcg/day plus a 60 mcg periodic bolus at 0500 {purpose}.\n"
+    assert status(nlp, text, "change_reason") == "met"
