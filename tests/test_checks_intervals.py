@@ -192,7 +192,8 @@ def test_a_beyond_use_date_written_down_or_an_alarm_that_did_not_sound_is_no_rea
     for text in ("Refilled with 20 mL morphine/clonidine, purchased by clinic. BUD 11/21/2025.",
                  "Pump alarm has not gone off."):
         assert not any(r.search(text) for r in reasons), text
-    for text in ("Refilled early because of the admixture's beyond-use date.", "Early refill: pump alarm sounding."):
+    for text in ("Refilled early because of the admixture's beyond-use date.", "Early refill: pump alarm sounding.",
+                 "Res 40.0 mL, alarm 12/17/25, refill by 7/1/25 (BUD)."):
         assert any(r.search(text) for r in reasons), text
 
 

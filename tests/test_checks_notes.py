@@ -39,6 +39,20 @@ MD_RESIDUAL_EXPLAINED = MD_REFILL.replace(
     "Residual aspirated 3.2 mL.",
     "Residual aspirated 1.6 mL; discrepancy explained by two bridge boluses on 08/20 not in this log.",
 )
+# a form whose "Explanation if > 1 mL" field is left blank: the expected and aspirated fields are read as such
+FORM_RESIDUAL_GAP = """[x] Refill   [ ] Interrogation only   [ ] Reprogram                02/25/2025
+Pump: SynchroMed II 20 mL -- Infumorph 25 mg/mL -- 5.0 mg/day. Pain 3/10 on pump, no drowsiness.
+Expected residual: 3.8 mL     Actual aspirated: 1.9 mL
+Explanation if > 1 mL (20 mL pump): ______
+Instilled: 20 mL (1 x 500 mg/20 mL amp, no waste)
+Reservoir updated: 20.0 mL    Alarm date: 05/26/2025
+Drug supplied by: clinic purchased, invoice #MS-4410
+Comments: Refill w/o difficulty.
+Dr. G. Varga, MD"""
+PLAIN_RESIDUAL_GAP = MD_REFILL.replace(
+    "Residual aspirated 3.2 mL.",
+    "She had 1.2 mL left, a little less than the 3.4 mL the programmer expected.",
+)
 MD_PARTIAL_WASTE = MD_REFILL.replace(
     "Instilled 20 mL baclofen 2000 mcg/mL (Lioresal 40 mg/20 mL ampule), no waste.",
     "Instilled 15 mL baclofen 2000 mcg/mL from a 40 mg/20 mL Lioresal ampule; 5 mL (10 mg) wasted, witnessed by K. Ruiz RN.",
@@ -164,6 +178,12 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "residual-corrected-in-attestation": (
         MD_RESIDUAL_GAP + "Attestation: I agree, with one correction: the residual aspirated was 3.2 mL, not 1.6 mL.\n",
         {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", False),
+    "residual-form-fields": (FORM_RESIDUAL_GAP, {"billed_codes": "95990;J2274x50-JZ"}, "residual-discrepancy-unexplained", True),
+    "residual-form-explained-later": (
+        FORM_RESIDUAL_GAP.replace("Comments: Refill w/o difficulty.", "Comments: Residual 1.9 mL under expected; last refill "
+                                  "note shows only 18 mL instilled (short fill), so this is consistent."),
+        {"billed_codes": "95990;J2274x50-JZ"}, "residual-discrepancy-unexplained", False),
+    "residual-plain-words": (PLAIN_RESIDUAL_GAP, {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", True),
     "zic-no-indication": (ZIC, {"billed_codes": "95991;J2278x500-JZ"}, "ziconotide-indication-missing", True),
     "zic-indicated": (ZIC_INDICATED, {"billed_codes": "95991;J2278x500-JZ"}, "*", False),
 }

@@ -90,3 +90,20 @@ def test_a_scribe_writes_for_the_physician_who_performed_the_procedure():
 ])
 def test_the_named_pump_model_decides_the_pump_type(text, kind):
     assert extract_facts(text)["pump_type"] == kind
+
+
+def test_residual_told_in_plain_words_is_read_with_where_it_was_read():
+    text = "She had 2.8 mL left, a little less than the 4.5 mL the programmer expected. Instilled 20 mL."
+    f = extract_facts(text)
+    assert (f["residual_expected_ml"], f["residual_actual_ml"]) == (4.5, 2.8)
+    assert text[f["residual_actual"]["start"]:f["residual_actual"]["end"]] == "had 2.8 mL left"
+
+
+def test_an_expected_field_is_never_also_the_actual_residual():
+    f = extract_facts("Expected residual: 3.8 mL     Actual aspirated: 1.9 mL")
+    assert (f["residual_expected_ml"], f["residual_actual_ml"]) == (3.8, 1.9)
+
+
+def test_an_expected_residual_worked_out_in_the_note_is_its_result_not_a_volume_compared_later():
+    f = extract_facts("Expected residual 35 - 31.5 = 3.5 mL. Aspirated 3.1 mL -> delivered 31.9 mL vs 31.5 mL predicted.")
+    assert (f["residual_expected_ml"], f["residual_actual_ml"]) == (3.5, 3.1)

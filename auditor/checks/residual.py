@@ -31,8 +31,9 @@ def residual_discrepancy(v: Visit) -> list[Finding]:
         return []
     a = min(exp[1]["start"], act[1]["start"])
     b = max(exp[1]["end"], act[1]["end"]) + WINDOW_AFTER
-    window = v.text[max(0, a - 60): b]
-    if any(p.search(window) for p in v.pat["residual_explained"]):
+    windows = [v.text[max(0, a - 60): b]]
+    windows += [v.text[m.start(): m.end() + WINDOW_AFTER] for m in v.pat["residual_gap_mention"].finditer(v.text)]
+    if any(p.search(w) for w in windows for p in v.pat["residual_explained"]):
         return []
     return [make("residual-discrepancy-unexplained", v.text, [exp[1], act[1]], expected_ml=exp[0], actual_ml=act[0],
                  diff_ml=round(diff, 2), limit_ml=lim, reservoir_ml=v.reservoir_ml,

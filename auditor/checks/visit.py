@@ -272,32 +272,18 @@ class Visit:
         return None
 
     # ---- volumes -----------------------------------------------------------------------
-    def _value(self, key: str, skip_expected: bool = False) -> tuple[float, Span] | None:
-        hits = []
-        for p in self.pat[key]:
-            for m in self.g.finditer(p):
-                if skip_expected and self.pat["expected_context"].search(self.text[max(0, m.start() - 25):m.start() + 15].split(m.group("val"))[0]):
-                    continue
-                hits.append(m)
-        if not hits:
-            return None
-        m = min(hits, key=lambda m: m.start())
-        return _num(m.group("val")), _span(m)
+    def _fact_value(self, key: str) -> tuple[float, Span] | None:
+        """A volume the facts component read once, with where (components/facts.py `_residuals`)."""
+        val, span = self.facts.get(f"{key}_ml"), self.facts.get(key)
+        return (float(val), span) if val is not None and span else None
 
     @cached_property
     def residual_expected(self) -> tuple[float, Span] | None:
-        return self._value("residual_expected")
+        return self._fact_value("residual_expected")
 
     @cached_property
     def residual_actual(self) -> tuple[float, Span] | None:
-        corrected = self._value("residual_corrected")
-        if corrected:
-            return corrected
-        exp = self.residual_expected
-        got = self._value("residual_actual", skip_expected=True)
-        if got and exp and got[1]["start"] == exp[1]["start"]:
-            return None
-        return got
+        return self._fact_value("residual_actual")
 
     @cached_property
     def reservoir_ml(self) -> float | None:

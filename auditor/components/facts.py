@@ -39,8 +39,12 @@ class _Patterns:
         self.daily_dose = c(r"(?P<val>{NUM})\s*(?P<unit>mcg|mg|ug|µg)(?:{PERDAY})")
         self.from_to = c(r"\bfrom\s+(?P<a>{NUM})\s*(?P<ua>mcg|mg|ug|µg)?(?:{PERDAY})?\s+(?:to|->|→)\s+(?P<b>{NUM})\s*(?P<ub>mcg|mg|ug|µg)(?:{PERDAY})?")
         self.rate = c(r"(?P<val>{NUM})\s*(?:ml|cc)\s*/\s*(?P<per>day|d|24\s*h|hr|h|hour)\b")
-        self.expected = c(r"\b(?:expected|predicted|calculated|programmer|exp)\b[^\n\d]{0,30}?(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})\s*{ML}\s+(?:was\s+)?(?:expected|predicted|calculated)\b")
-        self.actual = c(r"\b(?:actual|aspirated|withdrawn|withdrew|removed|recovered|drained|returned|residual|obtained|pulled\s+back)\b(?:[^\n\d]{0,25}?)(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})\s*{ML}\s+(?:of\s+\S+\s+)?(?:residual\s+)?(?:was\s+)?(?:aspirated|withdrawn|removed|recovered|drained|returned)\b")
+        res = vocab["residual"]
+        cm = lambda p, where: rules.compile_checked(p, f"resources/facts.json residual.{where}", re.I | re.M)  # noqa: E731
+        self.expected = [cm(x, f"expected[{i}]") for i, x in enumerate(res["expected"])]
+        self.actual = [cm(x, f"actual[{i}]") for i, x in enumerate(res["actual"])]
+        self.corrected = [cm(x, f"corrected[{i}]") for i, x in enumerate(res["corrected"])]
+        self.expected_context = cm(res["expected_context"], "expected_context")
         self.instilled = c(r"\b(?:instilled|injected|infused|installed|(?:re)?filled\s+(?:the\s+)?(?:pump\s+|reservoir\s+)?with|added|administered|placed)\s+(?:a\s+total\s+of\s+|approximately\s+|approx\.?\s+)?(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})[ \t]*{ML}[ \t]+(?:of[ \t]+(?:\S+[ \t]+){0,4}?)?(?:was[ \t]+)?(?:instilled|injected|infused|installed|administered|placed)\b|\bvolume\s+(?:instilled|injected|infused|added|filled)\s*[:=\-]?\s*(?P<val3>{NUM})")
         self.reservoir = c(r"\b8637-(?P<m>20|40)\b|\b(?P<val>10|18|20|30|35|40|60)\s*-?\s*(?:ml|cc)\s+(?:synchromed|prometra|codman|isomed|pump|reservoir|device)|\b(?:reservoir|pump)\s+(?:size|capacity)\s*[:=]?\s*(?P<val2>\d+)\s*(?:ml|cc)?")
         self.date = c(r"{DATE}")
@@ -66,7 +70,7 @@ class _Patterns:
         # one Hyperscan pass says which of the whole-note patterns below can match a note
         self.gate = pattern_gate(flatten_patterns([
             self.drug_conc, self.conc_drug, self.drug_name, self.daily_dose, self.from_to, self.rate, self.expected,
-            self.actual, self.instilled, self.reservoir, self.alarm, self.next_refill, self.wasted, self.invoice,
+            self.actual, self.corrected, self.instilled, self.reservoir, self.alarm, self.next_refill, self.wasted, self.invoice,
             self.pump_kind, self.pump_word, self.pump_model, self.compounded, self.performer, self.supervisor,
         ]))
 
@@ -100,6 +104,35 @@ def _first_val(m: re.Match[str], *groups: str) -> tuple[float, str] | None:
         if m.group(g):
             return _num(m.group(g)), g
     return None
+
+
+def _earliest(g: TextView, pats: list[re.Pattern[str]], keep: Any = None) -> re.Match[str] | None:
+    hits = [m for pat in pats for m in g.finditer(pat) if keep is None or keep(m)]
+    return min(hits, key=lambda m: m.start()) if hits else None
+
+
+def _residuals(text: str, g: TextView, p: _Patterns) -> dict[str, Any]:
+    """Expected and actual residual volume, each with where it was read (resources/facts.json residual).
+
+    The residual and interval claim checks read these; nothing else reads the residual again.
+    """
+    out: dict[str, Any] = {}
+    exp = _earliest(g, p.expected)
+    if exp:
+        out["residual_expected_ml"] = _num(exp.group("val"))
+        out["residual_expected"] = _span(exp)
+    act = _earliest(g, p.corrected)
+    if act is None:
+        def not_expected(m: re.Match[str]) -> bool:
+            if exp and m.start() < exp.end() and exp.start() < m.end():
+                return False  # the expected volume is not the actual one
+            before = text[max(0, m.start() - 25):m.start("val")]
+            return not p.expected_context.search(before)
+        act = _earliest(g, p.actual, not_expected)
+    if act:
+        out["residual_actual_ml"] = _num(act.group("val"))
+        out["residual_actual"] = _span(act)
+    return out
 
 
 def extract_facts(text: str) -> dict[str, Any]:
@@ -137,16 +170,7 @@ def extract_facts(text: str) -> dict[str, Any]:
         per = rate.group("per").lower()
         val = _num(rate.group("val"))
         facts["rate_ml_per_day"] = round(val * 24, 4) if per in ("hr", "h", "hour") else val
-    exp = g.search(p.expected)
-    if exp:
-        facts["residual_expected_ml"] = _num(exp.group("val") or exp.group("val2"))
-    for m in g.finditer(p.actual):
-        if exp and m.start() < exp.end() and exp.start() < m.end():
-            continue  # the expected volume is not the actual one
-        v = _first_val(m, "val", "val2")
-        if v:
-            facts["residual_actual_ml"] = v[0]
-            break
+    facts.update(_residuals(text, g, p))
     for m in g.finditer(p.instilled):
         v = _first_val(m, "val", "val2", "val3")
         if v:
