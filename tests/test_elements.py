@@ -1190,3 +1190,15 @@ def test_a_reservoir_set_or_a_refill_due_by_date_is_the_state_after(nlp, after):
 def test_a_change_made_to_get_ahead_of_a_symptom_has_its_reason(nlp, purpose):
     text = REFILL + f"Reprogrammed to complex continuous: 950 mcg/day plus a 60 mcg periodic bolus at 0500 {purpose}.\n"
     assert status(nlp, text, "change_reason") == "met"
+
+
+@pytest.mark.parametrize("presence", [
+    "Dr. Lang popped in to say hi and looked at the pump site while I was drawing up.",
+    "Dr. Patel was seeing patients across the hall the whole time.",
+    "Supervision: Dr. Oduya in office, came to bedside after the 2nd pass.",
+    "SR RN w/ DrH in suite",
+    "DrK in office",
+])
+def test_a_physicians_presence_told_in_passing_or_in_shorthand_supervises(nlp, presence):
+    text = "Refilled 20 mL baclofen 2000 mcg/mL, reservoir 20.0 mL.\n" + presence + "\nJ. Smith RN"
+    assert status(nlp, text, "incident_to", author_role="RN") == "met"
