@@ -195,3 +195,34 @@ def test_a_change_made_because_of_what_followed_an_earlier_change_is_todays(nlp)
             "from 6.0 back to 5.0 mg.\n")
     assert changed(nlp, line) is True
     assert changed(nlp, "Seen 2 weeks after the concentration change on 2/27 (Gablofen 1000 -> 2000 mcg/mL).\n") is False
+
+
+def refill_of(nlp, text: str) -> str:
+    rec = audit_note(text, nlp=nlp, author_role="RN", service_date="2025-07-01")
+    assert rec["error"] is None
+    return rec["facts"]["refill_status"]
+
+
+def test_a_block_between_copied_from_and_end_copy_is_an_earlier_visits_refill(nlp):
+    text = ("Interrogation: reservoir 9.5 mL, alarm date 09/18/25. ERI reached 06/28/25.\n\n"
+            "copied from 4/22/25:\nRefill: template, 22G. Residual aspirated 7.0 mL (expected 7.4). Instilled 20 mL "
+            "morphine 20 mg/mL. Reservoir updated 20.0 mL.\nend copy\n\nA/P: referred for pump replacement, no change today.\n")
+    assert refill_of(nlp, text) == "none"
+
+
+@pytest.mark.parametrize("line", [
+    "last fill 11/19, exp 16.6 asp 16.3, no alarms.\ninst 20 → res 20.0, LRAD capped 4/20 (84d).",
+    "Checked the site, got in fine on the first try, emptied it and filled him with his usual mix from the compounding pharmacy.",
+])
+def test_a_refill_in_shorthand_or_plain_words_is_a_refill(nlp, line):
+    assert refill_of(nlp, line) == "done"
+
+
+def test_a_drug_switch_in_shorthand_is_a_change(nlp):
+    assert changed(nlp, "switch MS → HM today 2/2 LE edema on IT MS (2+ bilat)\n") is True
+
+
+def test_a_change_the_patient_would_like_but_is_told_is_not_made_today_is_no_change(nlp):
+    line = ("Says his pain is creeping up in the evenings and he'd like the pump turned up. Told him we weren't changing "
+            "anything today and I'd pass it along to Dr. Okafor.\n")
+    assert changed(nlp, line) is False
