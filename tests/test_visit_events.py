@@ -99,6 +99,9 @@ def test_last_procedures_values_are_not_todays_refill(nlp):
     "The pump is full now at 30 cc's and she's due back in 7 weeks.",
     "The programmer said 30.9 cc's should be in it and I drew out 30.6 cc's, and then I put in 35 cc's of Lioresal. "
     "Updated the volume to 35 and the alarm date came back as the middle of next January.",
+    "asp 4.8 mL (exp ~5). inst 35 mL, res now 35, next fill ~8 wk.",
+    "interrog: res 2.2 mL exp, no alarms, batt ok. asp 2.0.\ninst 20 → 20.0, next empty 3/1, pt given card.",
+    "I pulled back 4.5 mL; the math from his last refill said about 5. Filled with 20 mL. He's back to about 24 mL.",
 ])
 def test_pump_status_told_in_plain_words_before_and_after(nlp, text):
     assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["pump_status"]["status"] == "met"
@@ -226,3 +229,14 @@ def test_a_change_the_patient_would_like_but_is_told_is_not_made_today_is_no_cha
     line = ("Says his pain is creeping up in the evenings and he'd like the pump turned up. Told him we weren't changing "
             "anything today and I'd pass it along to Dr. Okafor.\n")
     assert changed(nlp, line) is False
+
+
+def test_a_last_fill_date_field_does_not_make_todays_readings_on_its_line_history(nlp):
+    text = "Codman 3000 (30mL) const flow - refill.\nlast fill 8/13, exp ~2 mL, asp 2.3 mL.\ninst 30 mL.\n"
+    rec = audit_note(text, nlp=nlp, author_role="MD", service_date="2025-10-01")
+    assert rec["elements"]["pump_status"]["status"] == "partial"
+
+
+def test_a_drug_the_patient_brought_from_a_specialty_pharmacy_is_not_the_practices_cost(nlp):
+    text = REFILL + "drug pt brought (SP delivered to home), lot/exp checked.\n"
+    assert audit_note(text, nlp=nlp, author_role="NP")["elements"]["drug_cost"]["status"] == "not_applicable"
