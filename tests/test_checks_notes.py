@@ -107,6 +107,21 @@ Reservoir 20.0 mL; alarm date 03/10/2026.
 Drug: compounded admixture purchased by practice, QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).
 Continue same rx.
 S. Okafor MD"""
+# a faxed pharmacy invoice pasted as a table under the note: the rows under its header itemise it
+ADMIX_INVOICE_TABLE = ADMIX.replace(
+    "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
+    "invoice attached.",
+) + """
+
+   KESTREL INFUSION PHARMACY               INVOICE  # 88123
+   Bill To: Westgate Pain Clinic (acct WPC-014)       Date: 10/17/2024
+   Rx for: Abernathy, Cole
+   Item                                    Strength      Qty
+   Hydromorphone PF                        10 mg/mL      200 mg
+   Bupivacaine HCl PF                      20 mg/mL      400 mg
+   Compounded IT syringe, 20 mL                          1
+   PAID - ck# 20771   10/21/2024
+"""
 ADMIX_NO_ITEMS = ADMIX.replace(
     "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
     "invoice #QV-902277 on file (amount only; itemized ingredient list not received).",
@@ -154,6 +169,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "single-code-admixture": (ADMIX, {"billed_codes": "95991;J1171x2000-JZ"}, "drug-compound-single-code", True),
     "noc-admixture-itemised": (ADMIX, {"billed_codes": "95991;J7999x1"}, "*", False),
     "noc-admixture-not-itemised": (ADMIX_NO_ITEMS, {"billed_codes": "95991;J7999x1"}, "drug-compound-invoice-missing", True),
+    "noc-admixture-invoice-table": (ADMIX_INVOICE_TABLE, {"billed_codes": "95991;J7999x1"}, "drug-compound-invoice-missing", False),
     "noc-admixture-invoice-says-itemised": (ADMIX_STATED, {"billed_codes": "95991;J7999x1"}, "*", False),
     "noc-admixture-itemised-over-a-line-break": (ADMIX_WRAPPED, {"billed_codes": "95991;J7999x1"}, "*", False),
     "jw-jz-missing": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2025-09-02"}, "drug-jw-jz-missing", True),

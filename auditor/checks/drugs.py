@@ -109,14 +109,23 @@ def _itemised(v: Visit) -> bool:
         nl = min(first) if first else len(text)
         nxt = [i for i in (text.find("\n", nl + 1), text.find("~", nl + 1)) if i >= 0]
         b = min([m.end() + 260, len(text), *(nxt or [len(text)])])
-        window = _LINE_BREAK_HYPHEN.sub("", text[a:b])  # "(mor-\nphine 20 mg/mL"
-        # with no concentrations read, the note's drug names may include one switched away from today:
-        # no more strengths are asked for than the invoice names intrathecal drugs
-        named = {d for d in intrathecal if re.search(rf"\b{re.escape(d)}", window, re.I)}
-        need = max(1, min(want, len(named))) if named and not in_pump else want
-        if len(p["ingredient_with_strength"].findall(window)) >= need and p["quantity"].search(window):
-            return True
+        # an invoice pasted as a table ('INVOICE # 88123' / 'Item  Strength  Qty' / one row per ingredient)
+        # itemises in the rows under its header, down to the end of its block
+        block = _BLOCK_END.search(text, m.end(), min(len(text), m.end() + TABLE_REACH))
+        table_end = block.start() if block else min(len(text), m.end() + TABLE_REACH)
+        for lo, hi in ((a, b), (m.start(), table_end)):
+            window = _LINE_BREAK_HYPHEN.sub("", text[lo:hi])  # "(mor-\nphine 20 mg/mL"
+            # with no concentrations read, the note's drug names may include one switched away from today:
+            # no more strengths are asked for than the invoice names intrathecal drugs
+            named = {d for d in intrathecal if re.search(rf"\b{re.escape(d)}", window, re.I)}
+            need = max(1, min(want, len(named))) if named and not in_pump else want
+            if len(p["ingredient_with_strength"].findall(window)) >= need and p["quantity"].search(window):
+                return True
     return False
+
+
+TABLE_REACH = 800  # characters under an invoice header that its rows may take
+_BLOCK_END = re.compile(r"\n[ \t]*\n")
 
 
 _LINE_BREAK_HYPHEN = re.compile(r"(?<=[A-Za-z])-[ \t]*(?:\n|~)[ \t]*(?=[a-z])")
