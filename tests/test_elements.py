@@ -1202,3 +1202,13 @@ def test_a_change_made_to_get_ahead_of_a_symptom_has_its_reason(nlp, purpose):
 def test_a_physicians_presence_told_in_passing_or_in_shorthand_supervises(nlp, presence):
     text = "Refilled 20 mL baclofen 2000 mcg/mL, reservoir 20.0 mL.\n" + presence + "\nJ. Smith RN"
     assert status(nlp, text, "incident_to", author_role="RN") == "met"
+
+
+def test_a_test_the_patient_had_is_not_alone_an_assessment_of_overall_condition(nlp):
+    text = REFILL + "Pain 3/10 on the pump, no sedation. She had a brain MRI last week; pump was interrogated after.\n"
+    assert status(nlp, text, "reassessment") == "missing"
+
+
+def test_a_test_ordered_for_a_worsening_problem_is_part_of_the_overall_condition(nlp):
+    text = REFILL + "Pain 3/10 on the pump. Lumbar MRI at Regional Imaging today for worsening L leg numbness.\n"
+    assert status(nlp, text, "reassessment") == "partial"
