@@ -333,6 +333,7 @@ def test_a_dictated_pain_score_is_read_as_a_score():
     assert normalise("pain is still six out of ten").text == "pain is still 6 /10"
     assert normalise("pain 7 out of 10 at night").text == "pain 7 /10 at night"
     assert normalise("spasms two out of ten nights").text == "spasms two out of ten nights"
+    assert normalise("Pulled back 2 and a half cc's").text == "Pulled back 2.5 cc's"
 
 
 def test_a_last_refill_date_field_does_not_make_the_rest_of_the_form_copied(nlp):
