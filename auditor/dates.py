@@ -29,7 +29,7 @@ _MENTION = re.compile(
 
 
 def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
-    """ISO, US m/d/y, m/d/yy or m/d (year taken from `ref`, rolling forward past it)."""
+    """ISO, US m/d/y, m/d/yy or m/d (year taken from `ref`, rolling forward past it); d/m/y when only that reads."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -47,7 +47,10 @@ def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
             if year is None:
                 return None
             year += 2000 if year < 100 else 0
-            d = dt.date(year, int(m[1]), int(m[2]))
+            month, day = int(m[1]), int(m[2])
+            if month > 12 and day <= 12:
+                month, day = day, month  # '21/10/2025' can only be day first (internationally trained writers)
+            d = dt.date(year, month, day)
             if not m[3] and ref and d < ref:
                 d = dt.date(year + 1, d.month, d.day)
             return d
@@ -121,7 +124,10 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
         try:
             if m["y"]:
                 y = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0)
-                d = dt.date(y, int(m["m"]), int(m["d"]))
+                month, day = int(m["m"]), int(m["d"])
+                if month > 12 and day <= 12:
+                    month, day = day, month  # '21/10/2025': day first is the only reading
+                d = dt.date(y, month, day)
             elif m["iy"]:
                 d = dt.date(int(m["iy"]), int(m["im"]), int(m["id"]))
             elif m["my"]:

@@ -365,7 +365,9 @@ _SINCE_AFTER = re.compile(r"\bsince\b", re.I)
 _EARLIER_EVENT = re.compile(
     r"\b(?:since|after|following)\s+(?:the|her|his|their|our|my)\s+(?:[\w/.-]+\s+){0,3}?"
     r"(?:increase|decrease|reduction|raise|bump|change|switch|adjustment|titration)\b"
-    r"(?:\s+(?:in|on|of|at)\s+[\w/.-]+(?:\s+\d{2,4})?)?", re.I)
+    r"(?:\s+(?:in|on|of|at)\s+[\w/.-]+(?:\s+\d{2,4})?)?"
+    r"|\bas\s+(?:planned|agreed|discussed|decided)\b[^;\n]{0,60}?(?:\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|(?:19|20)\d\d"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)", re.I)
 _THEN = re.compile(r"[,;]\s*(?:and\s+)?(?:so|therefore|thus|hence|then)\b|\bso\s+(?:I|we)\b", re.I)  # a clause of its own
 
 
@@ -415,7 +417,8 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         since = _SINCE_AFTER.search(text, s["end"], hi)
         hi = since.start() if since else hi
         # "both started after the March increase, so I have reduced her dose": a date inside a phrase naming
-        # an earlier change starts the period the note describes; it does not date this change
+        # an earlier change starts the period the note describes; it does not date this change; nor does the
+        # date of the visit where a change was planned ("increased ... as planned at the review on 15/04/2025")
         earlier = [(m.start(), m.end()) for m in _EARLIER_EVENT.finditer(text, lo, hi)
                    if m.start() >= s["end"] or (m.end() <= s["start"] and _THEN.search(text, m.end(), s["start"]))]
         # read as the rules read it: OCR'd digits repaired ('2O21-2O23' -> '2021-2023')

@@ -44,3 +44,13 @@ def test_a_year_heading_a_history_line_and_a_named_months_refill_date_a_change()
     assert latest_mentioned("- 2023: dose 220 -> 250 mcg/day", ref) == dt.date(2023, 12, 31)
     assert latest_mentioned("Dose went up to 400 mcg/day at Feb refill", ref) == dt.date(2025, 2, 28)
     assert latest_mentioned("seen at 10:30 for the refill", ref) is None
+
+
+def test_a_date_that_can_only_be_day_first_is_read_day_first():
+    import datetime as dt
+
+    from auditor.dates import latest_mentioned, parse_date
+
+    assert parse_date("21/10/2025") == dt.date(2025, 10, 21)
+    assert parse_date("10/11/2025") == dt.date(2025, 10, 11)  # ambiguous: US order, as before
+    assert latest_mentioned("refill at St Mary's during admission 21/10/2025", dt.date(2025, 11, 4)) == dt.date(2025, 10, 21)

@@ -240,3 +240,9 @@ def test_a_last_fill_date_field_does_not_make_todays_readings_on_its_line_histor
 def test_a_drug_the_patient_brought_from_a_specialty_pharmacy_is_not_the_practices_cost(nlp):
     text = REFILL + "drug pt brought (SP delivered to home), lot/exp checked.\n"
     assert audit_note(text, nlp=nlp, author_role="NP")["elements"]["drug_cost"]["status"] == "not_applicable"
+
+
+def test_the_date_of_the_visit_that_planned_a_change_does_not_date_the_change(nlp):
+    line = ("Dose increased by 10 per cent from 412 to 453 mcg/day as planned at Dr. Okafor's review on 15/04/2025. "
+            "Reservoir updated 20 mL; new alarm date 31/07/2025.\n")
+    assert changed(nlp, line, service_date="2025-05-13") is True
