@@ -54,3 +54,14 @@ def test_a_date_that_can_only_be_day_first_is_read_day_first():
     assert parse_date("21/10/2025") == dt.date(2025, 10, 21)
     assert parse_date("10/11/2025") == dt.date(2025, 10, 11)  # ambiguous: US order, as before
     assert latest_mentioned("refill at St Mary's during admission 21/10/2025", dt.date(2025, 11, 4)) == dt.date(2025, 10, 21)
+
+
+def test_a_year_opening_a_clause_of_a_history_dates_it():
+    import datetime as dt
+
+    from auditor.dates import latest_mentioned
+
+    ref = dt.date(2025, 6, 1)
+    assert latest_mentioned("Morphine alone 2015-2018. 2020 bupivacaine added.", ref) == dt.date(2020, 12, 31)
+    assert latest_mentioned("- 2024 (June): 380 -> 410 mcg/day for increased extensor tone", ref) == dt.date(2024, 12, 31)
+    assert latest_mentioned("the 2018 SynchroMed", ref) is None
