@@ -246,3 +246,9 @@ def test_the_date_of_the_visit_that_planned_a_change_does_not_date_the_change(nl
     line = ("Dose increased by 10 per cent from 412 to 453 mcg/day as planned at Dr. Okafor's review on 15/04/2025. "
             "Reservoir updated 20 mL; new alarm date 31/07/2025.\n")
     assert changed(nlp, line, service_date="2025-05-13") is True
+
+
+def test_changes_in_a_pump_history_opened_by_years_are_not_todays(nlp):
+    line = ("Pump history: implanted 2020 after a 50 mcg trial. 2021 increased to 160 mcg/day. "
+            "2022 concentration changed to 1000 mcg/mL.\nToday: refill only, no change.\n")
+    assert changed(nlp, line) is False
