@@ -15,7 +15,7 @@ _MENTION = re.compile(
     r"|\b(?:in|since|from|until|during|started|began|begun|stopped|initiated|added|switched|changed|implanted|discontinued|placed"
     r"|converted|rotated|trial(?:ed)?|weaned|tapered|increased|decreased|lowered|raised)\s(?P<y3>(?:19|20)\d\d)|\((?P<y4>(?:19|20)\d\d)\)"
     r"|(?P<y5>200[5-9]|20[1-3]\d)(?=\s*(?:[.;]\s|[.;]?$)|:\s)"
-    r"|(?:(?<=^)|(?<=\n)|(?<=[.;]\s)|(?<=^-\s)|(?<=\n-\s)|(?<=\n\u2022\s))(?P<y6>200[5-9]|20[1-3]\d)(?=\s+[a-z]|\s*\([a-z]+\.?\)\s*:)"
+    r"|(?:(?<=^)|(?<=\n)|(?<=[.;]\s)|(?<=^-\s)|(?<=\n-\s)|(?<=\n\u2022\s))(?P<y6>200[5-9]|20[1-3]\d)(?=\s+[a-z]|\s*\([a-z]+\.?\)|\s*[-\u2013]\s+[a-z])"
     r"|\b(?:since|on|as\s+of|effective|eff\.?|started|dated|added|stopped|switched|changed|increased|decreased|lowered|raised|refilled|seen|saw"
     r"|at\s+(?:the|her|his|their)(?=\s+\d{1,2}/\d{1,2}\s+(?:visit|refill|appointment|appt|clinic))"
     r"|at(?=\s+\d{1,2}/(?!10\b)\d{1,2}\s+(?:visit|refill|appointment|appt)))\s+(?P<sm>1[0-2]|0?[1-9])/(?P<sd>3[01]|[12]\d|0?[1-9])"

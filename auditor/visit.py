@@ -368,6 +368,8 @@ _EARLIER_EVENT = re.compile(
     r"(?:\s+(?:in|on|of|at)\s+[\w/.-]+(?:\s+\d{2,4})?)?"
     r"|\bas\s+(?:planned|agreed|discussed|decided)\b[^;\n]{0,60}?(?:\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|(?:19|20)\d\d"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)", re.I)
+_LINE_DATE_HEAD = re.compile(
+    r"[ \t]*(?:[-*\u2022]\s*)?(?:(?:19|20)\d\d|\d{1,2}/(?:\d{1,2}/)?\d{2,4})(?=\s*[-:\u2013(]|\s+[A-Za-z])")  # a dated list item
 _THEN = re.compile(r"[,;]\s*(?:and\s+)?(?:so|therefore|thus|hence|then)\b|\bso\s+(?:I|we)\b", re.I)  # a clause of its own
 
 
@@ -412,6 +414,9 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
             continue
         a, b = sents[_clause_start(sents, text, s["sent"])][0], sents[s["sent"]][1]
         lo, hi = max(a, s["start"] - DATE_REACH), min(b, s["end"] + DATE_REACH)
+        line_start = text.rfind("\n", 0, s["start"]) + 1
+        if _LINE_DATE_HEAD.match(text, line_start):
+            lo = min(lo, line_start)  # "- 2018 SynchroMed II 40 mL ... IT morphine started 1.5 mg/day.": the item's date
         # "decreased to 400 mcg/day ... falls since the December increase": a date after 'since' past the
         # change starts a period the note describes; it does not date this change
         since = _SINCE_AFTER.search(text, s["end"], hi)

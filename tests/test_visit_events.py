@@ -252,3 +252,13 @@ def test_changes_in_a_pump_history_opened_by_years_are_not_todays(nlp):
     line = ("Pump history: implanted 2020 after a 50 mcg trial. 2021 increased to 160 mcg/day. "
             "2022 concentration changed to 1000 mcg/mL.\nToday: refill only, no change.\n")
     assert changed(nlp, line) is False
+
+
+@pytest.mark.parametrize("line", [
+    "- 2018 SynchroMed II 40 mL for failed back surgery syndrome. IT morphine started 1.5 mg/day.",
+    "2023 - sufentanil 30 -> 35 mcg/day for leg pain.",
+    "We came so we could make sure his baclofen pump started up again after the MRI.",
+    "Nothing about his dose changed, and on this pump it can't change without a different strength.",
+])
+def test_a_dated_history_item_a_pump_restart_or_nothing_changed_is_no_change_today(nlp, line):
+    assert changed(nlp, line + "\n") is False
