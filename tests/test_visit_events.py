@@ -262,3 +262,15 @@ def test_changes_in_a_pump_history_opened_by_years_are_not_todays(nlp):
 ])
 def test_a_dated_history_item_a_pump_restart_or_nothing_changed_is_no_change_today(nlp, line):
     assert changed(nlp, line + "\n") is False
+
+
+def test_a_signed_percent_to_a_new_dose_is_a_change(nlp):
+    assert changed(nlp, "Reprogrammed: +10% to hydromorphone 2.64 mg/day / clonidine 22 mcg/day.\n") is True
+
+
+@pytest.mark.parametrize("line, status", [
+    ("Baclofen 2000 mcg/mL, comprado por la clínica, factura #VPS-25-0218.", "met"),
+    ("Instilled 20 mL Infumorph 25 mg/mL (hospital pharmacy).", "not_applicable"),
+])
+def test_who_paid_for_the_drug_in_spanish_or_at_a_hospital_bedside(nlp, line, status):
+    assert audit_note(REFILL + line + "\n", nlp=nlp, author_role="MD")["elements"]["drug_cost"]["status"] == status
