@@ -125,10 +125,10 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
         try:
             if m["y"]:
                 y = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0)
-                month, day = int(m["m"]), int(m["d"])
-                if month > 12 and day <= 12:
-                    month, day = day, month  # '21/10/2025': day first is the only reading
-                d = dt.date(y, month, day)
+                mo, dd = int(m["m"]), int(m["d"])
+                if mo > 12 and dd <= 12:
+                    mo, dd = dd, mo  # '21/10/2025': day first is the only reading
+                d = dt.date(y, mo, dd)
             elif m["iy"]:
                 d = dt.date(int(m["iy"]), int(m["im"]), int(m["id"]))
             elif m["my"]:
