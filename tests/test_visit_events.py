@@ -274,3 +274,9 @@ def test_a_signed_percent_to_a_new_dose_is_a_change(nlp):
 ])
 def test_who_paid_for_the_drug_in_spanish_or_at_a_hospital_bedside(nlp, line, status):
     assert audit_note(REFILL + line + "\n", nlp=nlp, author_role="MD")["elements"]["drug_cost"]["status"] == status
+
+
+def test_a_pump_history_heading_covers_its_paragraph_and_no_more(nlp):
+    history = "Pump history: implanted for failed back surgery; morphine dose was increased from 1.4 to 1.5 mg/day for leg pain.\n\n"
+    assert changed(nlp, history + "Interval: doing well on the current dose.\n") is False
+    assert changed(nlp, history + "Today: morphine 1.5 -> 1.65 mg/day for evening leg pain.\n") is True

@@ -97,6 +97,11 @@ def _paragraph_end(doc: Doc, sec: Any) -> int | None:
     return k if k < len(doc) else None
 
 
+# marks that cover their line (text after them) or their paragraph, not a whole section:
+# a copied mark, and a pump-history heading ("Pump history: 2015 implant ... 2024 (April) 1.4 -> 1.5 mg/day")
+_PARAGRAPH_MARKS = {"previous_visit_paragraph": "previous_visit", "history_paragraph": "pump_history"}
+
+
 def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
     """Section starts and categories; inside a fenced copied-forward block every section is copied,
     and a copied mark (previous_visit_paragraph) covers its line or paragraph only."""
@@ -111,8 +116,8 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
         elif cat == "today":
             fenced = False
         starts.append(sec.title_start if sec.title_start is not None else sec.body_start)
-        if cat == "previous_visit_paragraph":
-            cats.append("previous_visit")
+        if cat in _PARAGRAPH_MARKS:
+            cats.append(_PARAGRAPH_MARKS[cat])
             end = None if fenced else _paragraph_end(doc, sec)
             nxt = sections[n + 1].title_start if n + 1 < len(sections) else len(doc)
             if end is not None and end < (nxt if nxt is not None else len(doc)):
