@@ -29,6 +29,12 @@ _MENTION = re.compile(
 )
 
 
+def _month_day(first: int, second: int) -> tuple[int, int]:
+    """Month and day of a written n/n date: US order, unless only day first can be read ('21/10/2025',
+    as internationally trained writers date)."""
+    return (second, first) if first > 12 and second <= 12 else (first, second)
+
+
 def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
     """ISO, US m/d/y, m/d/yy or m/d (year taken from `ref`, rolling forward past it); d/m/y when only that reads."""
     if value is None:
@@ -48,9 +54,7 @@ def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
             if year is None:
                 return None
             year += 2000 if year < 100 else 0
-            month, day = int(m[1]), int(m[2])
-            if month > 12 and day <= 12:
-                month, day = day, month  # '21/10/2025' can only be day first (internationally trained writers)
+            month, day = _month_day(int(m[1]), int(m[2]))
             d = dt.date(year, month, day)
             if not m[3] and ref and d < ref:
                 d = dt.date(year + 1, d.month, d.day)
@@ -125,10 +129,7 @@ def latest_mentioned(text: str, ref: dt.date | None = None) -> dt.date | None:
         try:
             if m["y"]:
                 y = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0)
-                mo, dd = int(m["m"]), int(m["d"])
-                if mo > 12 and dd <= 12:
-                    mo, dd = dd, mo  # '21/10/2025': day first is the only reading
-                d = dt.date(y, mo, dd)
+                d = dt.date(y, *_month_day(int(m["m"]), int(m["d"])))
             elif m["iy"]:
                 d = dt.date(int(m["iy"]), int(m["im"]), int(m["id"]))
             elif m["my"]:

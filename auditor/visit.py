@@ -427,7 +427,7 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         earlier = [(m.start(), m.end()) for m in _EARLIER_EVENT.finditer(text, lo, hi)
                    if m.start() >= s["end"] or (m.end() <= s["start"] and _THEN.search(text, m.end(), s["start"]))]
         # read as the rules read it: OCR'd digits repaired ('2O21-2O23' -> '2021-2023')
-        window = normalise(_without_future_dates(text, lo, hi, future + earlier)).text
+        window = normalise(_blanked(text, lo, hi, future + earlier)).text
         if _NOW.search(window):
             continue
         when = latest_mentioned(window, service)
@@ -456,10 +456,11 @@ def _refill_dated(s: Span, text: str, service: dt.date) -> None:
         _placed(s, "PLANNED", "[dated after this visit]")
 
 
-def _without_future_dates(text: str, lo: int, hi: int, future: list[tuple[int, int]]) -> str:
-    """text[lo:hi] with the stretches of next-alarm and next-refill dates blanked (same length)."""
+def _blanked(text: str, lo: int, hi: int, stretches: Iterable[tuple[int, int]]) -> str:
+    """text[lo:hi] with the given stretches blanked (same length): words that must not count there
+    (next-alarm dates, an earlier change's date, a no-change statement's own "today")."""
     chars = list(text[lo:hi])
-    for a, b in future:
+    for a, b in stretches:
         for k in range(max(a, lo), min(b, hi)):
             chars[k - lo] = " "
     return "".join(chars)
@@ -482,6 +483,8 @@ class _Printouts:
         self.refill_date = rules.compile_checked(cfg["refill_date"], "resources/visit.json refill_date", re.I)
         self.late_entry = rules.compile_checked(cfg["late_entry"], "resources/visit.json late_entry", 0)
         self.away_today = rules.compile_checked(cfg["supervisor_away_today"], "resources/visit.json supervisor_away_today", 0)
+        self.named_physician = rules.compile_checked(cfg["named_physician"], "resources/visit.json named_physician", 0)
+        self.on_site = rules.compile_checked(cfg["on_site_words"], "resources/visit.json on_site_words", 0)
 
 
 @lru_cache(maxsize=1)
@@ -576,12 +579,7 @@ def _said_today(s: Span, text: str, unchanged: Iterable[Span] = ()) -> bool:
     """
     a = text.rfind("\n", 0, s["start"]) + 1
     b = text.find("\n", s["end"])
-    b = b if b >= 0 else len(text)
-    chars = list(text[a:b])
-    for n in unchanged:
-        for i in range(max(n["start"], a), min(n["end"], b)):
-            chars[i - a] = " "
-    line = "".join(chars)
+    line = _blanked(text, a, b if b >= 0 else len(text), [(n["start"], n["end"]) for n in unchanged])
     return bool(_NOW.search(line) or _printouts().carried_out_today.search(line))
 
 
@@ -638,12 +636,6 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     return v
 
 
-_ON_SITE = re.compile(r"\b(?:on[-\s]?site|in\s+(?:the\s+)?(?:suite|clinic|office|building)|present)\b", re.I)
-_NAMED_PHYSICIAN = re.compile(
-    r"\b(?:Dr\.?\s+[A-Z][\w'-]+|[A-Z][\w'-]+,\s*(?:MD|DO|M\.D\.|D\.O\.)\b"
-    r"|(?!(?:Supervising|Attending|Covering|Treating|Ordering|Staff|On-?site)\b)[A-Z][a-z'-]+\s+[A-Z][\w'-]+\s+(?:MD|DO)\b)")
-
-
 def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None) -> list[Span]:
     """Supervision statements, less those naming a physician the note says was away today: the narrative's
     "Dr. Iyer out of office today" outweighs the template's "Supervising physician: Ramesh Iyer, MD   Present".
@@ -658,7 +650,7 @@ def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None
         sentence = sentence_text(pump, text, s["sent"])
         if any(re.search(rf"\b{re.escape(n)}\b", sentence) for n in away):
             continue  # names the physician who was away
-        if not _NAMED_PHYSICIAN.search(sentence) and _ON_SITE.search(sentence):
+        if not _printouts().named_physician.search(sentence) and _printouts().on_site.search(sentence):
             continue  # "[x] Supervising MD on site" names nobody: the away physician is the one it means
         kept.append(s)
     return kept
