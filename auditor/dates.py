@@ -90,15 +90,31 @@ def past_date(value: str, ref: dt.date | None) -> dt.date | None:
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})", value.strip())
     if m:
         return _before(ref, int(m[1]), int(m[2]))
-    m = re.fullmatch(r"([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?", value.strip(), re.I)
-    if m and m[1].lower() in _MONTHS:
-        if not m[3]:
-            return _before(ref, _MONTHS[m[1].lower()], int(m[2]))
+    named = _named_month_day(value.strip())
+    if named:
+        month, day, year = named
+        if not year:
+            return _before(ref, month, day)
         try:
-            return dt.date(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+            return dt.date(year, month, day)
         except ValueError:
             return None
     return parse_date(value, None)
+
+
+_MONTH_FIRST = re.compile(r"([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?", re.I)
+_DAY_FIRST = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3})[a-z]*\.?(?:,?\s+(\d{4}))?", re.I)
+
+
+def _named_month_day(value: str) -> tuple[int, int, int | None] | None:
+    """(month, day, year or None) of "May 14, 2025", "November 6th" or, as British and European notes write, "12 March"."""
+    m = _MONTH_FIRST.fullmatch(value)
+    if m and m[1].lower() in _MONTHS:
+        return _MONTHS[m[1].lower()], int(m[2]), int(m[3]) if m[3] else None
+    m = _DAY_FIRST.fullmatch(value)
+    if m and m[2].lower() in _MONTHS:
+        return _MONTHS[m[2].lower()], int(m[1]), int(m[3]) if m[3] else None
+    return None
 
 
 def _before(ref: dt.date | None, month: int, day: int) -> dt.date | None:

@@ -209,3 +209,27 @@ def test_a_stated_last_refill_with_no_residual_is_judged_by_todays_fill_and_rate
     assert early and "/ 0.2 mL/day" in early[0]["facts"]["computation"] and "= 90 days" in early[0]["facts"]["computation"]
     slow = text.replace("5 mg/day", "0.5 mg/day")  # 0.02 mL/day: 900 days
     assert "refill-interval-early" not in {f["rule"] for f in audit_rows(nlp, [{**rows[0], "text": slow}])[0]["findings"]}
+
+
+STATED_LATE = ("Pump refill. SynchroMed II 20 mL, morphine 25 mg/mL, 8 mg/day. {stated}\n"
+               "Pump alarming empty for weeks; aspirated 0.5 mL. Instilled 20 mL morphine 25 mg/mL.\n"
+               "Reservoir updated 20 mL. Morphine purchased by the practice, invoice 12.\n")
+
+
+@pytest.mark.parametrize("stated", ["Last RF 05/03/24.", "Since last refill (05/03/2024): alarms.",
+                                    "His last refill was on 3 May."])
+def test_a_stated_last_refill_past_the_fills_capacity_is_still_judged_against_stability(nlp, stated):
+    """The note says when the drug went in, so no visit is missing in between: a pump run dry
+    (98 days of an 18 mL fill at 0.32 mL/day) has still held its morphine past 90 days."""
+    rows = [{"note_id": "n1", "text": STATED_LATE.format(stated=stated), "service_date": "2024-08-09",
+             "billed_codes": "95991;J2274x50-JZ"}]
+    assert "refill-interval-exceeds-stability" in {f["rule"] for f in audit_rows(nlp, rows)[0]["findings"]}
+
+
+def test_a_stated_last_refill_later_than_the_runs_previous_visit_is_the_one_judged(nlp):
+    """Visits between are missing from the run; the note's own date is the last fill."""
+    text = STATED_LATE.format(stated="Her last refill here was November 6th.")
+    rows = [row("p1", "P", "2024-06-25", refill_note(**MORPHINE), "95991;J2274x50-JZ"),
+            row("p2", "P", "2025-02-24", text, "95991;J2274x50-JZ")]
+    found = [f for f in apply_checks(audit_rows(nlp, rows), rows)[1]["findings"] if f["rule"] == "refill-interval-exceeds-stability"]
+    assert found and found[0]["facts"]["previous_refill"] == "2024-11-06"

@@ -199,7 +199,8 @@ def _pair(prev: Mapping[str, Any], cur: Mapping[str, Any], days: int) -> list[Fi
     ev = cur.get("evidence") or []
     if limits:
         lim, what = min(limits)
-        plausible = days <= cap + iv["capacity_slack_days"] if cap else days <= 1.5 * lim
+        # a stated last refill leaves no visit missing in between: the note says when the drug went in
+        plausible = prev.get("stated") or (days <= cap + iv["capacity_slack_days"] if cap else days <= 1.5 * lim)
         if days > lim and plausible:
             out.append(make("refill-interval-exceeds-stability", "", [], interval_days=days, limit_days=int(lim), drug=what,
                             previous_refill=prev["date"],
@@ -269,6 +270,13 @@ def _stated_previous(cur: Mapping[str, Any]) -> dict[str, Any] | None:
     return {**cur, "date": stated, "index": -1, "stated": True} if stated and stated < cur["date"] else None
 
 
+def _latest(in_run: dict[str, Any] | None, stated: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The previous refill: the run's, unless the note states a later one (the visits between are not in the run)."""
+    if in_run is None or (stated is not None and stated["date"] > in_run["date"]):
+        return stated
+    return in_run
+
+
 def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> dict[int, list[Finding]]:
     """Findings by run index, from consecutive refills of each patient sorted by date (then index).
 
@@ -300,7 +308,8 @@ def run_intervals(summaries: Iterable[tuple[int, Mapping[str, Any] | None]]) -> 
                 continue
             # the latest earlier refill of the same pump series (another series under a colliding id is skipped)
             left_by = next((p for p in reversed(rows[:j]) if p["date"] < cur["date"]), None)
-            prev = next((p for p in reversed(rows[:j]) if p.get("refill") and _linked(p, cur, left_by)), None) or _stated_previous(cur)
+            prev = _latest(next((p for p in reversed(rows[:j]) if p.get("refill") and _linked(p, cur, left_by)), None),
+                           _stated_previous(cur))
             if prev is None:
                 alone = _early_by_residual_alone(cur)
                 if alone:
