@@ -134,7 +134,19 @@ class Normaliser:
             re.IGNORECASE,
         )
 
-        self.gate = pattern_gate([p for _, p, _ in self.replacements] + [self.number_token, self.word_token, self.spoken])
+        yr = nw["spoken_year"]
+        ones = "|".join(w for w, n in self.units.items() if 0 < n < 10)
+        teens = "|".join(w for w, n in self.units.items() if 10 <= n < 20)
+        tens = "|".join(self.tens)
+        within = rf"(?:{tens})(?:[ \t-]+(?:{ones}))?|{teens}|oh[ \t-]+(?:{ones})"  # 'twenty five' is a count, 'twenty oh five' a year
+        self.spoken_year = re.compile(
+            yr["before"] + rf"((?:twenty[ \t-]+(?:{within})|two[ \t]+thousand(?:[ \t]+and)?[ \t-]+(?:{within}|{ones})))\b"
+            + r"(?!" + nw["unit_after"] + r"|\s*(?:minutes?|hours?|days?|weeks?|months?|years?|times?)\b)",
+            re.IGNORECASE,
+        )
+
+        self.gate = pattern_gate([p for _, p, _ in self.replacements]
+                                 + [self.number_token, self.word_token, self.spoken, self.spoken_year])
 
     # ---- pieces -------------------------------------------------------------------------------
     def _canon(self, word: str) -> str:
@@ -195,6 +207,17 @@ class Normaliser:
                 out.append((m.start(), m.end(), value, 999))
         return out
 
+    def _year_edits(self, text: str, view: TextView) -> list[tuple[int, int, str, int]]:
+        """'in twenty nineteen' -> 'in 2019': the century word, then the year within it."""
+        out = []
+        for m in view.finditer(self.spoken_year):
+            words = re.split(r"[ \t-]+", m.group(1).lower())
+            rest = words[1:] if words[0] == "twenty" else [w for w in words[2:] if w != "and"]
+            within = self._spoken_value(" ".join(rest))
+            if within is not None and int(float(within)) < 100:
+                out.append((m.start(1), m.end(1), str(2000 + int(float(within))), 998))
+        return out
+
     def _spoken_value(self, phrase: str) -> str | None:
         words = [w for w in re.split(r"[\s-]+", phrase.lower()) if w and w != "and"]
         if "point" in words:
@@ -226,7 +249,7 @@ class Normaliser:
     # ---- the whole note -----------------------------------------------------------------------
     def __call__(self, text: str) -> Normalised:
         view = self.gate.view(text)  # one scan rules out the patterns that cannot match
-        cands = (self._regex_edits(text, view) + self._spoken_edits(text, view)
+        cands = (self._regex_edits(text, view) + self._spoken_edits(text, view) + self._year_edits(text, view)
                  + self._number_edits(text, view) + self._word_edits(text, view))
         if not cands:
             return Normalised(text, text, ())

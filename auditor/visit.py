@@ -441,9 +441,10 @@ DATED_AFTER_DAYS = 3  # a refill dated this long after the visit is one to come
 
 
 def _refill_dated(s: Span, text: str, service: dt.date) -> None:
-    """Discount a refill whose own date, written right after it, is another day's ("Refilled here
-    10/14", "refill as sched 11/10", "routine refill 11/2023"; resources/visit.json refill_date)."""
-    m = _printouts().refill_date.match(text, s["end"])
+    """Discount a refill whose own date, written inside or right after it, is another day's ("Refilled here
+    10/14", "refill as sched 11/10", "routine refill 11/2023", "1st refill 3/14 done"; resources/visit.json
+    refill_date_within, refill_date)."""
+    m = _printouts().refill_date_within.search(text, s["start"], s["end"]) or _printouts().refill_date.match(text, s["end"])
     if not m:
         return
     when = nearest_date(m, service)
@@ -481,6 +482,7 @@ class _Printouts:
         self.kinds = {k: rules.compile_checked(v, f"resources/visit.json value_kinds {k}", re.I)
                       for k, v in cfg["value_kinds"].items() if not k.startswith("_")}
         self.refill_date = rules.compile_checked(cfg["refill_date"], "resources/visit.json refill_date", re.I)
+        self.refill_date_within = rules.compile_checked(cfg["refill_date_within"], "resources/visit.json refill_date_within", re.I)
         self.late_entry = rules.compile_checked(cfg["late_entry"], "resources/visit.json late_entry", 0)
         self.away_today = rules.compile_checked(cfg["supervisor_away_today"], "resources/visit.json supervisor_away_today", 0)
         self.named_physician = rules.compile_checked(cfg["named_physician"], "resources/visit.json named_physician", 0)

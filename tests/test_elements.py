@@ -1213,3 +1213,13 @@ def test_a_test_the_patient_had_is_not_alone_an_assessment_of_overall_condition(
 def test_a_test_ordered_for_a_worsening_problem_is_part_of_the_overall_condition(nlp):
     text = REFILL + "Pain 3/10 on the pump. Lumbar MRI at Regional Imaging today for worsening L leg numbness.\n"
     assert status(nlp, text, "reassessment") == "partial"
+
+
+def test_a_dictated_year_becomes_digits_but_a_count_or_a_dose_does_not():
+    from auditor.normalize import normalise
+
+    assert normalise("placed in twenty nineteen with").text == "placed in 2019 with"
+    assert normalise("since two thousand and five,").text == "since 2005,"
+    assert normalise("in March twenty twenty-three").text == "in March 2023"
+    assert normalise("by twenty five percent").text == "by 25 percent"
+    assert normalise("in twenty twenty minutes").text == "in twenty twenty minutes"

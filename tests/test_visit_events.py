@@ -280,3 +280,16 @@ def test_a_pump_history_heading_covers_its_paragraph_and_no_more(nlp):
     history = "Pump history: implanted for failed back surgery; morphine dose was increased from 1.4 to 1.5 mg/day for leg pain.\n\n"
     assert changed(nlp, history + "Interval: doing well on the current dose.\n") is False
     assert changed(nlp, history + "Today: morphine 1.5 -> 1.65 mg/day for evening leg pain.\n") is True
+
+
+@pytest.mark.parametrize("line", [
+    "IT hydromorphone 10 mg/mL (SynchroMed II 20 mL, refilled at home by Cardinal Home Infusion 04/01). Pain 3/10.",
+    "Zic started 3/03. 1st refill 3/14 done. Pain still 7/10.",
+    "Settings reviewed - no changes made. Refill ~11/2025.",
+    "Synchro med two forty mL placed in twenty nineteen with intrathecal morphine.",
+])
+def test_a_refill_or_implant_the_note_dates_to_another_day_is_not_todays_refill(nlp, line):
+    """Interrogation-only visits that mention an earlier fill by someone else, a dated first refill,
+    the next refill's month, or a dictated implant year: nothing went into the pump today."""
+    text = line + "\nInterrogation: reservoir 16.6 mL, no alarms.\n"
+    assert audit_note(text, nlp=nlp, author_role="MD", service_date="2025-04-22")["facts"]["refill"] is False
