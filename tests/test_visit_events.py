@@ -293,3 +293,23 @@ def test_a_refill_or_implant_the_note_dates_to_another_day_is_not_todays_refill(
     the next refill's month, or a dictated implant year: nothing went into the pump today."""
     text = line + "\nInterrogation: reservoir 16.6 mL, no alarms.\n"
     assert audit_note(text, nlp=nlp, author_role="MD", service_date="2025-04-22")["facts"]["refill"] is False
+
+
+def test_an_attestation_headed_by_its_physician_says_who_i_is(nlp):
+    """"I personally performed the refill" under a physician's attestation heading, after a nurse's note and
+    signature: the physician performed it, whoever signs last."""
+    text = ("Pump Refill - Nursing documentation\nPt says her back is good as long as the pump is going.\n"
+            "Dr. Abiola accessed the pump; RN assisted. 18 mL Infumorph 10 mg/mL instilled. Reservoir 18.0 mL.\n"
+            "D. Foley, RN\n\n"
+            "Attestation - Grace Abiola, MD, 07/18/2023: I personally performed the refill. Agree with RN documentation.\n")
+    rec = audit_note(text, nlp=nlp, author_role="RN", service_date="2023-07-18")
+    assert rec["facts"]["performer_role"] == "MD"
+    assert rec["elements"]["incident_to"]["status"] == "not_applicable"
+
+
+def test_an_attached_prior_encounter_is_an_earlier_visits_refill(nlp):
+    text = ("PHYSICIAN ITB VISIT\nInterrogation: reservoir 12.5 mL, no alarms. No refill today; no changes made.\n"
+            "H. Kaur, MD\n"
+            "** Attached prior encounter (08/06/2024, nursing) **\n"
+            "Residual withdrawn 2.1 mL. Refilled 20 mL. Reservoir vol entered 20.0 mL.\nT. Brandt, RN\n")
+    assert audit_note(text, nlp=nlp, author_role="MD", service_date="2024-11-05")["facts"]["refill"] is False

@@ -210,6 +210,16 @@ def extract_facts(text: str) -> dict[str, Any]:
 _ASSISTANT = re.compile(r"\b(?:with|(?<!medical )(?<!physician )assist\w*|and|while|under|per|supervis\w*|observed)\b|[ \t]{2,}|;", re.I)
 
 
+_HEADING = re.compile(r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3},\s*(?P<cred>[A-Za-z]{2,5}(?:-[A-Za-z])?)\b[^:\n]{0,40}:\s*$")
+
+
+def _heading_role(text: str, at: int) -> str | None:
+    """The credential of a name heading the line a first-person statement opens ("Grace Abiola, MD, 07/18/2023: I ...")."""
+    line = text[text.rfind("\n", 0, at) + 1:at]
+    m = _HEADING.search(line)
+    return role_of(m.group("cred")) if m else None
+
+
 def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
     """Who did the service, read from the note: explicit statement first, then the signature."""
     p = patterns()
@@ -223,7 +233,9 @@ def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
             who = _ASSISTANT.split(m.group("who"), maxsplit=1)[0]
             role = role_of(who)
             if role is None and who.lower().startswith(("performed", "refilled", "accessed", "did", "completed", "interrogated")):
-                role = "SIGNER"  # "I performed": whoever signs did it
+                # "I performed": whoever signs did it; an attestation's own heading names its signer
+                # ("Attestation - Grace Abiola, MD, 07/18/2023: I personally performed the refill")
+                role = _heading_role(text, m.start()) or "SIGNER"
             if role:
                 statements.append({"role": role, **_span(m, "who")})
     if statements:
