@@ -102,6 +102,9 @@ def test_last_procedures_values_are_not_todays_refill(nlp):
     "asp 4.8 mL (exp ~5). inst 35 mL, res now 35, next fill ~8 wk.",
     "interrog: res 2.2 mL exp, no alarms, batt ok. asp 2.0.\ninst 20 → 20.0, next empty 3/1, pt given card.",
     "I pulled back 4.5 mL; the math from his last refill said about 5. Filled with 20 mL. He's back to about 24 mL.",
+    "Expected 4.4, got 4.2. Refilled 20, reservoir updated, alarm 6/28.",
+    "Programmer said 6.5 expected and I only got back 3.8, so I called Dr. Patel. New alarm date 4/18.",
+    "Got back 5.5, expected 5.7. Filled her up with 40 and the new alarm date came up 8/22.",
 ])
 def test_pump_status_told_in_plain_words_before_and_after(nlp, text):
     assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["pump_status"]["status"] == "met"
