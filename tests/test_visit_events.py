@@ -316,3 +316,12 @@ def test_an_attached_prior_encounter_is_an_earlier_visits_refill(nlp):
             "** Attached prior encounter (08/06/2024, nursing) **\n"
             "Residual withdrawn 2.1 mL. Refilled 20 mL. Reservoir vol entered 20.0 mL.\nT. Brandt, RN\n")
     assert audit_note(text, nlp=nlp, author_role="MD", service_date="2024-11-05")["facts"]["refill"] is False
+
+
+@pytest.mark.parametrize("line", [
+    "She said the new dose has been a godsend for her legs; burning is way down.",
+    "Saw her PCP, thyroid dose adjusted, otherwise no changes to her meds.",
+    "Band-like burning much reduced since clonidine added last year.",
+])
+def test_a_response_to_an_earlier_change_or_another_medicines_change_is_not_a_change_today(nlp, line):
+    assert changed(nlp, line) is False
