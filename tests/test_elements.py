@@ -1223,3 +1223,14 @@ def test_a_dictated_year_becomes_digits_but_a_count_or_a_dose_does_not():
     assert normalise("in March twenty twenty-three").text == "in March 2023"
     assert normalise("by twenty five percent").text == "by 25 percent"
     assert normalise("in twenty twenty minutes").text == "in twenty twenty minutes"
+
+
+def test_since_with_a_present_tense_clause_is_a_reason_but_since_a_past_time_is_not(nlp):
+    from auditor.audit import audit_note
+
+    base = "Refilled 20 mL morphine 10 mg/mL. Reservoir 20 mL, alarm 6/28. Went up 10%, 10 -> 11 mg/day, {}.\n"
+    because = audit_note(base.format("since he's clearly undertreated"), nlp=nlp, author_role="MD", service_date="2025-05-01")
+    assert because["elements"]["change_reason"]["status"] == "met"
+    time = audit_note(base.format("pain about the same since he's been on the pump"), nlp=nlp, author_role="MD",
+                      service_date="2025-05-01")
+    assert time["elements"]["change_reason"]["status"] == "missing"
