@@ -108,6 +108,10 @@ Drug: compounded admixture purchased by practice, QuVa invoice #QV-902277 (hydro
 Continue same rx.
 S. Okafor MD"""
 # a faxed pharmacy invoice pasted as a table under the note: the rows under its header itemise it
+ADMIX_VENDOR_FIRST = ADMIX.replace(  # the vendor named between 'invoice' and its number
+    "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
+    "Invoice QuVa #QV-902277 (purchased by practice): hydromorphone 10 mg/mL + bupivacaine 20 mg/mL, 20 mL x1.",
+)
 ADMIX_INVOICE_TABLE = ADMIX.replace(
     "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
     "invoice attached.",
@@ -172,6 +176,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "noc-admixture-invoice-table": (ADMIX_INVOICE_TABLE, {"billed_codes": "95991;J7999x1"}, "drug-compound-invoice-missing", False),
     "noc-admixture-invoice-says-itemised": (ADMIX_STATED, {"billed_codes": "95991;J7999x1"}, "*", False),
     "noc-admixture-itemised-over-a-line-break": (ADMIX_WRAPPED, {"billed_codes": "95991;J7999x1"}, "*", False),
+    "noc-admixture-invoice-vendor-before-number": (ADMIX_VENDOR_FIRST, {"billed_codes": "95991;J7999x1"}, "*", False),
     "jw-jz-missing": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2025-09-02"}, "drug-jw-jz-missing", True),
     "jw-jz-before-rule": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2023-01-15"}, "drug-jw-jz-missing", False),
     "jw-waste-documented": (MD_PARTIAL_WASTE, {"billed_codes": "95991;J0475x3;J0475x1-JW"}, "*", False),
