@@ -487,6 +487,7 @@ class _Printouts:
         self.away_today = rules.compile_checked(cfg["supervisor_away_today"], "resources/visit.json supervisor_away_today", 0)
         self.named_physician = rules.compile_checked(cfg["named_physician"], "resources/visit.json named_physician", 0)
         self.on_site = rules.compile_checked(cfg["on_site_words"], "resources/visit.json on_site_words", 0)
+        self.trainee = rules.compile_checked(cfg["trainee_supervisor"], "resources/visit.json trainee_supervisor", 0)
 
 
 @lru_cache(maxsize=1)
@@ -627,7 +628,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _since_changes(spans, pump, text)
     _refill(v, spans, pump, text)
     _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
-    v.supervision = _not_away(live(spans, "SUPERVISION"), pump, text)
+    v.supervision = _not_trainee(_not_away(live(spans, "SUPERVISION"), pump, text), pump, text)
     facts = _current_performer(facts, spans, pump)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))
     v.performer_evidence = facts.get("performer_evidence")
@@ -654,6 +655,23 @@ def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None
             continue  # names the physician who was away
         if not _printouts().named_physician.search(sentence) and _printouts().on_site.search(sentence):
             continue  # "[x] Supervising MD on site" names nobody: the away physician is the one it means
+        kept.append(s)
+    return kept
+
+
+def _not_trainee(supervision: list[Span], pump: Mapping[str, Any], text: str | None) -> list[Span]:
+    """Supervision statements, less those whose sentence names only a physician in training as present
+    (resources/visit.json trainee_supervisor): 'Dr. Patel (PGY3) present' supervises nobody for incident-to."""
+    if text is None or not supervision:
+        return supervision
+    p = _printouts()
+    kept = []
+    for s in supervision:
+        sentence = sentence_text(pump, text, s["sent"])
+        trainees = list(p.trainee.finditer(sentence))
+        named = [m for m in p.named_physician.finditer(sentence) if not any(t.start() <= m.start() < t.end() for t in trainees)]
+        if trainees and not named:
+            continue
         kept.append(s)
     return kept
 

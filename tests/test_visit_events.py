@@ -325,3 +325,14 @@ def test_an_attached_prior_encounter_is_an_earlier_visits_refill(nlp):
 ])
 def test_a_response_to_an_earlier_change_or_another_medicines_change_is_not_a_change_today(nlp, line):
     assert changed(nlp, line) is False
+
+
+def test_a_resident_named_as_present_does_not_supervise_but_an_attending_does(nlp):
+    base = ("RN refill: residual 2.1 mL (expected 2.3 mL) aspirated, instilled 20 mL, reservoir updated to 20.0 mL.\n"
+            "{}\nK. Lane, RN\n")
+    resident = audit_note(base.format("Dr. Patel (PGY3) present in clinic during the refill."), nlp=nlp,
+                          author_role="RN", service_date="2025-09-02")
+    assert resident["elements"]["incident_to"]["status"] == "missing"
+    attending = audit_note(base.format("Dr. Patel (PGY3) and Dr. Gruber present in clinic during the refill."), nlp=nlp,
+                           author_role="RN", service_date="2025-09-02")
+    assert attending["elements"]["incident_to"]["status"] == "met"
