@@ -427,34 +427,35 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         earlier = [(m.start(), m.end()) for m in _EARLIER_EVENT.finditer(text, lo, hi)
                    if m.start() >= s["end"] or (m.end() <= s["start"] and _THEN.search(text, m.end(), s["start"]))]
         # read as the rules read it: OCR'd digits repaired ('2O21-2O23' -> '2021-2023')
+        if s["label"] == "EVT_REFILL" and _refill_dated(s, text, service):
+            continue  # its own date ("Refilled 02/13/2024 (not due today)") outweighs a 'today' beside it
         window = normalise(_blanked(text, lo, hi, future + earlier)).text
         if _NOW.search(window):
             continue
         when = latest_mentioned(window, service)
         if when is not None and (service - when).days > DATED_BEFORE_DAYS:
             _as_history(s, "[dated before this visit]")
-        elif s["label"] == "EVT_REFILL":
-            _refill_dated(s, text, service)
 
 
 DATED_AFTER_DAYS = 3  # a refill dated this long after the visit is one to come
 
 
-def _refill_dated(s: Span, text: str, service: dt.date) -> None:
+def _refill_dated(s: Span, text: str, service: dt.date) -> bool:
     """Discount a refill whose own date, written inside or right after it, is another day's ("Refilled here
     10/14", "refill as sched 11/10", "routine refill 11/2023", "1st refill 3/14 done"; resources/visit.json
-    refill_date_within, refill_date)."""
+    refill_date_within, refill_date). True when it did."""
     m = _printouts().refill_date_within.search(text, s["start"], s["end"]) or _printouts().refill_date.match(text, s["end"])
-    if not m:
-        return
-    when = nearest_date(m, service)
+    when = nearest_date(m, service) if m else None
     if when is None:
-        return
+        return False
     days = (when - service).days
-    if days < -DATED_BEFORE_DAYS:
+    if days < 0:  # its own date: any earlier day is another visit's refill ("Refilled here 10/7", seen 10/8)
         _as_history(s, "[dated before this visit]")
     elif days > DATED_AFTER_DAYS:
         _placed(s, "PLANNED", "[dated after this visit]")
+    else:
+        return False
+    return True
 
 
 def _blanked(text: str, lo: int, hi: int, stretches: Iterable[tuple[int, int]]) -> str:

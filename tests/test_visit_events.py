@@ -336,3 +336,16 @@ def test_a_resident_named_as_present_does_not_supervise_but_an_attending_does(nl
     attending = audit_note(base.format("Dr. Patel (PGY3) and Dr. Gruber present in clinic during the refill."), nlp=nlp,
                            author_role="RN", service_date="2025-09-02")
     assert attending["elements"]["incident_to"]["status"] == "met"
+
+
+@pytest.mark.parametrize("text, service_date", [
+    ("Refilled 02/13/2024 (not due today). Interrogation: reservoir 13.7 mL, no alarms.\n", "2024-03-26"),
+    ("Refilled here 4/29/25 with hydromorphone 20 mg/mL. Seen today for itching. Reservoir 36.2 mL, no alarms.\n",
+     "2025-05-02"),
+    ("Pump interrogated only: reservoir 9.1 mL, no alarms. Dr. Amari decided not to access the pump today. "
+     "No needle was placed.\n", "2025-06-10"),
+    ("Interrogation: reservoir 11.8 mL expected. Aspirated 11.4 mL until no further return; drug wasted, witnessed. "
+     "Flow programmed to 0 mcg/day (therapy suspended) before the MRI.\n", "2025-06-10"),
+])
+def test_a_refill_dated_days_earlier_put_off_or_an_emptying_is_not_todays_refill(nlp, text, service_date):
+    assert audit_note(text, nlp=nlp, author_role="MD", service_date=service_date)["facts"]["refill"] is False
