@@ -323,7 +323,7 @@ def test_an_attached_prior_encounter_is_an_earlier_visits_refill(nlp):
     "Saw her PCP, thyroid dose adjusted, otherwise no changes to her meds.",
     "Band-like burning much reduced since clonidine added last year.",
     "She has restarted hydrotherapy weekly and cut back to part-time work (3 days) by choice.",
-    "New solution prepared in the clean room by our pharmacist: Prialt diluted to 10 mcg/mL.",
+    "New solution prepared in the clean room by our pharmacist from a Prialt 100 mcg/mL vial.",
 ])
 def test_a_response_to_an_earlier_change_or_another_medicines_change_is_not_a_change_today(nlp, line):
     assert changed(nlp, line) is False
