@@ -280,6 +280,8 @@ def _refill(v: Visit, spans: list[Span], pump: Mapping[str, Any], text: str | No
     v.before = [
         s for s in before if s not in moved and not any(overlaps(s, a) and "both" not in a["flags"] for a in after)
     ] + earlier
+    # a row with the reading before and after ("Res Vol   7.0 mL   40.0 mL" under Initial/Final) is both readings
+    v.before += [a for a in after if "both" in a["flags"] and not any(overlaps(a, b) for b in v.before)]
     v.after = [s for s in after if s not in earlier] + moved
 
 

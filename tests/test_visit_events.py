@@ -105,6 +105,8 @@ def test_last_procedures_values_are_not_todays_refill(nlp):
     "Expected 4.4, got 4.2. Refilled 20, reservoir updated, alarm 6/28.",
     "Programmer said 6.5 expected and I only got back 3.8, so I called Dr. Patel. New alarm date 4/18.",
     "Got back 5.5, expected 5.7. Filled her up with 40 and the new alarm date came up 8/22.",
+    "Refilled 40 mL.\nClinician Programmer - Session Summary\n                   Initial           Final\n"
+    "Res Vol          7.0 mL            40.0 mL\nAlarm date       10/16/2025       12/21/2025\n",
 ])
 def test_pump_status_told_in_plain_words_before_and_after(nlp, text):
     assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["pump_status"]["status"] == "met"
