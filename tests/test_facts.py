@@ -107,3 +107,14 @@ def test_an_expected_field_is_never_also_the_actual_residual():
 def test_an_expected_residual_worked_out_in_the_note_is_its_result_not_a_volume_compared_later():
     f = extract_facts("Expected residual 35 - 31.5 = 3.5 mL. Aspirated 3.1 mL -> delivered 31.9 mL vs 31.5 mL predicted.")
     assert (f["residual_expected_ml"], f["residual_actual_ml"]) == (3.5, 3.1)
+
+
+@pytest.mark.parametrize("text, expected, actual", [
+    ("Exp res 4.8, withdrew 2.9. Filled 20 mL, res updated.", 4.8, 2.9),
+    ("exp 4.2 asp 1.9. inst 20 mL, res upd 20.0", 4.2, 1.9),
+    ("Programmer said 6.5 expected and I only got back 3.8, which is less than I expected.", 6.5, 3.8),
+    ("Got back 5.5, expected 5.7. Refilled 40.", 5.7, 5.5),
+])
+def test_a_residual_told_as_an_expected_and_actual_pair_without_units_gives_both(text, expected, actual):
+    facts = extract_facts(text)
+    assert (facts["residual_expected_ml"], facts["residual_actual_ml"]) == (expected, actual)

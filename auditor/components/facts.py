@@ -124,8 +124,8 @@ def _residuals(text: str, g: TextView, p: _Patterns) -> dict[str, Any]:
     act = _earliest(g, p.corrected)
     if act is None:
         def not_expected(m: re.Match[str]) -> bool:
-            if exp and m.start() < exp.end() and exp.start() < m.end():
-                return False  # the expected volume is not the actual one
+            if exp and m.start("val") < exp.end("val") and exp.start("val") < m.end("val"):
+                return False  # the expected volume is not the actual one (a told pair reads both, one each)
             before = text[max(0, m.start() - 25):m.start("val")]
             return not p.expected_context.search(before)
         act = _earliest(g, p.actual, not_expected)
