@@ -414,6 +414,8 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
     for s in spans:
         if s["label"] not in DATED_EVENTS or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
             continue
+        if s["label"] == "EVT_REFILL" and _refill_dated(s, text, service):
+            continue  # its own date ("Refilled 02/13/2024 (not due today)") outweighs a 'today' beside it
         a, b = sents[_clause_start(sents, text, s["sent"])][0], sents[s["sent"]][1]
         lo, hi = max(a, s["start"] - DATE_REACH), min(b, s["end"] + DATE_REACH)
         line_start = text.rfind("\n", 0, s["start"]) + 1
@@ -429,8 +431,6 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         earlier = [(m.start(), m.end()) for m in _EARLIER_EVENT.finditer(text, lo, hi)
                    if m.start() >= s["end"] or (m.end() <= s["start"] and _THEN.search(text, m.end(), s["start"]))]
         # read as the rules read it: OCR'd digits repaired ('2O21-2O23' -> '2021-2023')
-        if s["label"] == "EVT_REFILL" and _refill_dated(s, text, service):
-            continue  # its own date ("Refilled 02/13/2024 (not due today)") outweighs a 'today' beside it
         window = normalise(_blanked(text, lo, hi, future + earlier)).text
         if _NOW.search(window):
             continue
