@@ -312,3 +312,13 @@ def test_a_field_answered_with_dashes_is_never_proposed():
     assert not view.qualifies(BY_NAME["drug_purchase"], 1, "hybrid")
     filled = "Pump refilled with 20 mL.\nPurchase info: invoice 5521\n"
     assert NoteView({"sentences": [[0, 25], [26, len(filled)]], "spans": []}, filled).qualifies(BY_NAME["drug_purchase"], 1, "hybrid")
+
+
+def test_a_change_is_proposed_only_in_a_sentence_that_names_what_could_change():
+    text = "Refill visit. Pt doing well. Added on. Flex dosing 06:00-22:00 30 mcg/hr. Switched to Prialt."
+    bounds = [[0, 13], [14, 28], [29, 38], [39, 73], [74, len(text)]]
+    view = NoteView({"sentences": bounds, "spans": []}, text)
+    proposed = [view.sentence(i).strip() for i in range(len(bounds)) if view.qualifies(BY_NAME["regimen_change"], i, "hybrid")]
+    assert proposed == ["Flex dosing 06:00-22:00 30 mcg/hr.", "Switched to Prialt."]
+    # a concept with no requirement reads every sentence
+    assert view.qualifies(BY_NAME["dose_response"], 1, "hybrid")

@@ -61,6 +61,13 @@ def _cue_pattern() -> re.Pattern[str]:
     return rules.compile_checked("|".join(f"(?P<{cat}>{pat})" for cat, pat in cues.items()), "model_cues.json", re.I | re.M)
 
 
+@lru_cache(maxsize=1)
+def _requirements() -> dict[str, re.Pattern[str]]:
+    """model_cues.json `requires`: per concept, what a sentence must name before its model may propose it."""
+    return {name: rules.compile_checked(pat, "model_cues.json", re.I)
+            for name, pat in (rules.load_json("model_cues.json").get("requires") or {}).items()}
+
+
 @lru_cache(maxsize=None)
 def _discounting(label: str) -> frozenset[str]:
     """Modifier categories that discount a model's sentence for this label: the rules' own, plus model_cues `always`."""
@@ -123,6 +130,9 @@ class NoteView:
     def qualifies(self, concept: Concept, i: int, mode: str) -> bool:
         """May the model propose sentence i for `concept`? (ConText and the rules' own spans decide.)"""
         if len(_LETTER.findall(self.sentence_for(concept, i))) < MIN_LETTERS:
+            return False
+        needed = _requirements().get(concept.name)
+        if needed is not None and not needed.search(self.sentence(i)):
             return False
         active = _discounting(concept.label)
         sect_map = discounts().sections
