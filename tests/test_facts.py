@@ -118,3 +118,20 @@ def test_an_expected_residual_worked_out_in_the_note_is_its_result_not_a_volume_
 def test_a_residual_told_as_an_expected_and_actual_pair_without_units_gives_both(text, expected, actual):
     facts = extract_facts(text)
     assert (facts["residual_expected_ml"], facts["residual_actual_ml"]) == (expected, actual)
+
+
+@pytest.mark.parametrize("text,role", [
+    ("ITB refill — RN (J. Morales) performed, Dr Baptiste in suite throughout.\nRes 6.1 mL.\n", "RN"),
+    ("ITB refill — RN Cho, I + Dr Baptiste in clinic\nFilled 20 mL.\n", "RN"),
+    ("MA (D. Ruiz) ran intrrogation w/ A810; I was in clinic.\n", "MA"),
+    ("Pump refill: LPN Harlan, Dr. Ngo on site\n", "LPN"),
+    # a heading naming the clinician's title is not a nurse's refill
+    ("IT Pump Refill - Nurse Practitioner\nBrianna Cole, NP; Dr. Becker present in the suite.\nBrianna Cole, NP\n", "NP"),
+])
+def test_a_headline_or_parenthesised_name_gives_the_performer(text, role):
+    facts = extract_facts(text)
+    assert (facts.get("performer_role") or facts.get("signer_role")) == role
+
+
+def test_the_pump_running_dry_is_not_a_nurse_running_the_interrogation():
+    assert "performer_role" not in extract_facts("RN said the pump ran dry last week.\n")

@@ -36,7 +36,7 @@ def rows() -> list[dict]:
     bank = []
     for path in sorted((REPO / "annotations").glob("phrasebank*.jsonl")):
         bank += [{"note_id": r["id"], "text": r["text"]} for r in read_jsonl(path)[::12]]
-    perturbed = [{**n, "note_id": f"{n['note_id']}~u", "text": _perturbed(n["text"])} for n in gold[1::25]]
+    perturbed = [{**n, "note_id": f"{n['note_id']}~u", "text": _perturbed(n["text"])} for n in spread(gold[1:], 90)]
     return [{k: v for k, v in n.items() if k not in ("labels", "visit")} for n in picked] + bank + perturbed
 
 
