@@ -52,6 +52,10 @@ def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
     "Band-like burning much reduced since clonidine added last year.",
     "She has restarted hydrotherapy weekly and cut back to part-time work (3 days) by choice.",
     "New solution prepared in the clean room by our pharmacist from a Prialt 100 mcg/mL vial.",
+    "Interval: leg pain 5/10 since the increase to 2.4 mcg/day (was 7/10). Walking 2 blocks.",
+    "Pain in feet 4/10, down from 7/10 before starting Prialt; no confusion.",
+    "Oral breakthrough: oxycodone 5 mg. Using ~1/day; reduced Rx from #60 to #45 per month.",
+    "Reservoir set to 20.0 mL; infusion resumed at 280 mcg/day, no change in rx.",
 ])
 def test_a_setting_a_fresh_fill_a_response_or_another_medicines_change_is_not_a_change(nlp, line):
     assert changed(nlp, line) is False
@@ -157,6 +161,8 @@ def test_a_physician_said_to_be_away_today_is_not_supervising_whatever_the_templ
     "About 5 days without intrathecal opioid, so loss of tolerance is likely - restarted at 2.5 mg/day to avoid respiratory depression.",
     "Refill 20 mL of NEW conc: morphine 20 mg/mL + clonidine 100 mcg/mL. Reason for change: ______",
     "A fill at 2 mg/mL only lasts about 2 months, so we went to the stronger 4 mg/mL at the same daily dose.",
+    "Dr. Whitcomb saw her before I started and ordered the stronger mix: morphine 10 -> 12 mg/mL.",
+    "Pump restarted at 2.5 mg/day (50% of prior dose) after the withdrawal.",
 ])
 def test_a_change_after_a_possibility_or_told_as_a_new_conc_is_made(nlp, line):
     assert changed(nlp, line) is True
