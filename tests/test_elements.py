@@ -1199,10 +1199,26 @@ def test_a_change_made_to_get_ahead_of_a_symptom_has_its_reason(nlp, purpose):
     "Supervision: Dr. Oduya in office, came to bedside after the 2nd pass.",
     "SR RN w/ DrH in suite",
     "DrK in office",
+    "Dr Hale in the back seeing pts.",
+    "Dr Hale was here, looked at printout.",
+    "Dr Hale here, in rm 4.",
+    "Dr Hale in the bldg.",
+    "Told Dr Hale (in the back), ok to proceed.",
+    "Dr. Stein was in the sweet during the visit.",
 ])
 def test_a_physicians_presence_told_in_passing_or_in_shorthand_supervises(nlp, presence):
     text = "Refilled 20 mL baclofen 2000 mcg/mL, reservoir 20.0 mL.\n" + presence + "\nJ. Smith RN"
     assert status(nlp, text, "incident_to", author_role="RN") == "met"
+
+
+@pytest.mark.parametrize("absence", [
+    "Follow up with Dr Hale here in 3 months.",
+    "Dr Hale says the pain in the back is better.",
+    "Dr Hale was not here today; available by phone.",
+])
+def test_a_physician_named_beside_here_or_the_back_without_being_on_site_does_not_supervise(nlp, absence):
+    text = "Refilled 20 mL baclofen 2000 mcg/mL, reservoir 20.0 mL.\n" + absence + "\nJ. Smith RN"
+    assert status(nlp, text, "incident_to", author_role="RN") == "missing"
 
 
 def test_a_test_the_patient_had_is_not_alone_an_assessment_of_overall_condition(nlp):
