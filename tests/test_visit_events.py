@@ -353,3 +353,13 @@ def test_a_resident_named_as_present_does_not_supervise_but_an_attending_does(nl
 ])
 def test_a_refill_dated_days_earlier_put_off_or_an_emptying_is_not_todays_refill(nlp, text, service_date):
     assert audit_note(text, nlp=nlp, author_role="MD", service_date=service_date)["facts"]["refill"] is False
+
+
+def test_a_flowsheet_row_answered_na_or_a_dash_is_not_a_refill_or_a_goal(nlp):
+    text = ("Row | Value | Time | User\nVisit type | Post-MRI pump check | 06/24/25 1505 | BT MA\n"
+            "Reservoir volume | 9.8 mL | 06/24/25 1508 | BT MA\nResidual / instilled | N/A | |\n"
+            "Volume instilled | N/A | |\nGoals | \u2014 | |\nComment: pump read after MRI, infusing as programmed.\n")
+    rec = audit_note(text, nlp=nlp, author_role="MA", service_date="2025-06-24")
+    assert rec["facts"]["refill"] is False
+    assert rec["elements"]["pump_status"]["status"] == "not_applicable"
+    assert not [e for e in rec["elements"]["reassessment"]["evidence"] if e.get("part") == "goals"]
