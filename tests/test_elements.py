@@ -1215,8 +1215,9 @@ def test_a_physicians_presence_told_in_passing_or_in_shorthand_supervises(nlp, p
     "Follow up with Dr Hale here in 3 months.",
     "Dr Hale says the pain in the back is better.",
     "Dr Hale was not here today; available by phone.",
+    "Supervising physician: @ATTENDING@, present in office suite and immediately available during procedure.",
 ])
-def test_a_physician_named_beside_here_or_the_back_without_being_on_site_does_not_supervise(nlp, absence):
+def test_a_physician_named_beside_here_or_the_back_or_left_as_a_template_link_does_not_supervise(nlp, absence):
     text = "Refilled 20 mL baclofen 2000 mcg/mL, reservoir 20.0 mL.\n" + absence + "\nJ. Smith RN"
     assert status(nlp, text, "incident_to", author_role="RN") == "missing"
 
