@@ -56,6 +56,8 @@ def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
     "Pain in feet 4/10, down from 7/10 before starting Prialt; no confusion.",
     "Oral breakthrough: oxycodone 5 mg. Using ~1/day; reduced Rx from #60 to #45 per month.",
     "Reservoir set to 20.0 mL; infusion resumed at 280 mcg/day, no change in rx.",
+    "Rx before: 2.0 mg/d      Rx after: 2.0 mg/d",
+    "Burning much better since the addition of clonidine in May.",
 ])
 def test_a_setting_a_fresh_fill_a_response_or_another_medicines_change_is_not_a_change(nlp, line):
     assert changed(nlp, line) is False
@@ -163,6 +165,8 @@ def test_a_physician_said_to_be_away_today_is_not_supervising_whatever_the_templ
     "A fill at 2 mg/mL only lasts about 2 months, so we went to the stronger 4 mg/mL at the same daily dose.",
     "Dr. Whitcomb saw her before I started and ordered the stronger mix: morphine 10 -> 12 mg/mL.",
     "Pump restarted at 2.5 mg/day (50% of prior dose) after the withdrawal.",
+    "Rx before: 2.0 mg/d      Rx after: 1.6 mg/d   (crossed out: 1.5)",
+    "Pump refill with addition of clone a dean 50 micrograms per mL for the burning leg pain.",
 ])
 def test_a_change_after_a_possibility_or_told_as_a_new_conc_is_made(nlp, line):
     assert changed(nlp, line) is True
