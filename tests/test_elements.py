@@ -1181,8 +1181,8 @@ def test_a_physicians_note_naming_the_staff_who_did_the_service(line, role):
     assert _performer(line).get("performer_role") == role
 
 
-@pytest.mark.parametrize("after", ["reservoir set (mL) 20     refill due by 06/05/2025", "Res 20.0 updated. Refill due by 3/9/26"    "Rx 3.2 mg/d entered; res 20.0; RTC 11/10 (<90d stab)",
-])
+@pytest.mark.parametrize("after", ["reservoir set (mL) 20     refill due by 06/05/2025", "Res 20.0 updated. Refill due by 3/9/26",
+                                   "Rx 3.2 mg/d entered; res 20.0; RTC 11/10 (<90d stab)"])
 def test_a_reservoir_set_or_a_refill_due_by_date_is_the_state_after(nlp, after):
     text = "Pre-refill: expected 14.8 mL, withdrew 14.6 mL; no alarms.\nFilled 20 mL.\n" + after + "\n"
     assert audit_note(text, nlp=nlp)["elements"]["pump_status"]["status"] == "met"
