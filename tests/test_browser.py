@@ -206,8 +206,10 @@ def _audit_pasted(pg, text: str, codes: str = "") -> None:
     codes_box.fill(codes)
     codes_box.blur()
     pg.get_by_role("button", name="Audit note").click()
-    pg.locator("div.note-text").wait_for()
-    pg.wait_for_timeout(500)
+    # wait for this note's own rendering, not a fixed pause: under load the previous note can still be on screen
+    pg.wait_for_function("t => { const el = document.querySelector('div.note-text'); return !!el && el.innerText === t; }",
+                         arg=text, timeout=60_000)
+    pg.wait_for_timeout(300)  # the panels below the note finish drawing
 
 
 def test_one_note_is_shown_verbatim_and_says_why_each_status(page) -> None:
@@ -229,7 +231,9 @@ def test_one_note_is_shown_verbatim_and_says_why_each_status(page) -> None:
     assert len(reasons) == 6 and all(r.strip() for r in reasons)
     assert any(re.search(r"(before|condition): .*; (after|goals): ", r, re.I) for r in reasons)
     assert re.match(r"^line \d+", page.locator("ol.evidence li").first.inner_text())
-    assert "could not be done" in page.locator("ul.discounted .modifier").first.inner_text()
+    from playwright.sync_api import expect  # retries until the rerun has drawn the panel
+
+    expect(page.locator("ul.discounted .modifier").first).to_contain_text("could not be done", timeout=30_000)
     finding = page.locator("li.finding").first
     assert "billed x" in finding.locator(".message").inner_text() and "Claim line:" in finding.inner_text()
     assert "{" not in finding.inner_text()  # words, not raw JSON
