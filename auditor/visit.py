@@ -636,10 +636,23 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))
     v.performer_evidence = facts.get("performer_evidence")
     v.own_npi = live(spans, "OWN_NPI")
-    v.purchase = live(spans, "PURCHASE")
-    # an invoice to the practice means the practice bought it, whoever compounded or shipped it
-    v.outside = [] if v.purchase else live(spans, "OUTSIDE_SUPPLY")
+    v.purchase, v.outside = _supplier(live(spans, "PURCHASE"), live(spans, "OUTSIDE_SUPPLY"), facts)
     return v
+
+
+def _supplier(purchase: list[Span], outside: list[Span], facts: Mapping[str, Any]) -> tuple[list[Span], list[Span]]:
+    """Who supplied the drug: the practice's purchase statements, or an outside pharmacy's.
+
+    An invoice to the practice means the practice bought it, whoever compounded or shipped it. A purchase
+    claimed without any invoice ("Drug source | Practice purchased | (default)", "Medication source:
+    practice-purchased stock") yields to a later statement that an outside pharmacy supplied it: typed
+    text after a template's default is the writer correcting it.
+    """
+    if not purchase:
+        return [], outside
+    if outside and not facts.get("invoice_ref") and max(o["start"] for o in outside) > max(p["start"] for p in purchase):
+        return [], outside
+    return purchase, []
 
 
 def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None) -> list[Span]:

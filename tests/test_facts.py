@@ -125,6 +125,8 @@ def test_a_residual_told_as_an_expected_and_actual_pair_without_units_gives_both
     ("ITB refill — RN Cho, I + Dr Baptiste in clinic\nFilled 20 mL.\n", "RN"),
     ("MA (D. Ruiz) ran intrrogation w/ A810; I was in clinic.\n", "MA"),
     ("Pump refill: LPN Harlan, Dr. Ngo on site\n", "LPN"),
+    ("ITP refill (RN A. Cho); Dr Lindqvist in suite.\n", "RN"),
+    ("ITP refill \u2014 T. Greer LPN; Dr Lindqvist in clinic\n", "LPN"),
     # a heading naming the clinician's title is not a nurse's refill
     ("IT Pump Refill - Nurse Practitioner\nBrianna Cole, NP; Dr. Becker present in the suite.\nBrianna Cole, NP\n", "NP"),
 ])

@@ -367,3 +367,16 @@ def test_a_flowsheet_row_answered_na_or_a_dash_is_not_a_refill_or_a_goal(nlp):
     assert rec["facts"]["refill"] is False
     assert rec["elements"]["pump_status"]["status"] == "not_applicable"
     assert not [e for e in rec["elements"]["reassessment"]["evidence"] if e.get("part") == "goals"]
+
+
+def test_a_typed_outside_supply_after_a_default_purchase_field_wins_unless_an_invoice_is_named(nlp):
+    base = ("Instilled 30 mL morphine 15 mg/mL. Reservoir volume updated to 30.0 mL, alarm date 06/26/2025.\n"
+            "Medication source: practice-purchased stock.\n")
+    outside = ("NOTE: drug for this pt is white-bagged - shipped by his plan's specialty pharmacy (Accredo), "
+               "billed by Accredo to his UHC plan. Not clinic stock.\n")
+    rec = audit_note(base + outside, nlp=nlp, author_role="MD", service_date="2025-06-03")
+    assert rec["facts"]["drug_supplier"] == "outside"
+    assert rec["elements"]["drug_cost"]["status"] == "not_applicable"
+    invoiced = base.replace("stock.", "stock, invoice #MCP-88213.")
+    rec = audit_note(invoiced + outside, nlp=nlp, author_role="MD", service_date="2025-06-03")
+    assert rec["facts"]["drug_supplier"] == "practice"
