@@ -318,11 +318,15 @@ def test_a_field_answered_with_dashes_is_never_proposed():
     assert NoteView({"sentences": [[0, 25], [26, len(filled)]], "spans": []}, filled).qualifies(BY_NAME["drug_purchase"], 1, "hybrid")
 
 
-def test_a_change_is_proposed_only_in_a_sentence_that_names_what_could_change():
-    text = "Refill visit. Pt doing well. Added on. Flex dosing 06:00-22:00 30 mcg/hr. Switched to Prialt."
-    bounds = [[0, 13], [14, 28], [29, 38], [39, 73], [74, len(text)]]
+def test_a_change_is_proposed_only_in_a_sentence_that_names_what_changed_and_says_it_changed():
+    sentences = ["Refill visit.", "Pt doing well.", "Added on.", "Flex dosing 06:00-22:00 30 mcg/hr.", "Switched to Prialt.",
+                 "New program: flex 2100-0600 650 mcg/day."]
+    text = " ".join(sentences)
+    starts = [text.index(x) for x in sentences]
+    bounds = [[a, a + len(x)] for a, x in zip(starts, sentences)]
     view = NoteView({"sentences": bounds, "spans": []}, text)
-    proposed = [view.sentence(i).strip() for i in range(len(bounds)) if view.qualifies(BY_NAME["regimen_change"], i, "hybrid")]
-    assert proposed == ["Flex dosing 06:00-22:00 30 mcg/hr.", "Switched to Prialt."]
+    proposed = [view.sentence(i) for i in range(len(bounds)) if view.qualifies(BY_NAME["regimen_change"], i, "hybrid")]
+    # nothing that could change / today's settings told without a word of change
+    assert proposed == ["Switched to Prialt.", "New program: flex 2100-0600 650 mcg/day."]
     # a concept with no requirement reads every sentence
     assert view.qualifies(BY_NAME["dose_response"], 1, "hybrid")

@@ -62,10 +62,12 @@ def _cue_pattern() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _requirements() -> dict[str, re.Pattern[str]]:
-    """model_cues.json `requires`: per concept, what a sentence must name before its model may propose it."""
-    return {name: rules.compile_checked(pat, "model_cues.json", re.I)
-            for name, pat in (rules.load_json("model_cues.json").get("requires") or {}).items()}
+def _requirements() -> dict[str, list[re.Pattern[str]]]:
+    """model_cues.json `requires`: per concept, the patterns a sentence must all match before its model may propose it."""
+    out: dict[str, list[re.Pattern[str]]] = {}
+    for name, pats in (rules.load_json("model_cues.json").get("requires") or {}).items():
+        out[name] = [rules.compile_checked(p, "model_cues.json", re.I) for p in ([pats] if isinstance(pats, str) else pats)]
+    return out
 
 
 @lru_cache(maxsize=None)
@@ -131,8 +133,8 @@ class NoteView:
         """May the model propose sentence i for `concept`? (ConText and the rules' own spans decide.)"""
         if len(_LETTER.findall(self.sentence_for(concept, i))) < MIN_LETTERS:
             return False
-        needed = _requirements().get(concept.name)
-        if needed is not None and not needed.search(self.sentence(i)):
+        sentence = self.sentence(i)
+        if not all(p.search(sentence) for p in _requirements().get(concept.name, ())):
             return False
         active = _discounting(concept.label)
         sect_map = discounts().sections
