@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from auditor.evaluation.gold_run import context_visits, evaluate_file
+from auditor.evaluation.gold_run import context_visits, evaluate_file, writers_patients
 from auditor.evaluation.metrics import findings_by_rule, findings_counts
 from auditor.evaluation.text_report import format_text
 from tests.sampling import spread
@@ -73,6 +73,19 @@ def test_context_visits_are_the_other_splits_visits_of_the_same_patients(tmp_pat
     held = [n for n in notes if n["split"] == "heldout"]
     assert [n["note_id"] for n in context_visits(p, held, "heldout")] == ["b"]
     assert context_visits(p, held, "all") == []
+
+
+def test_a_patient_id_another_writer_made_up_too_is_another_patient(tmp_path):
+    notes = [
+        {"note_id": "a", "patient_id": "P-1001", "source": "terse-nursing", "split": "heldout"},
+        {"note_id": "b", "patient_id": "P-1001", "source": "terse-nursing", "split": "dev"},
+        {"note_id": "c", "patient_id": "P-1001", "source": "templated-ehr", "split": "dev"},
+    ]
+    p = tmp_path / "gold.jsonl"
+    p.write_text("\n".join(json.dumps({**n, "text": "x", "labels": {}}) for n in notes) + "\n")
+    assert [n["note_id"] for n in context_visits(p, notes[:1], "heldout")] == ["b"]
+    ids = {n["patient_id"] for n in writers_patients(notes)}
+    assert ids == {"terse-nursing/P-1001", "templated-ehr/P-1001"}
 
 
 def test_the_text_report_prints_a_line_per_rule():

@@ -5,6 +5,12 @@ with the same patient's previous one, and the split was drawn per note, so a
 held-out visit's predecessor is often in dev. A coding team audits a
 patient's visits in one run; so does the evaluation. Those visits are audited
 with the split's notes but never scored.
+
+Why a patient is a writer's: each gold writer made up its own patient ids, and
+writers who never saw each other reused the same ones ("P-1001" is three
+different patients of three clinics). A real export's ids are one clinic's, so
+the evaluation reads a patient as (source, patient_id): another writer's visit
+is never taken for this patient's previous refill.
 """
 from __future__ import annotations
 
@@ -25,8 +31,18 @@ def context_visits(path: str | Path, notes: Sequence[Mapping[str, Any]], split: 
     """
     if split == "all":
         return []
-    patients = {str(n["patient_id"]) for n in notes if n.get("patient_id")}
-    return [n for n in load_gold(path, "all") if n.get("split") != split and str(n.get("patient_id") or "") in patients]
+    patients = {_patient(n) for n in notes if n.get("patient_id")}
+    return [n for n in load_gold(path, "all") if n.get("split") != split and n.get("patient_id") and _patient(n) in patients]
+
+
+def _patient(note: Mapping[str, Any]) -> str:
+    """The patient a gold note is about: its writer's id, scoped by the writer's source."""
+    return f"{note.get('source') or ''}/{note.get('patient_id')}"
+
+
+def writers_patients(notes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The notes with each patient id scoped by its writer (see the module's docstring)."""
+    return [{**n, "patient_id": _patient(n)} if n.get("patient_id") else dict(n) for n in notes]
 
 
 def evaluate_file(path: str | Path, split: str = "dev", nlp: Language | None = None, batch_size: int = 50,
@@ -43,7 +59,8 @@ def evaluate_file(path: str | Path, split: str = "dev", nlp: Language | None = N
     notes = load_gold(path, split)
     mode = resolve_mode(mode)
     extra = context_visits(path, notes, split) if context else []
-    records = audit_rows(nlp or shared(), [*notes, *extra], batch_size=batch_size, mode=mode)[: len(notes)]
+    run = writers_patients([*notes, *extra])
+    records = audit_rows(nlp or shared(), run, batch_size=batch_size, mode=mode)[: len(notes)]
     result = score_records(notes, records)
     result["split"] = split
     result["context_visits"] = len(extra)
