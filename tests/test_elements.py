@@ -1251,3 +1251,9 @@ def test_since_with_a_present_tense_clause_is_a_reason_but_since_a_past_time_is_
     time = audit_note(base.format("pain about the same since he's been on the pump"), nlp=nlp, author_role="MD",
                       service_date="2025-05-01")
     assert time["elements"]["change_reason"]["status"] == "missing"
+
+
+@pytest.mark.parametrize("line", ["No illness, no new meds, seizures quiet.",
+                                  "Her medications had not changed (levothyroxine, omeprazole, acetaminophen prn)."])
+def test_a_review_of_the_other_medicines_is_part_of_the_overall_condition(nlp, line):
+    assert status(nlp, REFILL + line + "\nGoal: walk to the mailbox - met.\n", "reassessment") == "met"
