@@ -63,6 +63,10 @@ def test_signature_with_hyphenated_credential_and_no_comma():
     assert extract_facts("Refill done.\nQ. Hollis PA-C")["signer_role"] == "PA"
 
 
+def test_an_aprn_signature_is_a_nurse_practitioners_not_an_rn_inside_it():
+    assert extract_facts("Refill done.\n                    A.P. APRN\n")["signer_role"] == "NP"
+
+
 def test_a_cosignature_names_the_supervisor_and_an_inline_signoff_the_author():
     text = ("ITB refill. Res 3.2 mL (exp 3.5). Filled 20 mL Lioresal 2000 mcg/mL, new vol 20 mL, alarm 10/02, "
             "no change to the rate. Tol proc well. -JM RN\nCosigned: R. Patel MD 07/02/25\n")
