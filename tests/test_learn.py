@@ -330,3 +330,13 @@ def test_a_change_is_proposed_only_in_a_sentence_that_names_what_changed_and_say
     assert proposed == ["Switched to Prialt.", "New program: flex 2100-0600 650 mcg/day."]
     # a concept with no requirement reads every sentence
     assert view.qualifies(BY_NAME["dose_response"], 1, "hybrid")
+
+
+def test_a_purchase_is_proposed_only_where_a_purchase_or_supplier_is_named_and_filled_in():
+    sentences = ["Charges: 62370; J7999 x1.", "Drug: Pinecrest Compounding, invoice #@INVOICENUM@.",
+                 "Drug: Pinecrest Compounding, invoice #PC-2291."]
+    text = " ".join(sentences)
+    bounds = [[text.index(x), text.index(x) + len(x)] for x in sentences]
+    view = NoteView({"sentences": bounds, "spans": []}, text)
+    proposed = [view.sentence(i) for i in range(len(bounds)) if view.qualifies(BY_NAME["drug_purchase"], i, "hybrid")]
+    assert proposed == ["Drug: Pinecrest Compounding, invoice #PC-2291."]
