@@ -64,10 +64,8 @@ def _cue_pattern() -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _requirements() -> dict[str, list[re.Pattern[str]]]:
     """model_cues.json `requires`: per concept, the patterns a sentence must all match before its model may propose it."""
-    out: dict[str, list[re.Pattern[str]]] = {}
-    for name, pats in (rules.load_json("model_cues.json").get("requires") or {}).items():
-        out[name] = [rules.compile_checked(p, "model_cues.json", re.I) for p in ([pats] if isinstance(pats, str) else pats)]
-    return out
+    return {name: [rules.compile_checked(p, "model_cues.json", re.I) for p in pats]
+            for name, pats in (rules.load_json("model_cues.json").get("requires") or {}).items()}
 
 
 @lru_cache(maxsize=None)
