@@ -131,9 +131,6 @@ class NoteView:
         """May the model propose sentence i for `concept`? (ConText and the rules' own spans decide.)"""
         if len(_LETTER.findall(self.sentence_for(concept, i))) < MIN_LETTERS:
             return False
-        sentence = self.sentence(i)
-        if not all(p.search(sentence) for p in _requirements().get(concept.name, ())):
-            return False
         active = _discounting(concept.label)
         sect_map = discounts().sections
         for s in self.by_sent.get(i, ()):
@@ -143,7 +140,10 @@ class NoteView:
                 return False
             if sect_map.get(s.get("sect") or "") in active:
                 return False
-        return not (self.cues(i) & active)
+        if self.cues(i) & active:
+            return False
+        sentence = self.sentence(i)  # the requirements last: they are the dearest check
+        return all(p.search(sentence) for p in _requirements().get(concept.name, ()))
 
 
 def can_matter(c: Concept, record: Mapping[str, Any], models: Models) -> bool:
