@@ -218,6 +218,10 @@ def test_a_gap_within_the_pumps_stated_accuracy_is_explained(audit):
     "Pocket red and warm, temp 100.9. Started him on cephalexin 500 four times a day.",  # an infection treated
     "2) Separate: acute cystitis. Urine culture sent; cath hygiene reviewed.",  # a problem headed as separate
     "Oral opioid taper: oxycodone 10 mg BID x 4 wk then 10 mg qAM.",  # systemic opioids managed
+    "Dx acute cystitis - nitrofurantoin 100 bid x5d.",  # a course of a systemic drug with its length
+    "Withdrawal: clonidine 0.1 mg PO given; loperamide prn.",  # a systemic drug given now
+    "T 37.8, HR 104. CK drawn, CBC/BMP drawn.",  # labs drawn for a work-up
+    "Meds reviewed: stop gabapentin 300 TID given renal function.",  # a systemic drug stopped
 ])
 def test_modifier_25_with_a_separate_problem_worked_up_is_separate(audit, plan):
     base = ("Ziconotide hallucinations at 4.8 mcg/day, pump reprogrammed 4.8 -> 3.6 mcg/day for the side effect. "

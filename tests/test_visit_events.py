@@ -22,6 +22,8 @@ def changed(nlp, line: str, service_date: str = "2025-06-17") -> bool:
     "Dr. Reyes lowered her baclofen on Monday from 240 to 200 mcg/day; she feels steadier.",
     "She is back for her refill two months after we bumped up the baclofen. Evenings are better.",
     "Residual 2.5 mL higher than expected, consistent with 12 days at reduced rate during admission.",
+    "Since the 5/6 increase to 900 mcg/day: sleeping through the night, spasms 1/day.",
+    "Titrated 250 -> 350 mcg/day over the last 3 visits; spasms down to 1-2/day.",
 ])
 def test_a_change_the_note_places_at_another_day_is_not_todays(nlp, line):
     assert changed(nlp, line) is False
@@ -380,3 +382,7 @@ def test_a_typed_outside_supply_after_a_default_purchase_field_wins_unless_an_in
     invoiced = base.replace("stock.", "stock, invoice #MCP-88213.")
     rec = audit_note(invoiced + outside, nlp=nlp, author_role="MD", service_date="2025-06-03")
     assert rec["facts"]["drug_supplier"] == "practice"
+
+
+def test_a_return_to_the_earlier_dose_is_a_change_made_today(nlp):
+    assert changed(nlp, "Urinary retention since the last increase. Baclofen back to 300 mcg/day.") is True
