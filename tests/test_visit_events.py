@@ -386,3 +386,14 @@ def test_a_typed_outside_supply_after_a_default_purchase_field_wins_unless_an_in
 
 def test_a_return_to_the_earlier_dose_is_a_change_made_today(nlp):
     assert changed(nlp, "Urinary retention since the last increase. Baclofen back to 300 mcg/day.") is True
+
+
+def test_a_goal_line_that_says_per_pt_is_not_the_identification_line(nlp):
+    assert changed(nlp, "Goal per pt: eat lunch with family. myPTM ADDED for meal-related breakthrough pain: 40 mcg, lockout 2 h.") is True
+
+
+def test_a_negation_in_the_next_column_of_a_two_column_printout_does_not_reach_across_the_gap(nlp):
+    line = ("Goal: stay up through afternoon   Instilled 40 mL\n"
+            "to care for husband - not yet   HM increased to 1.65 mg/day (+10%)\n"
+            "met.   for afternoon pain.\n")
+    assert changed(nlp, line) is True
