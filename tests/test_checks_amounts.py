@@ -234,10 +234,27 @@ def test_modifier_25_with_a_separate_problem_worked_up_is_separate(audit, plan):
     "Reservoir per pump 6.0 mL. Aspirated 2.9 mL.",
     "reservoir (expected) = 6.0 mL; alarms = none. Residual aspirated 2.9 mL.",
     "resid 2.9ml exp 6.0ml ?? dr aware.",
+    "Reservoir Vol:   6.0 mL (expected)\nResidual aspirated      2.9 mL",
+    "Interrogation: morphine 10 mg/mL, reservoir 6.0 mL (programmer), no alarms. Residual 2.9 mL aspirated.",
+    "Programmer reservoir 6.0 mL. Residual aspirated 2.9 mL.",
+    "Expected reservoir 6.0 mL. Residual withdrawn: 2.9 mL. Discrepancy 3.1 mL; Dr. Okafor notified.",  # telling the doctor is not explaining
 ])
 def test_the_expected_residual_is_read_in_the_programmers_words(audit, reading):
     text = f"SynchroMed II 40 mL. {reading}\nRefilled 40 mL morphine 10 mg/mL. Purchased by practice, invoice 3.\n"
     assert "residual-discrepancy-unexplained" in _rules(audit(text, "95991;J2274x400-JZ"))
+
+
+def test_a_reading_after_the_refill_is_not_the_expected_residual(audit):
+    text = ("SynchroMed II 20 mL. Residual aspirated: 4.0 mL. Refill: 20 mL Lioresal 500 mcg/mL.\n"
+            "Post: programmer reservoir 20.0 mL; new alarm date 03/29/2025. Lioresal purchased by practice, invoice 3.\n")
+    assert "residual-discrepancy-unexplained" not in _rules(audit(text, "95990;J0475x4-JZ"))
+
+
+def test_a_gap_within_expected_variance_is_explained(audit):
+    text = ("Prometra II 20 mL. Residual aspirated 8.5 mL (expected 9.9 mL). Instilled 20 mL morphine 10 mg/mL.\n"
+            "Discrepancy 1.4 mL: Prometra flow accuracy is about +/-15% of delivered volume, so within expected variance.\n"
+            "Purchased by practice, invoice 3.\n")
+    assert "residual-discrepancy-unexplained" not in _rules(audit(text, "95990;J2274x200-JZ"))
 
 
 def test_a_short_fill_at_the_last_refill_explains_the_gap(audit):
