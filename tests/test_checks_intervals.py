@@ -130,6 +130,21 @@ def test_a_denied_or_past_reason_word_does_not_excuse_an_early_refill(nlp):
     assert "refill-interval-early" in {f["rule"] for f in audit_rows(nlp, rows)[0]["findings"]}
 
 
+@pytest.mark.parametrize("past", [
+    "Interval: knee replacement R 02/2025, finished PT.",
+    "IT morphine titration finished in May at 6.0 mg/day.",
+    "Baclofen 2000 mcg/mL (concentration changed 5/23).",
+])
+def test_a_reason_word_dated_before_today_or_told_as_over_does_not_excuse_an_early_refill(nlp, past):
+    text = ("Pump refill. SynchroMed II 40 mL, morphine 10 mg/mL. Last refill 06/10/2025. " + past + "\n"
+            "Aspirated 34.4 mL, no alarms. Instilled 40 mL morphine 10 mg/mL.\n"
+            "Reservoir updated 40 mL, new alarm date 2025-12-01. Morphine purchased by the practice, invoice 12.\n")
+    rows = [{"note_id": "n1", "text": text, "service_date": "2025-07-15", "billed_codes": "95990;J2274x40-JZ"}]
+    assert "refill-interval-early" in {f["rule"] for f in audit_rows(nlp, rows)[0]["findings"]}
+    coming = text.replace(past, "Knee replacement scheduled 08/01/2025.")
+    assert "refill-interval-early" not in {f["rule"] for f in audit_rows(nlp, [{**rows[0], "text": coming}])[0]["findings"]}
+
+
 def test_a_stability_limit_alone_never_makes_a_refill_early(nlp):
     """Without the fill's rate or a residual nothing says the fill would have lasted: stability is a maximum."""
     first = ("Pump refill. SynchroMed II 40 mL, morphine 20 mg/mL. Filled 35 mL. Reservoir 35 mL.\n"

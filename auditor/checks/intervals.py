@@ -9,6 +9,7 @@ limit is a finding unless the gap is so long that visits must be missing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Iterable, Mapping
 
 from auditor.checks import tables
@@ -59,6 +60,29 @@ def _stated_previous_refill(v: Visit) -> dt.date | None:
     return when
 
 
+_PAST_AFTER = 30  # characters after a reason word in which a date or 'finished' places it before today
+
+
+def _reason_in_the_past(v: Visit, m: re.Match[str]) -> bool:
+    """A reason told as over or dated before today ('knee replacement R 7/2025', 'titration finished in
+    August', 'concentration changed 7/23') is history, not why this refill came early."""
+    after = re.split(r"[\n;~]|\.\s", v.text[m.end(): m.end() + _PAST_AFTER])[0]
+    if any(p.match(after) for p in v.pat["early_reason_over"]):
+        return True
+    ref = v.service_date
+    if ref is None:
+        return False
+    dated = v.pat["early_reason_dated"].match(after)
+    if not dated:
+        return False
+    when = parse_date(dated.group("d"), None) if dated.group("d") else None
+    if when is None and dated.group("my"):
+        when = dt.date(int(dated.group("my")), int(dated.group("mm")), 1)
+    if when is None and dated.group("md") and re.search(r"ed$", m.group(0)):
+        when = past_date(dated.group("md"), ref)  # 'changed 7/23': a month and day after a past participle
+    return when is not None and when < ref
+
+
 def interval_inputs(v: Visit) -> dict[str, Any]:
     """What the interval check needs from one note, as plain JSON (it travels in facts)."""
     f = v.facts
@@ -85,7 +109,8 @@ def interval_inputs(v: Visit) -> dict[str, Any]:
             zic = conc not in zconf.get("undiluted_concentrations_mcg_ml", [])
     bud = v.g.search(v.pat["bud_date"])
     bud_date = parse_date(bud.group("d"), v.service_date) if bud else None
-    reason = next((m for p in v.pat["early_reason"] for m in v.g.finditer(p) if not v.guarded_by(m, "early_reason_guard")), None)
+    reason = next((m for p in v.pat["early_reason"] for m in v.g.finditer(p)
+                   if not v.guarded_by(m, "early_reason_guard") and not _reason_in_the_past(v, m)), None)
     ev = [v.fill["span"]] if v.fill else []
     stated = _stated_previous_refill(v)
     return {
