@@ -47,6 +47,10 @@ SERIES = [
     row("c2", "C", "2025-02-10", refill_note(**BACLOFEN)),  # same id, another drug: not one pump series
     row("g1", "G", "2025-01-06", refill_note(drug="morphine", conc="25 mg/mL", dose="10 mg/day"), "95991;J2274x100-JZ"),
     row("g2", "G", "2025-07-25", refill_note(drug="morphine", conc="25 mg/mL", dose="10 mg/day"), "95991;J2274x100-JZ"),  # gap > capacity
+    row("h1", "H", "2025-02-03", refill_note(**BACLOFEN)),
+    row("h2", "H", "2025-05-28", refill_note(**BACLOFEN)),  # 114 of ~172 days: two thirds, not 'much' earlier
+    row("k1", "K", "2025-02-03", refill_note(**BACLOFEN)),
+    row("k2", "K", "2025-04-30", refill_note(**BACLOFEN)),  # 86 of ~172 days: half
 ]
 
 
@@ -59,6 +63,11 @@ def findings(nlp) -> dict[str, list[str]]:
 def test_refill_much_earlier_than_capacity_without_reason_is_flagged(findings):
     assert "refill-interval-early" in findings["a2"]
     assert "refill-interval-early" not in findings["a1"]
+
+
+def test_early_means_well_under_two_thirds_of_what_the_fill_allows(findings):
+    assert "refill-interval-early" not in findings["h2"]
+    assert "refill-interval-early" in findings["k2"]
 
 
 def test_a_documented_reason_silences_the_early_refill(findings):
