@@ -102,15 +102,16 @@ def past_date(value: str, ref: dt.date | None) -> dt.date | None:
     return parse_date(value, None)
 
 
-_MONTH_FIRST = re.compile(r"([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?", re.I)
+_MONTH_FIRST = re.compile(r"([a-z]{3})[a-z]*\.?\s+(\d{1,2}(?:st|nd|rd|th)?|[a-z]+(?:[-\s][a-z]+)?)(?:,?\s+(\d{4}))?", re.I)
 _DAY_FIRST = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3})[a-z]*\.?(?:,?\s+(\d{4}))?", re.I)
 
 
 def _named_month_day(value: str) -> tuple[int, int, int | None] | None:
-    """(month, day, year or None) of "May 14, 2025", "November 6th" or, as British and European notes write, "12 March"."""
+    """(month, day, year or None) of "May 14, 2025", "November 6th", "June eleventh" or, as British and European notes write, "12 March"."""
     m = _MONTH_FIRST.fullmatch(value)
     if m and m[1].lower() in _MONTHS:
-        return _MONTHS[m[1].lower()], int(m[2]), int(m[3]) if m[3] else None
+        day = _day(m[2])  # "November 6th", or dictated "June eleventh"
+        return (_MONTHS[m[1].lower()], day, int(m[3]) if m[3] else None) if day else None
     m = _DAY_FIRST.fullmatch(value)
     if m and m[2].lower() in _MONTHS:
         return _MONTHS[m[2].lower()], int(m[1]), int(m[3]) if m[3] else None

@@ -154,6 +154,22 @@ def test_a_reason_word_dated_before_today_or_told_as_over_does_not_excuse_an_ear
     assert "refill-interval-early" not in {f["rule"] for f in audit_rows(nlp, [{**rows[0], "text": coming}])[0]["findings"]}
 
 
+@pytest.mark.parametrize("stated", [
+    "Last refill 96 days ago.",
+    "It's been 14 weeks since her last fill.",
+    "His last refill was on 28/05/2025.",
+    "Last refill | 05/28/2025 |",
+    "Last refill was May twenty eighth.",
+])
+def test_the_last_refill_is_read_however_the_note_dates_it(nlp, stated):
+    text = ("Pump refill. SynchroMed II 20 mL, morphine 10 mg/mL, 1.0 mg/day. " + stated + "\n"
+            "Aspirated 2.0 mL, no alarms. Instilled 20 mL morphine 10 mg/mL.\n"
+            "Reservoir updated 20 mL. Morphine purchased by the practice, invoice 12.\n")
+    rows = [{"note_id": "n1", "text": text, "service_date": "2025-09-02", "billed_codes": "95990;J2274x20-JZ"}]
+    found = [f for f in audit_rows(nlp, rows)[0]["findings"] if f["rule"] == "refill-interval-exceeds-stability"]
+    assert found and found[0]["facts"]["interval_days"] >= 96
+
+
 def test_a_stability_limit_alone_never_makes_a_refill_early(nlp):
     """Without the fill's rate or a residual nothing says the fill would have lasted: stability is a maximum."""
     first = ("Pump refill. SynchroMed II 40 mL, morphine 20 mg/mL. Filled 35 mL. Reservoir 35 mL.\n"

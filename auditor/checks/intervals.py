@@ -51,13 +51,26 @@ STATED_PREVIOUS_MAX_DAYS = 400  # an older "last refill" date is history, not th
 
 
 def _stated_previous_refill(v: Visit) -> dt.date | None:
-    """The last refill date the note itself states ("Last refill 9/26/25"), when it lies before the visit."""
-    m = v.g.search(v.pat["stated_previous_refill"])
+    """The last refill date the note itself states ("Last refill 9/26/25", "last refill 96 days ago"),
+    when it lies before the visit (patterns.json stated_previous_refill: the first form that reads wins)."""
     service = v.service_date
-    when = past_date(m.group("d"), service) if m and service else None
-    if when is None or service is None or not 0 < (service - when).days <= STATED_PREVIOUS_MAX_DAYS:
+    if service is None:
         return None
-    return when
+    for p in v.pat["stated_previous_refill"]:
+        for m in v.g.finditer(p):
+            when = _stated_when(m, service)
+            if when is not None and 0 < (service - when).days <= STATED_PREVIOUS_MAX_DAYS:
+                return when
+    return None
+
+
+def _stated_when(m: re.Match[str], service: dt.date) -> dt.date | None:
+    """The date a 'last refill' match names: a written date, or a count of days or weeks before the visit."""
+    found = m.groupdict()
+    if found.get("n"):
+        days = int(found["n"]) * (7 if found["u"].lower().startswith("w") else 1)
+        return service - dt.timedelta(days=days)
+    return past_date(found["d"], service) if found.get("d") else None
 
 
 _PAST_AFTER = 30  # characters after a reason word in which a date or 'finished' places it before today
