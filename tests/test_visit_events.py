@@ -24,6 +24,7 @@ def changed(nlp, line: str, service_date: str = "2025-06-17") -> bool:
     "Residual 2.5 mL higher than expected, consistent with 12 days at reduced rate during admission.",
     "Since the 5/6 increase to 900 mcg/day: sleeping through the night, spasms 1/day.",
     "Titrated 250 -> 350 mcg/day over the last 3 visits; spasms down to 1-2/day.",
+    "He is eating better. His Creon dose was increased by his gastroenterologist.",
 ])
 def test_a_change_the_note_places_at_another_day_is_not_todays(nlp, line):
     assert changed(nlp, line) is False
