@@ -292,3 +292,14 @@ def test_a_ziconotide_indication_told_in_other_words_is_documented(audit, histor
     text = (f"{history}\nRefill: residual 10.8 mL (expected 11.1 mL). Instilled 20 mL Prialt 5 mcg/mL (diluted). "
             "Reservoir 20.0 mL. Purchased by practice, invoice 4.\n")
     assert "ziconotide-indication-missing" not in _rules(audit(text, "95990;J2278x100-JZ"))
+
+
+@pytest.mark.parametrize("fill", [
+    "Pump refilled without difficulty with 20 mL Infumorph 25 mg/mL, lot 25C118.",
+    "Filled w/ Infumorph 25 mg/mL 20 mL (one ampule, none wasted).",
+])
+def test_a_fill_told_with_an_adverb_or_the_drug_first_is_counted(audit, fill):
+    text = ("SynchroMed II 20 mL, morphine 25 mg/mL, 5.0 mg/day. Expected 3.0 mL, aspirated 2.9 mL.\n" + fill +
+            "\nReservoir updated 20 mL. Purchased by practice, invoice 3.\n")
+    assert "drug-units-mismatch" in _rules(audit(text, "95990;J2274x20-JZ"))  # 20 mL x 25 mg/mL = 500 mg
+    assert "drug-units-mismatch" not in _rules(audit(text, "95990;J2274x50-JZ"))
