@@ -430,6 +430,7 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         # date of the visit where a change was planned ("increased ... as planned at the review on 15/04/2025")
         earlier = [(m.start(), m.end()) for m in _EARLIER_EVENT.finditer(text, lo, hi)
                    if m.start() >= s["end"] or (m.end() <= s["start"] and _THEN.search(text, m.end(), s["start"]))]
+        earlier += [(m.start(), m.end()) for m in _printouts().plan_dated.finditer(text, lo, hi)]  # the plan's date
         # read as the rules read it: OCR'd digits repaired ('2O21-2O23' -> '2021-2023')
         window = normalise(_blanked(text, lo, hi, future + earlier)).text
         if _NOW.search(window):
@@ -491,6 +492,7 @@ class _Printouts:
         self.named_physician = rules.compile_checked(cfg["named_physician"], "resources/visit.json named_physician", 0)
         self.on_site = rules.compile_checked(cfg["on_site_words"], "resources/visit.json on_site_words", 0)
         self.trainee = rules.compile_checked(cfg["trainee_supervisor"], "resources/visit.json trainee_supervisor", 0)
+        self.plan_dated = rules.compile_checked(cfg["plan_dated"], "resources/visit.json plan_dated", re.I)
 
 
 @lru_cache(maxsize=1)

@@ -398,3 +398,11 @@ def test_a_negation_in_the_next_column_of_a_two_column_printout_does_not_reach_a
             "to care for husband - not yet   HM increased to 1.65 mg/day (+10%)\n"
             "met.   for afternoon pain.\n")
     assert changed(nlp, line) is True
+
+
+@pytest.mark.parametrize("line", [
+    "Dose increased 10% to 330 mcg/day per titration plan from the July visit for persistent spasms.",
+    "Per plan from the August visit, rate increased 1.0 -> 1.1 mg/day for evening pain.",
+])
+def test_a_plan_dated_by_the_visit_that_made_it_is_carried_out_today(nlp, line):
+    assert changed(nlp, line, service_date="2024-10-29") is True
