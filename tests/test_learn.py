@@ -340,3 +340,11 @@ def test_a_purchase_is_proposed_only_where_a_purchase_or_supplier_is_named_and_f
     view = NoteView({"sentences": bounds, "spans": []}, text)
     proposed = [view.sentence(i) for i in range(len(bounds)) if view.qualifies(BY_NAME["drug_purchase"], i, "hybrid")]
     assert proposed == ["Drug: Pinecrest Compounding, invoice #PC-2291."]
+
+
+def test_a_change_of_a_systemic_medicine_is_never_proposed_as_a_pump_change():
+    text = "Furosemide increased, metolazone added on d/c. Dose increased to 5.0 mg/day."
+    bounds = [[0, 46], [47, len(text)]]
+    view = NoteView({"sentences": bounds, "spans": []}, text)
+    assert not view.qualifies(BY_NAME["regimen_change"], 0, "hybrid")
+    assert view.qualifies(BY_NAME["regimen_change"], 1, "hybrid")
