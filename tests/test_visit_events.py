@@ -34,6 +34,7 @@ def test_a_change_the_note_places_at_another_day_is_not_todays(nlp, line):
     "Ordinarily I would increase 10%, but with new myoclonus I am holding the dose.",
     "If a granuloma is confirmed we will discuss with neurosurgery switching to saline or reducing the baclofen.",
     "Came in expecting a dose increase; spasms are controlled, so the dose is left as is.",
+    "A/P: nocturnal spasms - plan raise ITB 10% to 330 mcg/day or switch to flex dosing with more overnight.",
 ])
 def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
     assert changed(nlp, line) is False
