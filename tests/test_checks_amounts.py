@@ -229,6 +229,18 @@ def test_modifier_25_with_a_separate_problem_worked_up_is_separate(audit, plan):
     assert "em25-not-separate" not in _rules(audit(base + plan + "\n", "62368;99214-25"))
 
 
+@pytest.mark.parametrize("line", [
+    "No new symptoms. ROS negative.",
+    "Denies new weakness or numbness.",
+    "BILLING QUERY: 99213-25 billed. Please document any separately identifiable E/M work.",
+])
+def test_modifier_25_is_not_supported_by_a_denied_symptom_or_a_billing_query(audit, line):
+    base = ("Pump refill. SynchroMed II 20 mL, morphine 10 mg/mL, 2.0 mg/day. Expected 4.0 mL, aspirated 3.9 mL.\n"
+            "Instilled 20 mL morphine 10 mg/mL. Reservoir 20 mL. Purchased by practice, invoice 3.\n"
+            "Pain 3/10 on the pump, no sedation. ")
+    assert "em25-not-separate" in _rules(audit(base + line + "\n", "95991;J2274x20-JZ;99213-25"))
+
+
 @pytest.mark.parametrize("reading", [
     "Programmer says 6.0 mL should be left. Withdrew 2.9 mL.",
     "Reservoir per pump 6.0 mL. Aspirated 2.9 mL.",

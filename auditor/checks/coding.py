@@ -78,7 +78,7 @@ def separate_em_work(v: Visit) -> dict[str, Any] | None:
     """
     for p in v.pat["em_separate_work"]:
         for m in v.g.finditer(p):
-            if v.pat["em_pump_side_effect"].search(_sentence(v.text, m.start(), m.end())):
+            if v.pat["em_pump_side_effect"].search(_sentence(v.text, m.start(), m.end())) or v.guarded_by(m, "em_separate_guard"):
                 continue
             return {"start": m.start(), "end": m.end(), "text": m.group(0)}
     return None
