@@ -62,6 +62,13 @@ def _cue_pattern() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
+def _sentence_cues() -> dict[str, re.Pattern[str]]:
+    """model_cues.json `sentence_cues`: cue categories read only in a sentence that passed every other check."""
+    return {cat: rules.compile_checked(p, "model_cues.json", re.I)
+            for cat, p in (rules.load_json("model_cues.json").get("sentence_cues") or {}).items()}
+
+
+@lru_cache(maxsize=1)
 def _requirements() -> dict[str, list[re.Pattern[str]]]:
     """model_cues.json `requires`: per concept, the patterns a sentence must all match before its model may propose it."""
     return {name: [rules.compile_checked(p, "model_cues.json", re.I) for p in pats]
@@ -142,8 +149,10 @@ class NoteView:
                 return False
         if self.cues(i) & active:
             return False
-        sentence = self.sentence(i)  # the requirements last: they are the dearest check
-        return all(p.search(sentence) for p in _requirements().get(concept.name, ()))
+        sentence = self.sentence(i)  # the requirements and sentence cues last: they are the dearest checks
+        if not all(p.search(sentence) for p in _requirements().get(concept.name, ())):
+            return False
+        return not any(p.search(sentence) for cat, p in _sentence_cues().items() if cat in active)
 
 
 def can_matter(c: Concept, record: Mapping[str, Any], models: Models) -> bool:
