@@ -139,6 +139,12 @@ def test_a_denied_or_past_reason_word_does_not_excuse_an_early_refill(nlp):
     assert "refill-interval-early" in {f["rule"] for f in audit_rows(nlp, rows)[0]["findings"]}
 
 
+def _alone(nlp, text: str, service_date: str, billed: str) -> dict[str, Any]:
+    """The findings, by rule, of one note audited on its own (its stated last refill is its only pair)."""
+    rows = [{"note_id": "n1", "text": text, "service_date": service_date, "billed_codes": billed}]
+    return {f["rule"]: f for f in audit_rows(nlp, rows)[0]["findings"]}
+
+
 @pytest.mark.parametrize("past", [
     "Interval: knee replacement R 02/2025, finished PT.",
     "IT morphine titration finished in May at 6.0 mg/day.",
@@ -148,10 +154,9 @@ def test_a_reason_word_dated_before_today_or_told_as_over_does_not_excuse_an_ear
     text = ("Pump refill. SynchroMed II 40 mL, morphine 10 mg/mL. Last refill 06/10/2025. " + past + "\n"
             "Aspirated 34.4 mL, no alarms. Instilled 40 mL morphine 10 mg/mL.\n"
             "Reservoir updated 40 mL, new alarm date 2025-12-01. Morphine purchased by the practice, invoice 12.\n")
-    rows = [{"note_id": "n1", "text": text, "service_date": "2025-07-15", "billed_codes": "95990;J2274x40-JZ"}]
-    assert "refill-interval-early" in {f["rule"] for f in audit_rows(nlp, rows)[0]["findings"]}
+    assert "refill-interval-early" in _alone(nlp, text, "2025-07-15", "95990;J2274x40-JZ")
     coming = text.replace(past, "Knee replacement scheduled 08/01/2025.")
-    assert "refill-interval-early" not in {f["rule"] for f in audit_rows(nlp, [{**rows[0], "text": coming}])[0]["findings"]}
+    assert "refill-interval-early" not in _alone(nlp, coming, "2025-07-15", "95990;J2274x40-JZ")
 
 
 @pytest.mark.parametrize("stated", [
@@ -165,9 +170,8 @@ def test_the_last_refill_is_read_however_the_note_dates_it(nlp, stated):
     text = ("Pump refill. SynchroMed II 20 mL, morphine 10 mg/mL, 1.0 mg/day. " + stated + "\n"
             "Aspirated 2.0 mL, no alarms. Instilled 20 mL morphine 10 mg/mL.\n"
             "Reservoir updated 20 mL. Morphine purchased by the practice, invoice 12.\n")
-    rows = [{"note_id": "n1", "text": text, "service_date": "2025-09-02", "billed_codes": "95990;J2274x20-JZ"}]
-    found = [f for f in audit_rows(nlp, rows)[0]["findings"] if f["rule"] == "refill-interval-exceeds-stability"]
-    assert found and found[0]["facts"]["interval_days"] >= 96
+    found = _alone(nlp, text, "2025-09-02", "95990;J2274x20-JZ").get("refill-interval-exceeds-stability")
+    assert found and found["facts"]["interval_days"] >= 96
 
 
 def test_a_stability_limit_alone_never_makes_a_refill_early(nlp):
