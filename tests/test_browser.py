@@ -169,12 +169,18 @@ def _settle(pg) -> None:
 
 def _pick(pg, label: str, option: str) -> None:
     """Choose `option` in the selectbox or multiselect labelled `label` (again if a rerun swallowed it)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     for _ in range(3):
         _settle(pg)
         box = pg.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(has_text=label).first
         box.locator("input").click()
         pg.keyboard.type(option)
-        pg.get_by_role("option", name=option, exact=True).first.wait_for()
+        try:
+            pg.get_by_role("option", name=option, exact=True).first.wait_for(timeout=WAIT_MS)
+        except PlaywrightTimeout:  # a rerun closed the list while typing (a loaded machine): type again
+            pg.keyboard.press("Escape")
+            continue
         pg.keyboard.press("Enter")  # the typed text leaves one match, focused (a click can land mid-repaint)
         pg.keyboard.press("Escape")
         pg.wait_for_timeout(300)
