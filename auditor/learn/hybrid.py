@@ -61,18 +61,14 @@ def _cue_pattern() -> re.Pattern[str]:
     return rules.compile_checked("|".join(f"(?P<{cat}>{pat})" for cat, pat in cues.items()), "model_cues.json", re.I | re.M)
 
 
-@lru_cache(maxsize=1)
-def _sentence_cues() -> dict[str, re.Pattern[str]]:
-    """model_cues.json `sentence_cues`: cue categories read only in a sentence that passed every other check."""
-    return {cat: rules.compile_checked(p, "model_cues.json", re.I)
-            for cat, p in (rules.load_json("model_cues.json").get("sentence_cues") or {}).items()}
-
-
-@lru_cache(maxsize=1)
-def _requirements() -> dict[str, list[re.Pattern[str]]]:
-    """model_cues.json `requires`: per concept, the patterns a sentence must all match before its model may propose it."""
-    return {name: [rules.compile_checked(p, "model_cues.json", re.I) for p in pats]
-            for name, pats in (rules.load_json("model_cues.json").get("requires") or {}).items()}
+@lru_cache(maxsize=None)
+def _sentence_checks(section: str) -> dict[str, list[re.Pattern[str]]]:
+    """A model_cues.json section read sentence by sentence, after every cheaper check: `requires` (per concept,
+    the patterns a sentence must all match before its model may propose it) or `sentence_cues` (cue
+    categories too dear to read over every note). A name holds one pattern or a list."""
+    table = rules.load_json("model_cues.json").get(section) or {}
+    return {name: [rules.compile_checked(p, f"model_cues.json {section}", re.I) for p in ([pats] if isinstance(pats, str) else pats)]
+            for name, pats in table.items()}
 
 
 @lru_cache(maxsize=None)
@@ -150,9 +146,9 @@ class NoteView:
         if self.cues(i) & active:
             return False
         sentence = self.sentence(i)  # the requirements and sentence cues last: they are the dearest checks
-        if not all(p.search(sentence) for p in _requirements().get(concept.name, ())):
+        if not all(p.search(sentence) for p in _sentence_checks("requires").get(concept.name, ())):
             return False
-        return not any(p.search(sentence) for cat, p in _sentence_cues().items() if cat in active)
+        return not any(p.search(sentence) for cat, pats in _sentence_checks("sentence_cues").items() if cat in active for p in pats)
 
 
 def can_matter(c: Concept, record: Mapping[str, Any], models: Models) -> bool:
