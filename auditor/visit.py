@@ -411,10 +411,13 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
     # "... put in 20 mL, which shows 20.0 mL and the next alarm on August 29": the date of the next
     # alarm or refill is the state this refill left, not the date of an earlier event
     future = [(f["start"], f["end"]) for f in spans if "future_ok" in f["flags"] and not f["discounted_by"]]
+    refilled_before: set[int] = set()
     for s in spans:
         if s["label"] not in DATED_EVENTS or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
             continue
         if s["label"] == "EVT_REFILL" and _refill_dated(s, text, service):
+            if "HISTORICAL" in s["discounted_by"]:
+                refilled_before.add(s["sent"])
             continue  # its own date ("Refilled 02/13/2024 (not due today)") outweighs a 'today' beside it
         a, b = sents[_clause_start(sents, text, s["sent"])][0], sents[s["sent"]][1]
         lo, hi = max(a, s["start"] - DATE_REACH), min(b, s["end"] + DATE_REACH)
@@ -438,6 +441,16 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
         when = latest_mentioned(window, service)
         if when is not None and (service - when).days > DATED_BEFORE_DAYS:
             _as_history(s, "[dated before this visit]")
+    # "Refilled here 10/7 by RN (20 mL instilled, residual matched expected)", seen 10/8: the volumes
+    # told with an earlier day's refill are that refill's
+    for s in spans:
+        if _refill_evidence(s) and not s["discounted_by"] and s["sent"] in refilled_before:
+            _as_history(s, "[told with an earlier refill]")
+
+
+def _refill_evidence(s: Span) -> bool:
+    """A refill, or a reading that by itself says a refill was done ('residual 8.9 mL withdrawn')."""
+    return s["label"] == "EVT_REFILL" or (s["label"] in ("PS_BEFORE", "PS_AFTER") and "refill" in s["flags"])
 
 
 DATED_AFTER_DAYS = 3  # a refill dated this long after the visit is one to come
@@ -446,8 +459,9 @@ DATED_AFTER_DAYS = 3  # a refill dated this long after the visit is one to come
 def _refill_dated(s: Span, text: str, service: dt.date) -> bool:
     """Discount a refill whose own date, written inside or right after it, is another day's ("Refilled here
     10/14", "refill as sched 11/10", "routine refill 11/2023", "1st refill 3/14 done"; resources/visit.json
-    refill_date_within, refill_date). True when it did."""
-    m = _printouts().refill_date_within.search(text, s["start"], s["end"]) or _printouts().refill_date.match(text, s["end"])
+    refill_date_within, refill_date, refill_date_before: "the 7/20 refill"). True when it did."""
+    m = (_printouts().refill_date_within.search(text, s["start"], s["end"]) or _printouts().refill_date.match(text, s["end"])
+         or _printouts().refill_date_before.search(text, max(0, s["start"] - 40), s["start"]))
     when = nearest_date(m, service) if m else None
     if when is None:
         return False
@@ -486,6 +500,7 @@ class _Printouts:
         self.kinds = {k: rules.compile_checked(v, f"resources/visit.json value_kinds {k}", re.I)
                       for k, v in cfg["value_kinds"].items() if not k.startswith("_")}
         self.refill_date = rules.compile_checked(cfg["refill_date"], "resources/visit.json refill_date", re.I)
+        self.refill_date_before = rules.compile_checked(cfg["refill_date_before"], "resources/visit.json refill_date_before", re.I)
         self.refill_date_within = rules.compile_checked(cfg["refill_date_within"], "resources/visit.json refill_date_within", re.I)
         self.late_entry = rules.compile_checked(cfg["late_entry"], "resources/visit.json late_entry", 0)
         self.away_today = rules.compile_checked(cfg["supervisor_away_today"], "resources/visit.json supervisor_away_today", 0)

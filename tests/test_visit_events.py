@@ -354,6 +354,12 @@ def test_a_resident_named_as_present_does_not_supervise_but_an_attending_does(nl
     ("Refilled 02/13/2024 (not due today). Interrogation: reservoir 13.7 mL, no alarms.\n", "2024-03-26"),
     ("Refilled here 4/29/25 with hydromorphone 20 mg/mL. Seen today for itching. Reservoir 36.2 mL, no alarms.\n",
      "2025-05-02"),
+    ("Refilled here 10/7 by RN (20 mL instilled, residual matched expected). Back today with a tender pocket. "
+     "Interrogation: reservoir 18.4 mL calc, no alarms.\n", "2024-10-08"),
+    ("Refill 05/02/25: residual 8.9 mL withdrawn, instilled 20 mL ziconotide 10 mcg/mL.\n"
+     "Today: dizzy x5 days. Interrogation: reservoir 15.7 mL, no alarms.\n", "2025-05-20"),
+    ("Sleepy since yesterday. At the 7/20 refill the concentration was changed 5 -> 10 mg/mL. "
+     "Interrogation: reservoir 19.2 mL.\n", "2025-07-22"),
     ("Pump interrogated only: reservoir 9.1 mL, no alarms. Dr. Amari decided not to access the pump today. "
      "No needle was placed.\n", "2025-06-10"),
     ("Interrogation: reservoir 11.8 mL expected. Aspirated 11.4 mL until no further return; drug wasted, witnessed. "
