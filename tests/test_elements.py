@@ -336,6 +336,15 @@ def test_a_dictated_pain_score_is_read_as_a_score():
     assert normalise("Pulled back 2 and a half cc's").text == "Pulled back 2.5 cc's"
 
 
+def test_a_terminal_forms_leaders_and_six_digit_dates_are_read_and_other_numbers_and_ellipses_kept():
+    from auditor.normalize import normalise
+
+    assert normalise("RESV VOL BEFORE.....3.2 ML").text == "reservoir volume BEFORE: 3.2 ML"
+    assert normalise("ALARM DATE 250601. RTC 250520").text == "ALARM DATE 06/01/25. RTC 05/20/25"
+    assert normalise("MRN 250601, acct 251399").text == "MRN 250601, acct 251399"
+    assert normalise("pain better... sleeping").text == "pain better... sleeping"
+
+
 def test_a_last_refill_date_field_does_not_make_the_rest_of_the_form_copied(nlp):
     text = ("Last refill: 04/15/2025 at St. Vincent's\nExpected reservoir: 9.6 mL   Alarms: none\n"
             "Actual residual aspirated: 7.5 mL\nInstilled: 40 mL\nNew reservoir volume entered: 40.0 mL   LRAD: 11/20/2025\n")
@@ -1018,6 +1027,9 @@ def test_a_statement_inside_an_unresolved_pick_list_documents_none_of_its_choice
     "ITB refill. exp residual ~6.0, aspirated 5.8 clear. inst 20 mL. pump full 20 mL, next refill <=12/17.",
     "Withdrew 6.0, exp 6.2. Filled 30 mL. Next refill 4 wk, 10/06.",
     "Residual 3,6 ml aspirated (expected 3,5 ml). Refilled with 20 ml. New reservoir 20 ml, alarm date 12.03.2026.",
+    "PUMP READ W/ PROGRAMMER\n  RESV VOL BEFORE.....3.2 ML\n  ALARM STATUS........NO ALARMS\nINSTILLED 20 ML BACLOFEN"
+    " 2000 MCG/ML.\n  RESV VOL AFTER......20.0 ML    NEXT REFILL DUE 241203\n",
+    "EXPECTED RESV......7.4 ML\nACTUAL ASPIRATED...7.1 ML\n20 ML INSTILLED.\nPOST: RESV 20.0 ML, ALARM 250702\n",
 ])
 def test_shorthand_and_european_pump_status_is_read_before_and_after(nlp, note):
     assert status(nlp, note, "pump_status") == "met"
