@@ -115,7 +115,9 @@ class Normaliser:
         self.digit_like: dict[str, str] = dict(ocr["digit_like"])
         self.strong = frozenset(ocr["strong_digit_like"])
         weak = "".join(re.escape(c) for c in self.digit_like)
-        self.number_token = re.compile(r"(?<![A-Za-z0-9])([0-9" + weak + r"][0-9" + weak + r".,]*[0-9" + weak + r"]|[0-9" + weak + r"])(?![A-Za-z0-9])")
+        # a pipe never starts a number: "||20 mL" (an HL7 field), "|20 mL|" (a table cell) is 20 mL, not 120
+        lead = "".join(re.escape(c) for c in self.digit_like if c != "|")
+        self.number_token = re.compile(r"(?<![A-Za-z0-9])([0-9" + lead + r"][0-9" + weak + r".,]*[0-9" + weak + r"]|[0-9" + lead + r"])(?![A-Za-z0-9])")
         self.unit_after = re.compile(ocr["unit_after"], re.IGNORECASE)
         self.confusions: list[tuple[str, str]] = [tuple(c) for c in ocr["word_confusions"]]  # type: ignore[misc]
         self.vocabulary: dict[str, str] = {}

@@ -345,6 +345,14 @@ def test_a_terminal_forms_leaders_and_six_digit_dates_are_read_and_other_numbers
     assert normalise("pain better... sleeping").text == "pain better... sleeping"
 
 
+def test_a_pipe_before_a_number_is_a_field_border_not_a_scanned_one():
+    from auditor.normalize import normalise
+
+    assert normalise("OBX|6|TX|NN^Nursing Note^L||20 mL Lioresal instilled").text.endswith("||20 mL Lioresal instilled")
+    assert normalise("| Instilled |20 mL|").text == "| Instilled |20 mL|"
+    assert normalise("Refilled 2|.5 mL").text == "Refilled 21.5 mL"
+
+
 def test_a_last_refill_date_field_does_not_make_the_rest_of_the_form_copied(nlp):
     text = ("Last refill: 04/15/2025 at St. Vincent's\nExpected reservoir: 9.6 mL   Alarms: none\n"
             "Actual residual aspirated: 7.5 mL\nInstilled: 40 mL\nNew reservoir volume entered: 40.0 mL   LRAD: 11/20/2025\n")
