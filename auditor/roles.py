@@ -10,13 +10,13 @@ from typing import Any
 
 PHYSICIAN = frozenset({"MD", "DO"})
 PRACTITIONER = frozenset({"NP", "PA", "CNS"})
-STAFF = frozenset({"RN", "LPN", "MA"})
+STAFF = frozenset({"RN", "LPN", "MA", "PharmD"})  # a pharmacist refilling under a physician is auxiliary personnel, like an RN
 ROLES = PHYSICIAN | PRACTITIONER | STAFF
 
 _SYNONYMS = {
     "MD": "MD", "DO": "DO", "PHYSICIAN": "MD", "DR": "MD", "NP": "NP", "APRN": "NP", "FNP": "NP", "CRNP": "NP",
     "DNP": "NP", "NPC": "NP", "PA": "PA", "PAC": "PA", "CNS": "CNS", "RN": "RN", "BSN": "RN", "LPN": "LPN",
-    "LVN": "LPN", "MA": "MA", "CMA": "MA", "RMA": "MA",
+    "LVN": "LPN", "MA": "MA", "CMA": "MA", "RMA": "MA", "PHARMD": "PharmD", "RPH": "PharmD", "PHARMACIST": "PharmD",
 }
 
 

@@ -216,6 +216,16 @@ def test_change_while_doing_well_with_no_side_effects_has_no_reason(nlp):
     assert all(d["discounted_by"] for d in rec["elements"]["change_reason"]["discounted"])
 
 
+@pytest.mark.parametrize("signature, supervision, expected", [
+    ("Grace Okonkwo, PharmD", "Dr. Ortiz off-site today; available by phone.", "missing"),
+    ("T. Nguyen, RPh", "Dr. Ortiz in the clinic suite during the refill.", "met"),
+])
+def test_a_pharmacist_who_refills_is_staff_whose_supervision_is_checked(nlp, signature, supervision, expected):
+    rec = audit_note("Clinical pharmacist refill visit.\n" + REFILL + supervision + "\n" + signature + "\n", nlp=nlp)
+    assert rec["facts"]["performer_role"] == "PharmD"
+    assert rec["elements"]["incident_to"]["status"] == expected
+
+
 @pytest.mark.parametrize("role,expected", [("M.D.", "not_applicable"), ("md", "not_applicable"), ("APRN", "missing"), ("PA-C", "missing")])
 def test_author_role_spellings_are_normalised(nlp, role, expected):
     rec = audit_note(REFILL + "Tolerated well.", nlp=nlp, author_role=role)

@@ -80,7 +80,7 @@ def patterns() -> _Patterns:
     return _Patterns()
 
 
-_ROLE_ORDER = ("NP", "PA", "CNS", "LPN", "RN", "MA", "DO", "MD")
+_ROLE_ORDER = ("NP", "PA", "CNS", "LPN", "RN", "MA", "PharmD", "DO", "MD")
 
 
 def role_of(text: str) -> str | None:

@@ -40,7 +40,8 @@ def gold_visit(note: Mapping[str, Any]) -> dict[str, Any]:
         "performer_role": None,
     }
     given = note.get("visit") or {}
-    return {**derived, **{k: v for k, v in given.items() if v is not None}}
+    # an empty performer ("" for a pharmacist before the role existed) is an unknown one, like None
+    return {**derived, **{k: v for k, v in given.items() if v is not None and v != ""}}
 
 
 def predicted_visit(record: Mapping[str, Any]) -> dict[str, Any]:
