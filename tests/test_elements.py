@@ -642,8 +642,10 @@ def test_an_illness_in_the_here_for_refill_line_is_background(nlp):
     "Refilled 40 mL baclofen 2000 mcg/mL (Apex Specialty, billed by Apex).",
     "Filled 20 mL baclofen 500 mcg/mL (Apex, delivered to facility, Apex bills).",
     "Drug under the hospice benefit; hospice pays for the drug.",
+    "Refilled 20 mL Prialt 25 mcg/mL, study kit #ZK-0533 (sponsor-supplied, not billed).",
+    "Study drug kit CA-0417 prepared by central pharmacy, supplied by sponsor at no cost.",
 ])
-def test_drug_from_a_hospice_or_a_pharmacy_that_bills_is_outside_supply(nlp, supply):
+def test_drug_from_a_hospice_a_pharmacy_that_bills_or_a_study_sponsor_is_outside_supply(nlp, supply):
     assert status(nlp, REFILL + supply, "drug_cost") == "not_applicable"
 
 
