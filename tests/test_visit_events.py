@@ -48,6 +48,7 @@ def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
     "Still walking with wife but cut back to 3x/wk because of the hip.",
     "Pain 3-4/10 on current dose (was 8/10 before pump), walks 2 blocks.",
     "She uses her patient-activated bolus once or twice a day, mostly in the evenings.",
+    "Pump: flex schedule running as programmed; reservoir 6.4 mL (calc); no alarms.",
     "She called on Monday because her baclofen pump had started beeping.",
     "Prialt 100 micrograms/mL diluted with 19 mL of preservative-free saline, instilled all 20 mL.",
     "Leg burning has stayed around 4/10 with the bupivacaine added, vs 7/10 on morphine alone.",
@@ -247,6 +248,11 @@ def test_a_refill_in_shorthand_or_plain_words_is_a_refill(nlp, line):
 
 def test_a_drug_switch_in_shorthand_is_a_change(nlp):
     assert changed(nlp, "switch MS → HM today 2/2 LE edema on IT MS (2+ bilat)\n") is True
+
+
+def test_a_change_an_arrow_leads_to_from_a_negated_criterion_is_made(nlp):
+    line = "Titration step 3 per protocol: NRS >= 4 and no AE >= Gr 2 → dose increased 1.0 → 1.5 mcg/day.\n"
+    assert changed(nlp, line) is True
 
 
 def test_a_change_the_patient_would_like_but_is_told_is_not_made_today_is_no_change(nlp):
