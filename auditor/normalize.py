@@ -40,6 +40,17 @@ class Normalised:
     def changed(self) -> bool:
         return bool(self.edits)
 
+    def struck_blanked(self) -> str:
+        """The original text with what normalising removed outright (struck-through text: '[deleted: ...]',
+        '~~3.6~~') blanked, same length: for readers of the original text, such as the models."""
+        removed = [(a, b) for a, b, rep in self.edits if rep == ""]
+        if not removed:
+            return self.original
+        chars = list(self.original)
+        for a, b in removed:
+            chars[a:b] = " " * (b - a)
+        return "".join(chars)
+
     def _tables(self) -> tuple[list[int], list[int], list[int], list[int]]:
         n_starts, n_ends, o_starts, o_ends = [], [], [], []
         shift = 0

@@ -355,6 +355,16 @@ def test_a_terminal_forms_leaders_and_six_digit_dates_are_read_and_other_numbers
     assert normalise("pain better... sleeping").text == "pain better... sleeping"
 
 
+def test_struck_through_text_is_read_by_neither_the_rules_nor_the_models(nlp):
+    from auditor.normalize import normalise
+
+    assert normalise("aspirated 3.8 mL ~~3.6~~ (exp 3.9)").text == "aspirated 3.8 mL  (exp 3.9)"
+    assert normalise("~~ pg 1 ~~").text == "~~ pg 1 ~~"
+    text = ("PAIN PUMP REFILL\nVitals: BP 132/78, Pain 6/10.\n[deleted: Patient reports excellent relief with current pump "
+            "settings, walking daily.] -- struck by G. Farris, MD: sentence entered on wrong encounter.\n" + REFILL)
+    assert status(nlp, text, "dose_response") == "missing"
+
+
 def test_a_pipe_before_a_number_is_a_field_border_not_a_scanned_one():
     from auditor.normalize import normalise
 

@@ -46,6 +46,7 @@ from auditor.decide import decide
 from auditor.elements import ELEMENTS
 from auditor.learn.concepts import BY_NAME, CONCEPTS, Concept, rule_present
 from auditor.learn.predict import Models
+from auditor.normalize import normalise
 
 MODES = ("rules", "model", "hybrid")
 MAX_MODEL_EVIDENCE = 3  # sentences a model adds per concept, most probable first
@@ -84,6 +85,8 @@ class NoteView:
     def __init__(self, pump: Mapping[str, Any], text: str):
         self.pump = pump
         self.text = text
+        # what the models read: the note less its struck-through text (the rules never see that either)
+        self.read = normalise(text).struck_blanked()
         self.sentences: list[list[int]] = list(pump.get("sentences") or [])
         self.by_sent: dict[int, list[dict[str, Any]]] = {}
         for s in pump.get("spans") or []:
@@ -108,8 +111,8 @@ class NoteView:
         `concept.masked` ("Dose increased to 440 mcg/day for spasms" -> " for spasms")."""
         a, b = self.sentences[i]
         if not concept.masked:
-            return self.text[a:b]
-        chars = list(self.text[a:b])
+            return self.read[a:b]
+        chars = list(self.read[a:b])
         for s in self.by_sent.get(i, ()):
             if s["label"] in concept.masked and not s["discounted_by"]:
                 for k in range(max(s["start"], a), min(s["end"], b)):
@@ -121,7 +124,7 @@ class NoteView:
         if self._cues is None:
             starts = [a for a, _ in self.sentences]
             self._cues = [set() for _ in self.sentences]
-            for m in _cue_pattern().finditer(self.text):
+            for m in _cue_pattern().finditer(self.read):
                 k = bisect_right(starts, m.start()) - 1
                 if k >= 0 and m.start() < self.sentences[k][1] and m.lastgroup:
                     self._cues[k].add(m.lastgroup)
