@@ -365,6 +365,18 @@ def test_struck_through_text_is_read_by_neither_the_rules_nor_the_models(nlp):
     assert status(nlp, text, "dose_response") == "missing"
 
 
+@pytest.mark.parametrize("head, tail", [
+    ("Version 1 -- 09/30/2025 10:20 -- SUPERSEDED, do not use", "Version 2 -- 09/30/2025 15:45 -- replaces version 1 in its entirety"),
+    ("*** ENTERED IN ERROR -- WRONG PATIENT. Original text retained per HIM policy. ***", "AMENDED NOTE -- DOS 09/30/2025"),
+])
+def test_goals_only_in_a_superseded_version_or_a_wrong_patients_text_do_not_count(nlp, head, tail):
+    text = (head + "\nPump refilled. Goals reviewed: walk dog daily, avoid oral opioids -- met.\n\n" + tail + "\n"
+            "Reports pain 4/10 on current IT morphine. Interval: R knee replacement 07/2025, walking without cane.\n" + REFILL)
+    rec = audit_note(text, nlp=nlp)
+    assert rec["elements"]["reassessment"]["status"] == "partial"
+    assert not [e for e in rec["elements"]["reassessment"]["evidence"] if e.get("part") == "goals"]
+
+
 def test_a_pipe_before_a_number_is_a_field_border_not_a_scanned_one():
     from auditor.normalize import normalise
 

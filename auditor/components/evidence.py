@@ -100,6 +100,9 @@ def _paragraph_end(doc: Doc, sec: Any) -> int | None:
 # marks that cover their line (text after them) or their paragraph, not a whole section:
 # a copied mark, and a pump-history heading ("Pump history: 2015 implant ... 2024 (April) 1.4 -> 1.5 mg/day")
 _PARAGRAPH_MARKS = {"previous_visit_paragraph": "previous_visit", "history_paragraph": "pump_history"}
+# marks that open a block every later section belongs to until a "today" section closes it:
+# copied-forward text, and an earlier version or a wrong patient's text kept in the export
+_BLOCK_MARKS = {"previous_visit_block": "previous_visit", "superseded_block": "superseded"}
 
 
 def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
@@ -107,14 +110,14 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
     and a copied mark (previous_visit_paragraph) covers its line or paragraph only."""
     starts: list[int] = []
     cats: list[str] = []
-    fenced = False
+    fenced: str | None = None
     sections = list(getattr(doc._, "sections", None) or [])
     for n, sec in enumerate(sections):
         cat = sec.category or ""
-        if cat == "previous_visit_block":
-            fenced = True
+        if cat in _BLOCK_MARKS:
+            fenced = _BLOCK_MARKS[cat]
         elif cat == "today":
-            fenced = False
+            fenced = None
         starts.append(sec.title_start if sec.title_start is not None else sec.body_start)
         if cat in _PARAGRAPH_MARKS:
             cats.append(_PARAGRAPH_MARKS[cat])
@@ -124,7 +127,7 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
                 starts.append(end)
                 cats.append("")
             continue
-        cats.append("previous_visit" if fenced else cat)
+        cats.append(fenced or cat)
     return starts, cats
 
 
