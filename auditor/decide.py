@@ -177,7 +177,9 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     else:
         change_sents = {c["sent"] for c in changes}
         reasons = [r for r in live(spans, "REASON") + _interval_problems(spans) if _reason_near(r, change_sents, pump, text)]
-        implied = [s for s in resp if _is_poor(s)]
+        # "no new weakness" read as "new weakness": a problem the note denies is not a reason
+        implied = [s for s in resp if _is_poor(s) and not any(
+            o is not s and overlaps(o, s) and _words("absent_side_effect").match(o["text"]) for o in resp)]
         ev = [_ev(s) for s in _merge(reasons + implied)]
         ev_change = [_ev(s) for s in _merge(changes)][:2]
         unexplained = [] if ev else [{**c, "discounted_by": ["NO_REASON"]} for c in changes]

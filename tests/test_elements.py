@@ -209,6 +209,15 @@ def test_long_note_with_many_tokens_is_audited_quickly(nlp):
 
 
 # --- cases from review ------------------------------------------------------------------------
+@pytest.mark.parametrize("state", [
+    "Pt doing well; spasms improved since last increase, no drowsiness, no new weakness.",
+    "Since the 08/18 increase: spasms less frequent, sleeping 6 h uninterrupted.",
+])
+def test_a_change_after_a_good_response_or_a_denied_problem_has_no_reason(nlp, state):
+    text = state + "\n" + REFILL + "Baclofen increased as planned at last visit, from 180 to 200 mcg/day."
+    assert status(nlp, text, "change_reason") == "missing"
+
+
 def test_change_while_doing_well_with_no_side_effects_has_no_reason(nlp):
     text = "Patient doing well, good relief, no side effects on current dose.\n" + REFILL + "Daily dose increased from 2.0 to 2.2 mg/day."
     rec = audit_note(text, nlp=nlp)
