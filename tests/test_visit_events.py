@@ -68,10 +68,11 @@ def test_a_setting_a_fresh_fill_a_response_or_another_medicines_change_is_not_a_
     assert changed(nlp, line) is False
 
 
-def test_dose_unchanged_today_outweighs_a_change_line_not_said_to_be_today(nlp):
+@pytest.mark.parametrize("statement", ["Dose unchanged today.", "A/P: improved evening control. Continue 2.75 mg/day, no changes today."])
+def test_dose_unchanged_today_outweighs_a_change_line_not_said_to_be_today(nlp, statement):
     copied = "Post-refill: reprogrammed per Dr. Okafor order - 400 -> 440 mcg/day for nocturnal spasms.\n"
     assert changed(nlp, copied) is True
-    assert changed(nlp, copied + "Dose unchanged today.") is False
+    assert changed(nlp, copied + statement) is False
 
 
 def test_no_change_made_today_outweighs_a_change_named_only_in_an_explanation(nlp):
