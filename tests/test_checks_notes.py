@@ -131,6 +131,19 @@ ADMIX_NO_ITEMS = ADMIX.replace(
     "invoice #QV-902277 on file (amount only; itemized ingredient list not received).",
 )
 
+ADMIX_DICTATED_COMMA = ADMIX.replace(
+    "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
+    "The invoice, number R-6620, lists hydromorphone 10 milligrams per milliliter and bupivacaine 20 milligrams per "
+    "milliliter, twenty milliliters, and what we paid.",
+)
+ADMIX_SULF = (
+    "Provider: Samuel Okafor, MD\nPt reports 70% relief on the pump, no sedation. Goals reviewed: walk 30 min daily - met.\n"
+    "SynchroMed II 20 mL; morphine 20 mg/mL + bupivacaine 10 mg/mL; morphine 4.0 mg/day; expected reservoir 3.1 mL.\n"
+    "Residual aspirated 3.0 mL. Instilled 20 mL compounded admixture. Reservoir 20.0 mL; alarm date 03/10/2026.\n"
+    "DRUG: COMPOUNDED BY CRESTLINE PHARMACY, PURCHASED BY PRACTICE\n"
+    "INVOICE CR-110482: MORPHINE SULF PF 20 MG/ML + BUPIVACAINE PF 10 MG/ML, 20 ML.\nS. Okafor MD\n"
+)
+
 ADMIX_STATED = ADMIX.replace(
     "QuVa invoice #QV-902277 (hydromorphone 10 mg/mL, bupivacaine 20 mg/mL, 20 mL).",
     "invoice QV-CMP-902277 with ingredient, strength and qty attached.",
@@ -177,6 +190,8 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "noc-admixture-invoice-says-itemised": (ADMIX_STATED, {"billed_codes": "95991;J7999x1"}, "*", False),
     "noc-admixture-itemised-over-a-line-break": (ADMIX_WRAPPED, {"billed_codes": "95991;J7999x1"}, "*", False),
     "noc-admixture-invoice-vendor-before-number": (ADMIX_VENDOR_FIRST, {"billed_codes": "95991;J7999x1"}, "*", False),
+    "noc-admixture-invoice-dictated-with-a-comma": (ADMIX_DICTATED_COMMA, {"billed_codes": "95991;J7999x1"}, "*", False),
+    "noc-admixture-invoice-sulf-abbreviated": (ADMIX_SULF, {"billed_codes": "95991;J7999x1"}, "*", False),
     "jw-jz-missing": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2025-09-02"}, "drug-jw-jz-missing", True),
     "jw-jz-before-rule": (MD_REFILL, {"billed_codes": "95991;J0475x4", "service_date": "2023-01-15"}, "drug-jw-jz-missing", False),
     "jw-waste-documented": (MD_PARTIAL_WASTE, {"billed_codes": "95991;J0475x3;J0475x1-JW"}, "*", False),
