@@ -495,6 +495,7 @@ class _Printouts:
         self.same = rules.compile_checked(cfg["same_words"], "resources/visit.json same_words", 0)
         self.since = rules.compile_checked(cfg["since_change"], "resources/visit.json since_change")
         self.regimen_words = rules.compile_checked(cfg["regimen_words"], "resources/visit.json regimen_words", 0)
+        self.regimen_object = rules.compile_checked(rules.expand(cfg["regimen_object"]), "resources/visit.json regimen_object", 0)
         self.carried_out_today = rules.compile_checked("|".join(f"(?:{x})" for x in cfg["carried_out_today"]),
                                                        "resources/visit.json carried_out_today", re.I)
         self.kinds = {k: rules.compile_checked(v, f"resources/visit.json value_kinds {k}", re.I)
@@ -573,11 +574,18 @@ def _carried_out_today(spans: list[Span], sents: list[list[int]], text: str) -> 
                 s["discounted_by"] = []
 
 
-def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list[Span], text: str | None) -> None:
+def _without_object(c: Span, pump: Mapping[str, Any], text: str | None) -> bool:
+    """A bare change verb ('reduced because ...', rule flag regimen_sentence) in a sentence that names no
+    part of the regimen and no pump drug ('walking reduced since knee injury'): not a change of the pump."""
+    return "regimen_sentence" in c["flags"] and not _printouts().regimen_object.search(sentence_text(pump, text, c["sent"]))
+
+
+def _change(v: Visit, spans: list[Span], pump: Mapping[str, Any], printed: list[Span], text: str | None) -> None:
     v.unchanged = live(spans, "NO_CHANGE")
     v.changes = [
         c for c in live(spans, "CHANGE")
         if not any(overlaps(c, n) for n in v.unchanged) and not same_values(c) and not derivation(c, text)
+        and not _without_object(c, pump, text)
     ]
     if any("overrides" in n["flags"] for n in v.unchanged):
         v.changes = []  # "unable to complete programming; pump left at prior settings": nothing was changed
@@ -587,6 +595,7 @@ def _change(v: Visit, spans: list[Span], facts: Mapping[str, Any], printed: list
     # a printout that shows a new setting is a change, whatever a "no changes" line says
     v.changes += [r for r in printed if not any(overlaps(r, c) for c in v.changes)]
     v.changes.sort(key=lambda s: s["start"])
+    facts: Mapping[str, Any] = pump.get("facts") or {}
     before, after = facts.get("dose_before"), facts.get("dose_after")
     if v.changes and before is not None and after is not None and before != after:
         v.change_values = {"daily_dose_before": before, "daily_dose_after": after, "unit": facts.get("dose_unit")}
@@ -647,7 +656,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _background_changes(spans, pump, text)
     _since_changes(spans, pump, text)
     _refill(v, spans, pump, text)
-    _change(v, spans, facts, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
+    _change(v, spans, pump, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
     v.supervision = _not_trainee(_not_away(live(spans, "SUPERVISION"), pump, text), pump, text)
     facts = _current_performer(facts, spans, pump)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))

@@ -49,6 +49,7 @@ def test_a_change_only_thought_of_or_asked_for_is_not_made(nlp, line):
     "Pain 3-4/10 on current dose (was 8/10 before pump), walks 2 blocks.",
     "She uses her patient-activated bolus once or twice a day, mostly in the evenings.",
     "Pump: flex schedule running as programmed; reservoir 6.4 mL (calc); no alarms.",
+    "Goals: stay on light duty and walk 20 min daily; walking reduced since knee injury.",
     "She called on Monday because her baclofen pump had started beeping.",
     "Prialt 100 micrograms/mL diluted with 19 mL of preservative-free saline, instilled all 20 mL.",
     "Leg burning has stayed around 4/10 with the bupivacaine added, vs 7/10 on morphine alone.",
