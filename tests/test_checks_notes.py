@@ -211,6 +211,12 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "payer-medicare": (PA_REFILL, {"billed_codes": "95991;J0475x4-JZ", "payer": "medicare"}, "*", False),
     "residual-gap": (MD_RESIDUAL_GAP, {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", True),
     "residual-explained": (MD_RESIDUAL_EXPLAINED, {"billed_codes": "95991;J0475x4-JZ"}, "*", False),
+    "residual-unable-to-explain": (MD_REFILL.replace("Residual aspirated 3.2 mL.", "Residual aspirated 1.6 mL. Unable to explain "
+                                                     "the discrepancy; re-aspirated, no further return."),
+                                   {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", True),
+    "residual-expected-corrected": (
+        MD_REFILL + "Correction (S.P. 09/02/2025 15:45): expected reservoir volume should read 5.4 mL, not 3.4 mL.\n",
+        {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", True),
     "residual-corrected-in-attestation": (
         MD_RESIDUAL_GAP + "Attestation: I agree, with one correction: the residual aspirated was 3.2 mL, not 1.6 mL.\n",
         {"billed_codes": "95991;J0475x4-JZ"}, "residual-discrepancy-unexplained", False),

@@ -44,6 +44,7 @@ class _Patterns:
         self.expected = [cm(x, f"expected[{i}]") for i, x in enumerate(res["expected"])]
         self.actual = [cm(x, f"actual[{i}]") for i, x in enumerate(res["actual"])]
         self.corrected = [cm(x, f"corrected[{i}]") for i, x in enumerate(res["corrected"])]
+        self.corrected_expected = [cm(x, f"corrected_expected[{i}]") for i, x in enumerate(res["corrected_expected"])]
         self.expected_context = cm(res["expected_context"], "expected_context")
         self.instilled = c(r"\b(?:instilled|injected|infused|installed|(?:re)?filled\s+(?:the\s+)?(?:pump\s+|reservoir\s+)?with|added|administered|placed)\s+(?:a\s+total\s+of\s+|approximately\s+|approx\.?\s+)?(?P<val>{NUM})\s*{ML}|(?P<val2>{NUM})[ \t]*{ML}[ \t]+(?:of[ \t]+(?:\S+[ \t]+){0,4}?)?(?:was[ \t]+)?(?:instilled|injected|infused|installed|administered|placed)\b|\bvolume\s+(?:instilled|injected|infused|added|filled)\s*[:=\-]?\s*(?P<val3>{NUM})")
         self.reservoir = c(r"\b8637-(?P<m>20|40)\b|\b(?P<val>10|18|20|30|35|40|60)\s*-?\s*(?:ml|cc)\s+(?:synchromed|prometra|codman|isomed|pump|reservoir|device)|\b(?:reservoir|pump)\s+(?:size|capacity)\s*[:=]?\s*(?P<val2>\d+)\s*(?:ml|cc)?")
@@ -70,7 +71,7 @@ class _Patterns:
         # one Hyperscan pass says which of the whole-note patterns below can match a note
         self.gate = pattern_gate(flatten_patterns([
             self.drug_conc, self.conc_drug, self.drug_name, self.daily_dose, self.from_to, self.rate, self.expected,
-            self.actual, self.corrected, self.instilled, self.reservoir, self.alarm, self.next_refill, self.wasted, self.invoice,
+            self.actual, self.corrected, self.corrected_expected, self.instilled, self.reservoir, self.alarm, self.next_refill, self.wasted, self.invoice,
             self.pump_kind, self.pump_word, self.pump_model, self.compounded, self.performer, self.supervisor,
         ]))
 
@@ -117,7 +118,7 @@ def _residuals(text: str, g: TextView, p: _Patterns) -> dict[str, Any]:
     The residual and interval claim checks read these; nothing else reads the residual again.
     """
     out: dict[str, Any] = {}
-    exp = _earliest(g, p.expected)
+    exp = _earliest(g, p.corrected_expected) or _earliest(g, p.expected)
     if exp:
         out["residual_expected_ml"] = _num(exp.group("val"))
         out["residual_expected"] = _span(exp)
