@@ -566,6 +566,9 @@ def test_a_drug_new_at_a_dose_is_a_change(nlp):
     "His sugars have been fine per his wife, and he has not fallen.",  # plain words, small practices
     "Her cardiologist switched her blood pressure pill to losartan last month.",
     "He is weaker, mostly in bed or the recliner, but still eating some.",
+    "ConMed: diazepam 2 mg qhs unchanged.",  # research visits
+    "Cystitis resolved (culture E. coli, pansensitive; cephalexin completed 03/25).",
+    "STARTED METOPROLOL 25 BID AND ELIQUIS.",
 ])
 def test_overall_condition_in_the_words_of_specialty_clinics(nlp, line):
     assert status(nlp, REFILL + line + " Goals: stay at home.", "reassessment") == "met"
