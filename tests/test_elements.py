@@ -59,6 +59,10 @@ def test_dose_response_met_on_relief_attributed_to_pump(nlp):
     assert status(nlp, "Reports 60% relief on current dose, no sedation.", "dose_response") == "met"
 
 
+def test_dose_response_met_on_a_symptom_told_as_a_fraction_of_what_it_was(nlp):
+    assert status(nlp, 'Leg burning "about half of what it was" on the study drug at 3.4 mg/day.\n' + REFILL, "dose_response") == "met"
+
+
 def test_dose_response_met_on_lack_of_relief(nlp):
     assert status(nlp, "No better on the current rate, pain 8/10 despite the pump.", "dose_response") == "met"
 
