@@ -106,7 +106,8 @@ _BLOCK_MARKS = {"previous_visit_block": "previous_visit", "superseded_block": "s
 
 
 def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
-    """Section starts and categories; inside a fenced copied-forward block every section is copied,
+    """Section starts and categories; inside a fenced block (copied forward, or a superseded version or
+    wrong patient's text) every section takes the block's category until a "today" section closes it,
     and a copied mark (previous_visit_paragraph) covers its line or paragraph only."""
     starts: list[int] = []
     cats: list[str] = []
