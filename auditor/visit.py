@@ -411,13 +411,13 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
     # "... put in 20 mL, which shows 20.0 mL and the next alarm on August 29": the date of the next
     # alarm or refill is the state this refill left, not the date of an earlier event
     future = [(f["start"], f["end"]) for f in spans if "future_ok" in f["flags"] and not f["discounted_by"]]
-    refilled_before: set[int] = set()
+    refilled_before: dict[int, list[Span]] = {}
     for s in spans:
         if s["label"] not in DATED_EVENTS or s["discounted_by"] or not 0 <= s["sent"] < len(sents):
             continue
         if s["label"] == "EVT_REFILL" and _refill_dated(s, text, service):
             if "HISTORICAL" in s["discounted_by"]:
-                refilled_before.add(s["sent"])
+                refilled_before.setdefault(s["sent"], []).append(s)
             continue  # its own date ("Refilled 02/13/2024 (not due today)") outweighs a 'today' beside it
         a, b = sents[_clause_start(sents, text, s["sent"])][0], sents[s["sent"]][1]
         lo, hi = max(a, s["start"] - DATE_REACH), min(b, s["end"] + DATE_REACH)
@@ -443,8 +443,11 @@ def _date_changes(spans: list[Span], pump: Mapping[str, Any], text: str | None, 
             _as_history(s, "[dated before this visit]")
     # "Refilled here 10/7 by RN (20 mL instilled, residual matched expected)", seen 10/8: the volumes
     # told with an earlier day's refill are that refill's
+    # but not across a "today" ("Last refilled 10/7 at OSH, today residual 3.2 mL aspirated ...")
     for s in spans:
-        if _refill_evidence(s) and not s["discounted_by"] and s["sent"] in refilled_before:
+        if _refill_evidence(s) and not s["discounted_by"] and any(
+                not _NOW.search(text, min(r["end"], s["start"]), max(r["start"], s["end"]))
+                for r in refilled_before.get(s["sent"], ())):
             _as_history(s, "[told with an earlier refill]")
 
 

@@ -366,6 +366,10 @@ def test_a_terminal_forms_leaders_and_six_digit_dates_are_read_and_other_numbers
     assert normalise("ALARM DATE 250601. RTC 250520").text == "ALARM DATE 06/01/25. RTC 05/20/25"
     assert normalise("MRN 250601, acct 251399").text == "MRN 250601, acct 251399"
     assert normalise("pain better... sleeping").text == "pain better... sleeping"
+    assert normalise("pain better...sleeping, c/o pain....worse").text == "pain better...sleeping, c/o pain....worse"
+    assert normalise("Goals ......................... N/A").text == "Goals: N/A"
+    assert normalise("Visit 241203 encounter, auth by 210315").text == "Visit 241203 encounter, auth by 210315"
+    assert normalise("in RESV. Next").text == "in reservoir. Next"
 
 
 def test_struck_through_text_is_read_by_neither_the_rules_nor_the_models(nlp):
@@ -376,6 +380,19 @@ def test_struck_through_text_is_read_by_neither_the_rules_nor_the_models(nlp):
     text = ("PAIN PUMP REFILL\nVitals: BP 132/78, Pain 6/10.\n[deleted: Patient reports excellent relief with current pump "
             "settings, walking daily.] -- struck by G. Farris, MD: sentence entered on wrong encounter.\n" + REFILL)
     assert status(nlp, text, "dose_response") == "missing"
+
+
+def test_a_time_out_line_naming_the_wrong_patient_check_opens_no_superseded_block(nlp):
+    text = ("Time-out: no error, wrong patient/site checks done x2.\nReports pain 4/10 on current IT morphine. "
+            "Interval: R knee replacement 07/2025, walking without cane. Goals reviewed: walk daily -- met.\n" + REFILL)
+    assert status(nlp, text, "reassessment") == "met"
+    assert status(nlp, text, "dose_response") == "met"
+
+
+def test_a_syringe_filled_by_a_pharmacist_does_not_make_the_pharmacist_the_performer(nlp):
+    rec = audit_note("Syringe filled by pharmacist under the hood.\n" + REFILL + "A. Reyes, MD\n", nlp=nlp)
+    assert rec["facts"]["performer_role"] == "MD"
+    assert rec["elements"]["incident_to"]["status"] == "not_applicable"
 
 
 @pytest.mark.parametrize("head, tail", [
