@@ -30,6 +30,7 @@ from auditor.elements import ALLOWED, ELEMENTS, STATUSES, TIPS, TITLES
 from auditor.evaluation.agreement import correction_counts
 from auditor.interval_pass import IntervalPass
 from auditor.pipeline import shared
+from auditor.roles import CONTRACT_ROLES
 from auditor.report.explain import short_name, status_label
 from auditor.report.highlight import highlight_html, legend_html
 from auditor.report.html import findings_html, panels_html, render_report
@@ -50,7 +51,7 @@ from auditor.ui.tables import (
 from auditor.ui.worklist import worklist
 
 ROOT = Path(__file__).resolve().parent
-ROLES = ("MD", "DO", "NP", "PA", "CNS", "RN", "LPN", "MA")
+ROLES = CONTRACT_ROLES
 NOT_GIVEN = "(not given)"
 PAGES = ("One note", "Export", "Review", "Tip sheet")
 BATCH = 25  # notes per progress step; the refill-interval pass still runs once over the whole export

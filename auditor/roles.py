@@ -12,6 +12,8 @@ PHYSICIAN = frozenset({"MD", "DO"})
 PRACTITIONER = frozenset({"NP", "PA", "CNS"})
 STAFF = frozenset({"RN", "LPN", "MA", "PharmD"})  # a pharmacist refilling under a physician is auxiliary personnel, like an RN
 ROLES = PHYSICIAN | PRACTITIONER | STAFF
+# the `author_role` input column's values (AUDIT_CONTRACT), in the contract's order; PharmD is an output extension
+CONTRACT_ROLES = ("MD", "DO", "NP", "PA", "CNS", "RN", "LPN", "MA")
 
 _SYNONYMS = {
     "MD": "MD", "DO": "DO", "PHYSICIAN": "MD", "DR": "MD", "NP": "NP", "APRN": "NP", "FNP": "NP", "CRNP": "NP",

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from auditor.elements import ALLOWED, ELEMENTS
+from auditor.roles import CONTRACT_ROLES
 
-ROLES = {"MD", "DO", "NP", "PA", "CNS", "RN", "LPN", "MA", ""}
+ROLES = {*CONTRACT_ROLES, ""}
 SPLITS = ("dev", "heldout", "all")
 
 
