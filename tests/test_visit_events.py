@@ -418,3 +418,13 @@ def test_a_change_made_today_is_read_whatever_stands_beside_it(nlp, line):
 ])
 def test_a_plan_dated_by_the_visit_that_made_it_is_carried_out_today(nlp, line):
     assert changed(nlp, line, service_date="2024-10-29") is True
+
+
+@pytest.mark.parametrize("line", [
+    "Pt here for pump refill. Pump read: res 6.6 ml, alarm date 7/08/25. T 100.9. Holding refill until afebrile; resched 7/1.",
+    "Interrogation: reservoir 2.1 mL, low reservoir alarm. Febrile today, so deferring refill; reservoir adequate to 4/18.",
+    "Interrogation: reservoir 2.0 mL, low reservoir alarm.\nRefill appt moved up to 12/05 w/ RN.",
+    "Interrogation: reservoir 9.5 mL, no alarms.\nRefill booked tomorrow 0800 with RN; drug ordered.",
+])
+def test_a_refill_held_deferred_or_booked_for_another_day_is_not_todays_refill(nlp, line):
+    assert refill_of(nlp, line) == "none"
