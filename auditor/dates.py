@@ -36,7 +36,8 @@ def _month_day(first: int, second: int) -> tuple[int, int]:
 
 
 def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
-    """ISO, US m/d/y, m/d/yy or m/d (year taken from `ref`, rolling forward past it); d/m/y when only that reads."""
+    """ISO, US m/d/y, m/d/yy or m/d (year taken from `ref`, rolling forward past it); d/m/y when only that reads;
+    d.m.yyyy (European)."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -48,6 +49,9 @@ def parse_date(value: Any, ref: dt.date | None = None) -> dt.date | None:
     try:
         if m:
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        m = re.match(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", s)
+        if m:  # '19.06.2025': a dotted date with a four-digit year is day.month.year
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
         m = re.match(r"^(\d{1,2})[/-](\d{1,2})(?:[/-](\d{2,4}))?$", s)
         if m:
             year = int(m[3]) if m[3] else (ref.year if ref else None)

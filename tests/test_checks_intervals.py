@@ -119,6 +119,13 @@ def test_a_stated_last_refill_shows_a_drug_kept_past_its_stability_limit(nlp):
     assert not {f["rule"] for f in soon[0]["findings"]} & {"refill-interval-exceeds-stability", "refill-interval-early"}
 
 
+def test_a_last_refill_dated_day_dot_month_dot_year_is_read_for_the_stability_limit(nlp):
+    text = ("Control appointment + refill. IT morphine, SynchroMed II 20 ml. Last refill 12.05.2025.\n"
+            "Morphine 10 mg/ml, 1,5 mg/day (0,150 ml/24h). Residual 4,0 ml aspirated (calc. 4,3 ml).\n"
+            "Filled 20 ml Infumorph 10 mg/ml, purchased by the practice, invoice 8113. Reservoir 20,0 ml, alarm date 23.12.2025.\n")
+    assert "refill-interval-exceeds-stability" in _alone(nlp, text, "2025-08-25", "95991;J2274x20-JZ")
+
+
 def test_a_stated_last_refill_with_much_drug_left_is_early_by_the_residual_alone(nlp):
     """Only the date of the last refill is known: today's fill and residual give the rate, no dose is read."""
     text = ("Pump refill. SynchroMed II 40 mL, morphine 10 mg/mL. Last refill 06/10/2025.\n"

@@ -54,6 +54,7 @@ def test_a_date_that_can_only_be_day_first_is_read_day_first():
     assert parse_date("21/10/2025") == dt.date(2025, 10, 21)
     assert parse_date("10/11/2025") == dt.date(2025, 10, 11)  # ambiguous: US order, as before
     assert latest_mentioned("refill at St Mary's during admission 21/10/2025", dt.date(2025, 11, 4)) == dt.date(2025, 10, 21)
+    assert parse_date("19.06.2025") == dt.date(2025, 6, 19)  # dotted, four-digit year: day.month.year
 
 
 def test_a_year_opening_a_clause_of_a_history_dates_it():

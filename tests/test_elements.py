@@ -375,6 +375,28 @@ def test_a_terminal_forms_leaders_and_six_digit_dates_are_read_and_other_numbers
     assert normalise(written).text == (read or written)
 
 
+@pytest.mark.parametrize("written, read", [
+    ("Lioresal 2.000 µg/ml, 240 mcg/day (0,120 ml/24h)", "Lioresal 2000 µg/ml, 240 mcg/day (0.120 ml/day)"),
+    ("reservoir 5,9 ml, new alarm date 03.07.2025", "reservoir 5.9 ml, new alarm date 07/03/2025"),
+    ("dose 1.500 mcg/day", "dose 1500 mcg/day"),
+    ("hydromorphone 1.125 mg/day", None),
+    ("levetiracetam 1.000 mg 2x/day", None),
+    ("firmware v1.2.2025", None),
+])
+def test_european_decimal_commas_thousands_dots_and_dotted_dates_are_read_as_a_us_note_writes_them(written, read):
+    from auditor.normalize import normalise
+
+    assert normalise(written).text == (read or written)
+
+
+def test_a_microgram_concentration_with_a_thousands_dot_gives_the_right_drug_units(nlp):
+    text = ("ITB refill. Pump: SynchroMed II 20 ml. Lioresal Intrathecal 2.000 µg/ml, 240 mcg/day (0,120 ml/24h).\n"
+            "Residual volume withdrawn 5,6 ml. Instilled 20,0 ml Lioresal 2.000 µg/ml. Reservoir 20,0 ml, new alarm date 03.07.2025.\n")
+    rec = audit_note(text, nlp=nlp, author_role="MD", service_date="2025-03-02", billed_codes="95991;J0475x4-JZ")
+    assert "drug-units-mismatch" not in {f["rule"] for f in rec["findings"]}
+    assert rec["facts"]["alarm_date"] == "07/03/2025"
+
+
 def test_struck_through_text_is_read_by_neither_the_rules_nor_the_models(nlp):
     from auditor.normalize import normalise
 
