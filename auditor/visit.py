@@ -660,6 +660,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _since_changes(spans, pump, text)
     _refill(v, spans, pump, text)
     _change(v, spans, pump, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
+    _away_is_another(spans, pump, text)
     v.supervision = _not_trainee(_not_away(live(spans, "SUPERVISION"), pump, text), pump, text)
     facts = _current_performer(facts, spans, pump)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))
@@ -702,6 +703,37 @@ def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None
             continue  # "[x] Supervising MD on site" names nobody: the away physician is the one it means
         kept.append(s)
     return kept
+
+
+_TITLES = frozenset({"Dr", "MD", "DO", "M", "D", "O"})
+
+
+def _surname(name: str) -> str:
+    words = [w for w in re.findall(r"[A-Z][\w'-]*", name) if w.rstrip(".") not in _TITLES]
+    return words[-1] if words else name
+
+
+def _away_is_another(spans: list[Span], pump: Mapping[str, Any], text: str | None) -> None:
+    """Clear an off-site cue that belongs to another physician: in "Supervising physician in clinic: Dr. Tran
+    (Dr. Haines, pt's physician, at the hospital today)" the hospital is Dr. Haines's, not the supervisor's.
+    A cue belongs to the physician named last before it; the statement's physician is the one it names, or
+    the first named after it ("... in clinic: Dr. Tran")."""
+    if text is None:
+        return
+    sents = pump.get("sentences") or []
+    names = _printouts().named_physician
+    for s in spans:
+        if s["label"] != "SUPERVISION" or set(s["discounted_by"]) != {"INDIRECT_SUPERVISION"} or not 0 <= s["sent"] < len(sents):
+            continue
+        lo, hi = sents[s["sent"]]
+        found = [(lo + m.start(), lo + m.end(), _surname(m.group(0))) for m in names.finditer(text[lo:hi])]
+        owner = [n for n in found if s["start"] <= n[0] < s["end"]] or [n for n in found if n[0] >= s["end"]][:1]
+        cues = [m for m in s.get("mods", []) if m["cat"] == "INDIRECT_SUPERVISION"]
+        if not owner or not cues:
+            continue
+        cue_owners = [[n for n in found if n[1] <= c["start"]][-1:] for c in cues]
+        if all(o and o[0][2] != owner[0][2] and o[0][0] > owner[0][0] for o in cue_owners):
+            s["discounted_by"] = []
 
 
 def _not_trainee(supervision: list[Span], pump: Mapping[str, Any], text: str | None) -> list[Span]:

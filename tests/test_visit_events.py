@@ -428,3 +428,20 @@ def test_a_plan_dated_by_the_visit_that_made_it_is_carried_out_today(nlp, line):
 ])
 def test_a_refill_held_deferred_or_booked_for_another_day_is_not_todays_refill(nlp, line):
     assert refill_of(nlp, line) == "none"
+
+
+def _incident_to(nlp, text: str) -> str:
+    return audit_note(text, nlp=nlp, author_role="RN", service_date="2025-03-01")["elements"]["incident_to"]["status"]
+
+
+def test_off_site_words_about_another_named_physician_do_not_undo_the_supervisor(nlp):
+    body = "\nPt reports pain 3/10 on the pump. Refilled 20 mL; reservoir 20 mL.\n"
+    assert _incident_to(nlp, "Supervising physician in clinic: Dr. Tran (Dr. Haines, pt's physician, at the hospital today)." + body) == "met"
+    assert _incident_to(nlp, "Supervising physician: Dr. Tran (at the hospital today, available by phone)." + body) == "missing"
+
+
+def test_a_colon_answer_in_a_later_clause_does_not_negate_the_physicians_presence(nlp):
+    text = ("3 puncture attempts, no fluid aspirated, procedure stopped, no medication instilled.\n"
+            "Dr. M. Okafor (MD) present in suite, examined the site: no haematoma.\n")
+    assert _incident_to(nlp, text) == "met"
+    assert _incident_to(nlp, "Refilled 20 mL; reservoir 20 mL.\nPhysician present in suite: no\n") == "missing"

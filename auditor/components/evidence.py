@@ -167,6 +167,10 @@ def _enclosed(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool
     return any(m.start() <= start and end <= m.end() for m in pattern.finditer(text, a, b if b >= 0 else len(text)))
 
 
+# a field's answer after its colon (": no") answers the label just before it, not a statement a clause earlier
+_CLAUSE_BREAK = re.compile(r"[,;]|\s[-\u2013]\s")
+
+
 @Language.component("pump_evidence")
 def pump_evidence(doc: Doc) -> Doc:
     disc = discounts()
@@ -189,6 +193,9 @@ def pump_evidence(doc: Doc) -> Doc:
                 colon = text.find(":", span.start_char, mspan.start_char + 1)  # the cue may start at the colon (": no")
                 if colon >= 0 and "\n" not in text[span.start_char:mspan.start_char]:
                     continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
+            if (m.category == "NEGATED_EXISTENCE" and mspan.text.startswith(":") and mspan.start_char >= span.end_char
+                    and _CLAUSE_BREAK.search(text, span.end_char, mspan.start_char)):
+                continue  # "Dr. Okafor present in suite, examined the site: no haematoma": the answer is the site's
             cat = disc.category_of(m.category, span.label_, text, mspan.start_char)
             mods.append({"cat": cat, "text": mspan.text, "start": mspan.start_char, "end": mspan.end_char})
         idx = bisect_right(sec_starts, span.start) - 1
