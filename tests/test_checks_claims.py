@@ -32,3 +32,15 @@ def test_empty_missing_and_junk_claims_give_no_lines():
 
 def test_commas_and_spaces_separate_lines_too():
     assert [ln.code for ln in parse_claim("62370, J2274x50-JZ")] == ["62370", "J2274"]
+
+
+def test_an_invoice_written_nr_with_its_contents_is_an_itemised_compound_invoice(nlp):
+    from auditor.audit import audit_note
+
+    text = ("Pump refill. SynchroMed II 20 ml, hydromorphone 10 mg/ml, 1,20 mg/day. Residual 9,5 ml aspirated.\n"
+            "Filled 20 ml hydromorphone 10 mg/ml. Reservoir 20,0 ml, alarm date 12.07.2025.\n"
+            "Medication: hydromorphone 10 mg/ml compounded by Nordic Compounding; invoice nr. NC-44817 "
+            "(hydromorphone HCl 10 mg/ml, 20 ml) paid by the practice.\n")
+    rec = audit_note(text, nlp=nlp, author_role="MD", service_date="2025-04-08", billed_codes="95991;J7999x1")
+    assert "drug-compound-invoice-missing" not in {f["rule"] for f in rec["findings"]}
+    assert rec["elements"]["drug_cost"]["status"] == "met"

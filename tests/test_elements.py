@@ -1369,3 +1369,12 @@ def test_since_with_a_present_tense_clause_is_a_reason_but_since_a_past_time_is_
                                   "Her medications had not changed (levothyroxine, omeprazole, acetaminophen prn)."])
 def test_a_review_of_the_other_medicines_is_part_of_the_overall_condition(nlp, line):
     assert status(nlp, REFILL + line + "\nGoal: walk to the mailbox - met.\n", "reassessment") == "met"
+
+
+def test_symptom_denials_in_a_review_of_systems_template_are_not_a_response_to_the_dose(nlp):
+    ros = ("Here for refill. No complaints.\nREVIEW OF SYSTEMS:\nGastrointestinal: Denies nausea, vomiting, constipation.\n"
+           "Genitourinary: Denies urinary retention.\nNeurological: Denies headache.\n"
+           "PHYSICAL EXAM: Pocket clean.\nPLAN: Refill completed. Call for fever, pocket swelling, or increased sedation.\n")
+    assert status(nlp, ros, "dose_response") == "missing"
+    told = ros.replace("No complaints.", "Pain 3/10 on the pump, no sedation on the current dose.")
+    assert status(nlp, told, "dose_response") == "met"

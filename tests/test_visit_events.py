@@ -445,3 +445,14 @@ def test_a_colon_answer_in_a_later_clause_does_not_negate_the_physicians_presenc
             "Dr. M. Okafor (MD) present in suite, examined the site: no haematoma.\n")
     assert _incident_to(nlp, text) == "met"
     assert _incident_to(nlp, "Refilled 20 mL; reservoir 20 mL.\nPhysician present in suite: no\n") == "missing"
+
+
+@pytest.mark.parametrize("line, made", [
+    ("Follow-up after Sept dose increase (550 -> 605 mcg/day). Spasms much improved.", False),
+    ("Follow-up after the last dose increase. Doing well.", False),
+    ("Plan: pruritus and urinary retention since the increase -> dose decreased to 1.7 mg/day. Reprogrammed.", True),
+    ("Reprogramming: loss of extensor tone after the increase - dose decreased 170 -> 150 mcg/day.", True),
+    ("Decision: remove clonidine from the admixture today. Refilled with hydromorphone-only 2 mg/mL, same rate.", True),
+])
+def test_a_change_named_as_what_came_before_is_history_but_what_an_arrow_or_dash_leads_to_is_made(nlp, line, made):
+    assert changed(nlp, line) is made
