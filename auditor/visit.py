@@ -713,11 +713,17 @@ def _surname(name: str) -> str:
     return words[-1] if words else name
 
 
+# "Dr. Tran (covering for Dr. Haines), available by phone": the name after these is the one stood in for,
+# and what follows it is still said of the physician before
+_STANDS_IN = re.compile(r"\b(?:for|covering|on\s+behalf\s+of|per|in\s+place\s+of|instead\s+of)\s*$", re.I)
+
+
 def _away_is_another(spans: list[Span], pump: Mapping[str, Any], text: str | None) -> None:
     """Clear an off-site cue that belongs to another physician: in "Supervising physician in clinic: Dr. Tran
     (Dr. Haines, pt's physician, at the hospital today)" the hospital is Dr. Haines's, not the supervisor's.
-    A cue belongs to the physician named last before it; the statement's physician is the one it names, or
-    the first named after it ("... in clinic: Dr. Tran")."""
+    A cue belongs to the physician named last before it, unless that name is the one stood in for ("Dr. Tran
+    for Dr. Haines, available by pager"); the statement's physician is the one it names, or the first named
+    after it ("... in clinic: Dr. Tran")."""
     if text is None:
         return
     sents = pump.get("sentences") or []
@@ -732,7 +738,7 @@ def _away_is_another(spans: list[Span], pump: Mapping[str, Any], text: str | Non
         if not owner or not cues:
             continue
         cue_owners = [[n for n in found if n[1] <= c["start"]][-1:] for c in cues]
-        if all(o and o[0][2] != owner[0][2] and o[0][0] > owner[0][0] for o in cue_owners):
+        if all(o and o[0][2] != owner[0][2] and not _STANDS_IN.search(text, max(lo, o[0][0] - 30), o[0][0]) for o in cue_owners):
             s["discounted_by"] = []
 
 

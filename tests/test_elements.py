@@ -378,7 +378,8 @@ def test_a_terminal_forms_leaders_and_six_digit_dates_are_read_and_other_numbers
 @pytest.mark.parametrize("written, read", [
     ("Lioresal 2.000 µg/ml, 240 mcg/day (0,120 ml/24h)", "Lioresal 2000 µg/ml, 240 mcg/day (0.120 ml/day)"),
     ("reservoir 5,9 ml, new alarm date 03.07.2025", "reservoir 5.9 ml, new alarm date 07/03/2025"),
-    ("dose 1.500 mcg/day", "dose 1500 mcg/day"),
+    ("dose 1.500 µg/day", "dose 1500 µg/day"),
+    ("ziconotide 1.200 mcg/day, sufentanil 1.125 mcg/hr", None),
     ("hydromorphone 1.125 mg/day", None),
     ("levetiracetam 1.000 mg 2x/day", None),
     ("firmware v1.2.2025", None),
@@ -1378,3 +1379,6 @@ def test_symptom_denials_in_a_review_of_systems_template_are_not_a_response_to_t
     assert status(nlp, ros, "dose_response") == "missing"
     told = ros.replace("No complaints.", "Pain 3/10 on the pump, no sedation on the current dose.")
     assert status(nlp, told, "dose_response") == "met"
+    assert status(nlp, "Here for refill. ROS: negative x10.\nSpasms well controlled on current ITB dose, no sedation.\n", "dose_response") == "met"
+    assert status(nlp, "Here for refill.\nROS:\nMusculoskeletal: leg spasms much better on the current pump dose.\n", "dose_response") == "met"
+    assert status(nlp, "Refilled. Wife did call for more leg spasms on the current dose over the weekend.\n", "dose_response") == "met"

@@ -438,6 +438,8 @@ def test_off_site_words_about_another_named_physician_do_not_undo_the_supervisor
     body = "\nPt reports pain 3/10 on the pump. Refilled 20 mL; reservoir 20 mL.\n"
     assert _incident_to(nlp, "Supervising physician in clinic: Dr. Tran (Dr. Haines, pt's physician, at the hospital today)." + body) == "met"
     assert _incident_to(nlp, "Supervising physician: Dr. Tran (at the hospital today, available by phone)." + body) == "missing"
+    assert _incident_to(nlp, "Supervising physician on site: Dr. Tran for Dr. Haines, available by pager." + body) == "missing"
+    assert _incident_to(nlp, "Dr. Haines (pt's physician) is at the hospital today, so Dr. Tran was present in the suite." + body) == "met"
 
 
 def test_a_colon_answer_in_a_later_clause_does_not_negate_the_physicians_presence(nlp):
@@ -445,6 +447,7 @@ def test_a_colon_answer_in_a_later_clause_does_not_negate_the_physicians_presenc
             "Dr. M. Okafor (MD) present in suite, examined the site: no haematoma.\n")
     assert _incident_to(nlp, text) == "met"
     assert _incident_to(nlp, "Refilled 20 mL; reservoir 20 mL.\nPhysician present in suite: no\n") == "missing"
+    assert _incident_to(nlp, "Refilled 20 mL; reservoir 20 mL.\nPhysician in office suite, immediately available: No.\n") == "missing"
 
 
 @pytest.mark.parametrize("line, made", [
@@ -453,6 +456,10 @@ def test_a_colon_answer_in_a_later_clause_does_not_negate_the_physicians_presenc
     ("Plan: pruritus and urinary retention since the increase -> dose decreased to 1.7 mg/day. Reprogrammed.", True),
     ("Reprogramming: loss of extensor tone after the increase - dose decreased 170 -> 150 mcg/day.", True),
     ("Decision: remove clonidine from the admixture today. Refilled with hydromorphone-only 2 mg/mL, same rate.", True),
+    ("At last visit - dose increased 10% to 330 mcg/day for night spasms.", False),
+    ("At last refill -> rate increased 10% for spasms.", False),
+    ("Spasms persist. Observed 30 min after the dose increase to 330 mcg/day; no sedation.", True),
+    ("Residual: removed the hydromorphone from the pump, 3.2 mL, discarded. Refilled with same, no changes.", False),
 ])
 def test_a_change_named_as_what_came_before_is_history_but_what_an_arrow_or_dash_leads_to_is_made(nlp, line, made):
     assert changed(nlp, line) is made

@@ -35,6 +35,7 @@ class _Discounts:
         self.virtual_ignores = frozenset(table.get("virtual_ignores", []))
         self.negation_in_content = frozenset(table.get("negation_in_content", []))
         self.sections = dict(table.get("sections", {}))
+        self.section_exceptions = {k: re.compile(v, re.I) for k, v in table.get("section_exceptions", {}).items()}
         inline = table.get("inline_placeholder")
         self.inline_placeholder = re.compile(inline) if inline else None
         around = table.get("enclosing_placeholder")
@@ -99,7 +100,9 @@ def _paragraph_end(doc: Doc, sec: Any) -> int | None:
 
 # marks that cover their line (text after them) or their paragraph, not a whole section:
 # a copied mark, and a pump-history heading ("Pump history: 2015 implant ... 2024 (April) 1.4 -> 1.5 mg/day")
-_PARAGRAPH_MARKS = {"previous_visit_paragraph": "previous_visit", "history_paragraph": "pump_history"}
+# and a review-of-systems heading, whose checklist is its line or paragraph ("ROS: negative x10. Spasms ...")
+_PARAGRAPH_MARKS = {"previous_visit_paragraph": "previous_visit", "history_paragraph": "pump_history",
+                    "review_of_systems": "review_of_systems"}
 # marks that open a block every later section belongs to until a "today" section closes it:
 # copied-forward text, and an earlier version or a wrong patient's text kept in the export
 _BLOCK_MARKS = {"previous_visit_block": "previous_visit", "superseded_block": "superseded"}
@@ -160,6 +163,13 @@ def _meta_of(span: Any, text: str) -> dict[str, Any]:
     return meta
 
 
+def _enclosed_line(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Does `pattern` match anywhere on the span's line?"""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    return pattern.search(text, a, b if b >= 0 else len(text)) is not None
+
+
 def _enclosed(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
     """Does a match of `pattern` on the span's line contain the span?"""
     a = text.rfind("\n", 0, start) + 1
@@ -169,6 +179,16 @@ def _enclosed(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool
 
 # a field's answer after its colon (": no") answers the label just before it, not a statement a clause earlier
 _CLAUSE_BREAK = re.compile(r"[,;]|\s[-\u2013]\s")
+# ... unless that label is itself the statement's ("Physician on site, immediately available: No")
+_PRESENCE_LABEL = re.compile(r"\b(?:present|presence|available|on[-\s]?site|onsite|in\s+(?:the\s+)?(?:suite|office|clinic|building)|supervis\w*|physician|md|do)\b", re.I)
+
+
+def _answers_another_label(text: str, span: Any, mspan: Any) -> bool:
+    """Is the colon answer after `span` the answer of another label, a clause later?"""
+    if mspan.start_char < span.end_char:
+        return False
+    breaks = list(_CLAUSE_BREAK.finditer(text, span.end_char, mspan.start_char))
+    return bool(breaks) and not _PRESENCE_LABEL.search(text, breaks[-1].end(), mspan.start_char)
 
 
 @Language.component("pump_evidence")
@@ -193,8 +213,7 @@ def pump_evidence(doc: Doc) -> Doc:
                 colon = text.find(":", span.start_char, mspan.start_char + 1)  # the cue may start at the colon (": no")
                 if colon >= 0 and "\n" not in text[span.start_char:mspan.start_char]:
                     continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
-            if (m.category == "NEGATED_EXISTENCE" and mspan.text.startswith(":") and mspan.start_char >= span.end_char
-                    and _CLAUSE_BREAK.search(text, span.end_char, mspan.start_char)):
+            if m.category == "NEGATED_EXISTENCE" and mspan.text.startswith(":") and _answers_another_label(text, span, mspan):
                 continue  # "Dr. Okafor present in suite, examined the site: no haematoma": the answer is the site's
             cat = disc.category_of(m.category, span.label_, text, mspan.start_char)
             mods.append({"cat": cat, "text": mspan.text, "start": mspan.start_char, "end": mspan.end_char})
@@ -215,7 +234,7 @@ def pump_evidence(doc: Doc) -> Doc:
             # "Dr. X not in the building": the negation sits inside the match, where ConText cannot reach it
             mod_cats.append("NEGATED_EXISTENCE")
             mods.append({"cat": "NEGATED_EXISTENCE", "text": "[negation inside the statement]", "start": span.start_char, "end": span.start_char})
-        if sect in disc.sections:
+        if sect in disc.sections and not (sect in disc.section_exceptions and _enclosed_line(disc.section_exceptions[sect], text, span.start_char, span.end_char)):
             mod_cats.append(disc.sections[sect])
             mods.append({"cat": disc.sections[sect], "text": f"[{sect} section]", "start": span.start_char, "end": span.start_char})
         start, end = span.start_char, span.end_char

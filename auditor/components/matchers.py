@@ -40,6 +40,7 @@ def _context_rule(r: Dict[str, Any]) -> ConTextRule:
     return ConTextRule(
         literal=r["literal"], category=r["category"], pattern=r.get("pattern"), direction=r["direction"],
         allowed_types=set(allowed) if allowed else None, max_scope=r.get("max_scope"),
+        terminated_by=set(r.get("terminated_by") or ()) or None,
     )
 
 
