@@ -200,6 +200,8 @@ CASES: dict[str, tuple[str, dict[str, Any], str, bool]] = {
     "em25-new-problem": (MD_NEW_PROBLEM, {"billed_codes": "95991;J0475x4-JZ;99213-25"}, "*", False),
     "em25-oral-bridge": (MD_REFILL + "Plan: oral baclofen 10 mg q8h x 48 h as a bridge; withdrawal precautions reviewed.\n",
                          {"billed_codes": "95991;J0475x4-JZ;99213-25"}, "em25-not-separate", False),
+    "em25-injection-planned": (MD_REFILL + "R S1 radiculopathy follow-up: MRI reviewed, SLR positive. Plan: R L5-S1 TFESI scheduled 03/20.\n",
+                               {"billed_codes": "95991;J0475x4-JZ;99213-25"}, "em25-not-separate", False),
     "em25-separate-problem": (MD_REFILL + "Separate problem - knee pain: PDMP reviewed, renewed oxycodone 5 mg #30.\n",
                               {"billed_codes": "95991;J0475x4-JZ;99213-25"}, "em25-not-separate", False),
     "virtual-2019": (RN_VIRTUAL, {"billed_codes": "95990;J0475x4-JZ", "payer": "medicare", "service_date": "2019-06-04"}, "incident-to-virtual-not-allowed", True),
