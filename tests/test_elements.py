@@ -1382,3 +1382,11 @@ def test_symptom_denials_in_a_review_of_systems_template_are_not_a_response_to_t
     assert status(nlp, "Here for refill. ROS: negative x10.\nSpasms well controlled on current ITB dose, no sedation.\n", "dose_response") == "met"
     assert status(nlp, "Here for refill.\nROS:\nMusculoskeletal: leg spasms much better on the current pump dose.\n", "dose_response") == "met"
     assert status(nlp, "Refilled. Wife did call for more leg spasms on the current dose over the weekend.\n", "dose_response") == "met"
+
+
+def test_pain_told_as_going_up_on_the_current_dose_is_the_reason_for_an_increase(nlp):
+    base = ("Interrogation: reservoir 3.5 mL, no alarms. Residual aspirated 3.3 mL. Refilled 20 mL.\n"
+            "Reprogrammed: dose increased 10% to 6.6 mg/day. Reservoir 20.0 mL.\n")
+    told = "Reports back/leg pain up to 7/10 over the last 2 months on the current dose (was 4/10). No sedation.\n"
+    assert status(nlp, told + base, "change_reason", author_role="MD") == "met"
+    assert status(nlp, "No sedation.\n" + base, "change_reason", author_role="MD") == "missing"

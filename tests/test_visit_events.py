@@ -463,3 +463,11 @@ def test_a_colon_answer_in_a_later_clause_does_not_negate_the_physicians_presenc
 ])
 def test_a_change_named_as_what_came_before_is_history_but_what_an_arrow_or_dash_leads_to_is_made(nlp, line, made):
     assert changed(nlp, line) is made
+
+
+@pytest.mark.parametrize("line", [
+    "0940 Dr. Osei at chairside, remained through procedure.",
+    "Dr. Ruiz in infusion center today (procedure session, room 2).",
+])
+def test_a_physician_at_chairside_or_in_the_infusion_center_is_present(nlp, line):
+    assert _incident_to(nlp, line + "\nPt reports pain 3/10 on the pump. Refilled 20 mL; reservoir 20 mL.\n") == "met"
