@@ -471,3 +471,11 @@ def test_a_change_named_as_what_came_before_is_history_but_what_an_arrow_or_dash
 ])
 def test_a_physician_at_chairside_or_in_the_infusion_center_is_present(nlp, line):
     assert _incident_to(nlp, line + "\nPt reports pain 3/10 on the pump. Refilled 20 mL; reservoir 20 mL.\n") == "met"
+
+
+def test_a_refill_under_fluoroscopy_planned_after_a_failed_attempt_is_not_a_fill(nlp):
+    text = ("Interrogation: reservoir 4.8 mL, no alarms.\nProcedure: three passes with 22G Huber needle, unable to engage "
+            "central port. Aborted. No drug instilled.\nPlan discussed with Dr. Abrams: refill under fluoroscopy in the "
+            "procedure room Thursday 1/30 with Dr. Abrams.\n")
+    assert refill_of(nlp, text) == "attempted"
+    assert refill_of(nlp, "Pump refilled under sterile technique with 20 mL baclofen 2000 mcg/mL. Reservoir 20.0 mL.\n") == "done"
