@@ -1390,3 +1390,11 @@ def test_pain_told_as_going_up_on_the_current_dose_is_the_reason_for_an_increase
     told = "Reports back/leg pain up to 7/10 over the last 2 months on the current dose (was 4/10). No sedation.\n"
     assert status(nlp, told + base, "change_reason", author_role="MD") == "met"
     assert status(nlp, "No sedation.\n" + base, "change_reason", author_role="MD") == "missing"
+
+
+@pytest.mark.parametrize("line", ["PMH reviewed.", "Functional status stable."])
+def test_a_history_reviewed_or_function_stable_line_alone_is_not_an_assessment_of_condition(nlp, line):
+    base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Pain 3/10 on the pump.\n"
+    assert status(nlp, base + line + "\n", "reassessment") == "missing"
+    more = base + line + " Walks two blocks with a cane; mood good; no falls; A1c 6.9 per PCP.\n"
+    assert status(nlp, more, "reassessment") == "partial"
