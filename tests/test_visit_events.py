@@ -479,3 +479,11 @@ def test_a_refill_under_fluoroscopy_planned_after_a_failed_attempt_is_not_a_fill
             "procedure room Thursday 1/30 with Dr. Abrams.\n")
     assert refill_of(nlp, text) == "attempted"
     assert refill_of(nlp, "Pump refilled under sterile technique with 20 mL baclofen 2000 mcg/mL. Reservoir 20.0 mL.\n") == "done"
+
+
+def test_a_previous_encounter_printed_for_reference_does_not_supervise_today(nlp):
+    text = ("07/16/2024 10:20 Refill note - Rosa Delgado, RN\nInterrogation: reservoir 3.1 mL, no alarms. Residual 2.9 mL "
+            "aspirated. Refilled 20 mL. Pt reports pain 2/10 on the pump.\n\n"
+            "Previous encounter 05/21/2024 for reference:\n----- Addendum ----- Joseph Whitcomb, MD 05/21/2024\n"
+            "I was physically present in the suite during the refill.\n")
+    assert _incident_to(nlp, text) == "missing"
