@@ -509,6 +509,7 @@ class _Printouts:
         self.late_entry = rules.compile_checked(cfg["late_entry"], "resources/visit.json late_entry", 0)
         self.away_today = rules.compile_checked(cfg["supervisor_away_today"], "resources/visit.json supervisor_away_today", 0)
         self.named_physician = rules.compile_checked(cfg["named_physician"], "resources/visit.json named_physician", 0)
+        self.stands_in_for = rules.compile_checked(cfg["stands_in_for"], "resources/visit.json stands_in_for", re.I)
         self.on_site = rules.compile_checked(cfg["on_site_words"], "resources/visit.json on_site_words", 0)
         self.trainee = rules.compile_checked(cfg["trainee_supervisor"], "resources/visit.json trainee_supervisor", 0)
         self.plan_dated = rules.compile_checked(cfg["plan_dated"], "resources/visit.json plan_dated", re.I)
@@ -713,16 +714,11 @@ def _surname(name: str) -> str:
     return words[-1] if words else name
 
 
-# "Dr. Tran (covering for Dr. Haines), available by phone": the name after these is the one stood in for,
-# and what follows it is still said of the physician before
-_STANDS_IN = re.compile(r"\b(?:for|covering|on\s+behalf\s+of|per|in\s+place\s+of|instead\s+of)\s*$", re.I)
-
-
 def _away_is_another(spans: list[Span], pump: Mapping[str, Any], text: str | None) -> None:
     """Clear an off-site cue that belongs to another physician: in "Supervising physician in clinic: Dr. Tran
     (Dr. Haines, pt's physician, at the hospital today)" the hospital is Dr. Haines's, not the supervisor's.
     A cue belongs to the physician named last before it, unless that name is the one stood in for ("Dr. Tran
-    for Dr. Haines, available by pager"); the statement's physician is the one it names, or the first named
+    for Dr. Haines, available by pager"; resources/visit.json stands_in_for); the statement's physician is the one it names, or the first named
     after it ("... in clinic: Dr. Tran")."""
     if text is None:
         return
@@ -738,7 +734,7 @@ def _away_is_another(spans: list[Span], pump: Mapping[str, Any], text: str | Non
         if not owner or not cues:
             continue
         cue_owners = [[n for n in found if n[1] <= c["start"]][-1:] for c in cues]
-        if all(o and o[0][2] != owner[0][2] and not _STANDS_IN.search(text, max(lo, o[0][0] - 30), o[0][0]) for o in cue_owners):
+        if all(o and o[0][2] != owner[0][2] and not _printouts().stands_in_for.search(text, max(lo, o[0][0] - 30), o[0][0]) for o in cue_owners):
             s["discounted_by"] = []
 
 

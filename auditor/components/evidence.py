@@ -36,6 +36,9 @@ class _Discounts:
         self.negation_in_content = frozenset(table.get("negation_in_content", []))
         self.sections = dict(table.get("sections", {}))
         self.section_exceptions = {k: re.compile(v, re.I) for k, v in table.get("section_exceptions", {}).items()}
+        colon = table.get("colon_answer") or {}
+        self.clause_break = re.compile(colon["clause_break"]) if colon.get("clause_break") else None
+        self.own_label = re.compile(colon["own_label"], re.I) if colon.get("own_label") else None
         inline = table.get("inline_placeholder")
         self.inline_placeholder = re.compile(inline) if inline else None
         around = table.get("enclosing_placeholder")
@@ -163,32 +166,28 @@ def _meta_of(span: Any, text: str) -> dict[str, Any]:
     return meta
 
 
-def _enclosed_line(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
-    """Does `pattern` match anywhere on the span's line?"""
-    a = text.rfind("\n", 0, start) + 1
+def _line_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the line(s) holding text[start:end]."""
     b = text.find("\n", end)
-    return pattern.search(text, a, b if b >= 0 else len(text)) is not None
+    return text.rfind("\n", 0, start) + 1, b if b >= 0 else len(text)
+
+
+def _on_line(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Does `pattern` match anywhere on the span's line?"""
+    return pattern.search(text, *_line_of(text, start, end)) is not None
 
 
 def _enclosed(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool:
     """Does a match of `pattern` on the span's line contain the span?"""
-    a = text.rfind("\n", 0, start) + 1
-    b = text.find("\n", end)
-    return any(m.start() <= start and end <= m.end() for m in pattern.finditer(text, a, b if b >= 0 else len(text)))
+    return any(m.start() <= start and end <= m.end() for m in pattern.finditer(text, *_line_of(text, start, end)))
 
 
-# a field's answer after its colon (": no") answers the label just before it, not a statement a clause earlier
-_CLAUSE_BREAK = re.compile(r"[,;]|\s[-\u2013]\s")
-# ... unless that label is itself the statement's ("Physician on site, immediately available: No")
-_PRESENCE_LABEL = re.compile(r"\b(?:present|presence|available|on[-\s]?site|onsite|in\s+(?:the\s+)?(?:suite|office|clinic|building)|supervis\w*|physician|md|do)\b", re.I)
-
-
-def _answers_another_label(text: str, span: Any, mspan: Any) -> bool:
-    """Is the colon answer after `span` the answer of another label, a clause later?"""
-    if mspan.start_char < span.end_char:
+def _answers_another_label(disc: _Discounts, text: str, span: Any, mspan: Any) -> bool:
+    """Is the colon answer after `span` another label's, a clause later (discount.json colon_answer)?"""
+    if disc.clause_break is None or mspan.start_char < span.end_char:
         return False
-    breaks = list(_CLAUSE_BREAK.finditer(text, span.end_char, mspan.start_char))
-    return bool(breaks) and not _PRESENCE_LABEL.search(text, breaks[-1].end(), mspan.start_char)
+    breaks = list(disc.clause_break.finditer(text, span.end_char, mspan.start_char))
+    return bool(breaks) and not (disc.own_label is not None and disc.own_label.search(text, breaks[-1].end(), mspan.start_char))
 
 
 @Language.component("pump_evidence")
@@ -213,7 +212,7 @@ def pump_evidence(doc: Doc) -> Doc:
                 colon = text.find(":", span.start_char, mspan.start_char + 1)  # the cue may start at the colon (": no")
                 if colon >= 0 and "\n" not in text[span.start_char:mspan.start_char]:
                     continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
-            if m.category == "NEGATED_EXISTENCE" and mspan.text.startswith(":") and _answers_another_label(text, span, mspan):
+            if m.category == "NEGATED_EXISTENCE" and mspan.text.startswith(":") and _answers_another_label(disc, text, span, mspan):
                 continue  # "Dr. Okafor present in suite, examined the site: no haematoma": the answer is the site's
             cat = disc.category_of(m.category, span.label_, text, mspan.start_char)
             mods.append({"cat": cat, "text": mspan.text, "start": mspan.start_char, "end": mspan.end_char})
@@ -234,7 +233,7 @@ def pump_evidence(doc: Doc) -> Doc:
             # "Dr. X not in the building": the negation sits inside the match, where ConText cannot reach it
             mod_cats.append("NEGATED_EXISTENCE")
             mods.append({"cat": "NEGATED_EXISTENCE", "text": "[negation inside the statement]", "start": span.start_char, "end": span.start_char})
-        if sect in disc.sections and not (sect in disc.section_exceptions and _enclosed_line(disc.section_exceptions[sect], text, span.start_char, span.end_char)):
+        if sect in disc.sections and not (sect in disc.section_exceptions and _on_line(disc.section_exceptions[sect], text, span.start_char, span.end_char)):
             mod_cats.append(disc.sections[sect])
             mods.append({"cat": disc.sections[sect], "text": f"[{sect} section]", "start": span.start_char, "end": span.start_char})
         start, end = span.start_char, span.end_char
