@@ -331,6 +331,22 @@ def test_speech_recognition_spellings_of_drugs_and_pumps_are_read_as_the_names()
     assert got.to_original(len(got.text), end=True) == len(text)
 
 
+def test_a_dictated_acronym_spelled_letter_by_letter_is_read_as_the_acronym():
+    """'N P I', 'R N', 'P T M' from speech recognition; a run of more single letters ('N P O') is left alone."""
+    from auditor.normalize import normalise
+
+    got = normalise("whitford N P comma I bill under my own N P I period dalton R N, my P T M log. N P O. R N I refilled")
+    assert got.text == "whitford NP, I bill under my own NPI. dalton RN, my PTM log. N P O. R N I refilled"
+    assert normalise("reside you all six mL, pry alt 25 mcg/mL, pro metra two, ash worth three").text == (
+        "residual 6 mL, Prialt 25 mcg/mL, Prometra two, Ashworth three")
+
+
+def test_an_np_billing_under_an_own_npi_spelled_in_dictation_is_not_incident_to(nlp):
+    own = "this is alison whitford N P comma I am billing this visit under my own N P I period " + REFILL
+    assert status(nlp, own, "incident_to", author_role="NP") == "not_applicable"
+    assert status(nlp, "this is alison whitford N P period " + REFILL, "incident_to", author_role="NP") == "missing"
+
+
 def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
