@@ -347,6 +347,19 @@ def test_an_np_billing_under_an_own_npi_spelled_in_dictation_is_not_incident_to(
     assert status(nlp, "this is alison whitford N P period " + REFILL, "incident_to", author_role="NP") == "missing"
 
 
+def test_options_weighed_in_a_discussion_are_not_a_change_made(nlp):
+    """Shared decision-making lists changes it did not make; a decision after the talk is one."""
+    assert not regimen_changed(nlp, "Options we weighed: raise the basal 10-15%, raise the PTM dose to 0.06 mg, "
+                                    "or no pump change for now.")
+    assert not regimen_changed(nlp, "Other routes: raising the bupivacaine (next compound), or staying put.")
+    assert not regimen_changed(nlp, "Dr. Patel talked through raising the bolus to 0.15 mg vs. shortening the lockout.")
+    assert not regimen_changed(nlp, "We talked about what a taper would look like: 10% reductions at each refill.")
+    assert not regimen_changed(nlp, "[inserted 15:48: Dose increase NOT made - pt declined after discussion.]")
+    assert regimen_changed(nlp, "We talked it over and turned her pump up a little, from 4.0 to 4.4 mg a day.")
+    assert regimen_changed(nlp, "Pharmacy made the hydromorphone 4 mg/mL instead of 3 (so 1.5 -> 2 mg/day) for the pain.")
+    assert regimen_changed(nlp, "Added bupivacaine 2 mg/day rather than raising the morphine, for the leg pain.")
+
+
 def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
