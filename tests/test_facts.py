@@ -113,6 +113,13 @@ def test_an_expected_residual_worked_out_in_the_note_is_its_result_not_a_volume_
     assert (f["residual_expected_ml"], f["residual_actual_ml"]) == (3.5, 3.1)
 
 
+def test_a_volume_worked_out_on_one_line_is_not_the_expected_residual_labelled_on_the_next():
+    """A refill worksheet: the drug used since the last fill, then the expected residual as its own field."""
+    f = extract_facts("last fill 12/15/25 = 20.0 mL; 56 d x 0.32 = 17.92 mL\n expected 2.08 mL; withdrawn 1.9 mL (delta -0.18)")
+    assert (f["residual_expected_ml"], f["residual_actual_ml"]) == (2.08, 1.9)
+    assert extract_facts("Residual 4.4 mL expected, aspirated 4.1 mL.")["residual_expected_ml"] == 4.4
+
+
 @pytest.mark.parametrize("text, expected, actual", [
     ("Exp res 4.8, withdrew 2.9. Filled 20 mL, res updated.", 4.8, 2.9),
     ("exp 4.2 asp 1.9. inst 20 mL, res upd 20.0", 4.2, 1.9),
