@@ -360,6 +360,17 @@ def test_options_weighed_in_a_discussion_are_not_a_change_made(nlp):
     assert regimen_changed(nlp, "Added bupivacaine 2 mg/day rather than raising the morphine, for the leg pain.")
 
 
+def test_a_nursing_care_plan_outcome_is_not_a_goal_of_the_pump_therapy(nlp):
+    """Teaching and safety outcomes of a nursing care plan; a function goal in the same plan counts."""
+    base = REFILL + "Walks with a cane, sleeping 6 h, mood good.\n"
+    assert status(nlp, base + "Withdrawal-risk goal ongoing.", "reassessment", mode="rules") == "partial"
+    assert status(nlp, base + "Goal: patient will verbalize understanding of alarm signs.", "reassessment",
+                  mode="rules") == "partial"
+    assert status(nlp, base + "He will call his son re: goals.", "reassessment", mode="rules") == "partial"
+    assert status(nlp, base + "Goal: walk to the mailbox without the walker by spring.", "reassessment",
+                  mode="rules") == "met"
+
+
 def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
