@@ -371,6 +371,23 @@ def test_a_nursing_care_plan_outcome_is_not_a_goal_of_the_pump_therapy(nlp):
                   mode="rules") == "met"
 
 
+def test_no_change_in_a_finding_about_the_patient_is_not_a_regimen_left_unchanged(nlp):
+    """'No bladder change' is an exam finding; only 'no dose change' and the like say the regimen stayed."""
+    def no_change(text: str) -> list[str]:
+        return [s["text"] for s in nlp(text)._.pump["spans"] if s["label"] == "NO_CHANGE"]
+
+    assert no_change("No bladder change, no mood changes, no drowsiness.") == []
+    assert no_change("No dose change today.") != []
+    assert no_change("No pump changes made.") != []
+
+
+def test_text_inserted_by_a_tracked_change_is_read_and_struck_text_is_not(nlp):
+    assert regimen_changed(nlp, "Rx change: daily dose 1.6 -> ~~2.0~~ [inserted: 1.8] mg/day for afternoon pain.")
+    from auditor.normalize import normalise
+
+    assert normalise("[deleted by M. Ochoa 10/21: Dr. K present] RN alone").text == " RN alone"
+
+
 def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
