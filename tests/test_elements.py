@@ -388,6 +388,15 @@ def test_text_inserted_by_a_tracked_change_is_read_and_struck_text_is_not(nlp):
     assert normalise("[deleted by M. Ochoa 10/21: Dr. K present] RN alone").text == " RN alone"
 
 
+def test_a_negation_does_not_reach_a_new_clause_in_the_progressive(nlp):
+    assert regimen_changed(nlp, "Because the foot pain is not responding to the opioid, we are adding clonidine to the pump.")
+    assert not regimen_changed(nlp, "No relief yet, we are considering adding clonidine.")
+
+
+def test_a_reprogramming_with_an_aside_before_its_new_mode_is_a_change(nlp):
+    assert regimen_changed(nlp, "Reprogrammed (rep entered at my direction) to flexible dosing, total daily dose unchanged.")
+
+
 def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
