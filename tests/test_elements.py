@@ -397,6 +397,15 @@ def test_a_reprogramming_with_an_aside_before_its_new_mode_is_a_change(nlp):
     assert regimen_changed(nlp, "Reprogrammed (rep entered at my direction) to flexible dosing, total daily dose unchanged.")
 
 
+def test_unitless_shorthand_fill_and_residual_pair_document_a_refill(nlp):
+    """'res 2.5/2.8' (expected/found) and 'fill 20 @ 2000': a refill told in numbers alone."""
+    rec = audit_note("ITB  refill + reprog   SM II 20\nbac 2000   TDD 520\nres 2.5/2.8 ok\nfill 20 @ 2000   res 20   alarm 4/20",
+                     nlp=nlp)
+    assert rec["facts"]["refill_status"] == "done"
+    assert rec["elements"]["pump_status"]["status"] == "met"
+    assert audit_note("last fill 20 @ 2000 on 3/2. Interrogated only, res 8.1 mL.", nlp=nlp)["facts"]["refill_status"] == "none"
+
+
 def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
