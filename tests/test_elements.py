@@ -406,6 +406,23 @@ def test_unitless_shorthand_fill_and_residual_pair_document_a_refill(nlp):
     assert audit_note("last fill 20 @ 2000 on 3/2. Interrogated only, res 8.1 mL.", nlp=nlp)["facts"]["refill_status"] == "none"
 
 
+AUTO_PULLED = ("--- LAST 3 PUMP INTERROGATIONS (Device Data, auto-populated) ---\n"
+               "11/06/2025 | Morphine PF 25 mg/mL | 6.0 mg/day | Exp res 4.9 mL | Act res 4.8 mL | Added 20.0 mL\n"
+               "09/04/2025 | Morphine PF 25 mg/mL | 5.6 -> 6.0 mg/day | Exp res 5.9 mL | Act res 5.7 mL | Added 20.0 mL\n\n"
+               "Last Visit (11/06/2025, D. Okonjo, MD):\n  Refill. Dose increased 10% for leg pain.\n\n")
+
+
+def test_device_data_pulled_from_earlier_visits_is_not_todays_visit(nlp):
+    """A SmartLink's table of the last interrogations and the last visit's summary are history; today's part counts."""
+    thin = audit_note(AUTO_PULLED + "=== TODAY ===\nPump check only. Doing ok.", nlp=nlp)
+    assert thin["facts"]["refill_status"] == "none"
+    assert thin["facts"]["regimen_change"] is False
+    done = audit_note(AUTO_PULLED + "=== TODAY ===\n4.6 mL aspirated (expected 4.9). Instilled 20.0 mL Infumorph 25 mg/mL. "
+                      "Reservoir updated to 20.0 mL; new LRAD 03/24/2026.", nlp=nlp)
+    assert done["facts"]["refill_status"] == "done"
+    assert done["elements"]["pump_status"]["status"] == "met"
+
+
 def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
