@@ -423,6 +423,17 @@ def test_device_data_pulled_from_earlier_visits_is_not_todays_visit(nlp):
     assert done["elements"]["pump_status"]["status"] == "met"
 
 
+def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
+    def changed(text: str) -> bool:
+        return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
+
+    assert not changed("TELEPHONE ENCOUNTER\nReason for call: 1 wk check after IT morphine increase 9/8 (4.8 -> 5.3 mg/day).\n"
+                       "States the increase took the edge off.")
+    assert not changed("Phone f/u. Pt returned call re: 6/2 dose increase (400 -> 440 mcg/day) for night spasms. Better.")
+    assert not changed("Verbal order: visit tomorrow 9/17 to reduce Prialt 4.8 -> 3.6 mcg/day. No driving until seen.")
+    assert changed("Pump refilled. Dose increased 10% today (2.0 -> 2.2 mg/day) for leg pain; will recheck tomorrow by phone.")
+
+
 def test_now_describing_how_the_patient_is_does_not_make_an_earlier_change_todays(nlp):
     text = (REFILL + "Dr. Reyes increased her at the April visit from 250 to 275 mcg/day for night spasms and she "
             "sleeps through most nights now. Continue current settings.")
