@@ -423,6 +423,16 @@ def test_device_data_pulled_from_earlier_visits_is_not_todays_visit(nlp):
     assert done["elements"]["pump_status"]["status"] == "met"
 
 
+def test_a_heading_inside_an_earlier_visits_summary_stays_in_that_summary(nlp):
+    """'Goals:' inside the pasted last-visit paragraph is the last visit's goal, not today's."""
+    text = ("Last Visit (11/18/2025, K. Brandt, NP):\n  Refill. Pt reports 50% relief.\n"
+            "Goals: walk 30 min 3x/wk, avoid systemic opioids.\n\n"
+            "Today:\nHere for refill. Walks with a cane, sleeping well, no falls. Pump refilled with 40 mL.")
+    goals = [e for e in audit_note(text, nlp=nlp, mode="rules")["elements"]["reassessment"]["evidence"]
+             if e.get("part") == "goals"]
+    assert goals == []
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]

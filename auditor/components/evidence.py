@@ -118,6 +118,9 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
     starts: list[int] = []
     cats: list[str] = []
     fenced: str | None = None
+    # a copied mark over a paragraph keeps what it covers, headings inside included
+    # ("Last Visit (11/18/2025, NP):" over "Refill. ... Goals: walk 30 min"): (category, end token)
+    covered: tuple[str, int] | None = None
     sections = list(getattr(doc._, "sections", None) or [])
     for n, sec in enumerate(sections):
         cat = sec.category or ""
@@ -125,7 +128,16 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
             fenced = _BLOCK_MARKS[cat]
         elif cat == "today":
             fenced = None
-        starts.append(sec.title_start if sec.title_start is not None else sec.body_start)
+        start = sec.title_start if sec.title_start is not None else sec.body_start
+        if covered is not None and cat != "today" and cat not in _PARAGRAPH_MARKS and start is not None and start < covered[1]:
+            starts.append(start)
+            cats.append(covered[0])
+            if not (n + 1 < len(sections) and (sections[n + 1].title_start or 0) < covered[1]):
+                starts.append(covered[1])  # the heading's own text past the paragraph is its own again
+                cats.append(fenced or cat)
+            continue
+        covered = None
+        starts.append(start)
         if cat in _PARAGRAPH_MARKS:
             cats.append(_PARAGRAPH_MARKS[cat])
             end = None if fenced else _paragraph_end(doc, sec)
@@ -133,6 +145,8 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
             if end is not None and end < (nxt if nxt is not None else len(doc)):
                 starts.append(end)
                 cats.append("")
+            elif end is not None and cat == "previous_visit_paragraph":
+                covered = (_PARAGRAPH_MARKS[cat], end)
             continue
         cats.append(fenced or cat)
     return starts, cats
