@@ -433,6 +433,15 @@ def test_a_heading_inside_an_earlier_visits_summary_stays_in_that_summary(nlp):
     assert goals == []
 
 
+def test_a_hospital_pharmacys_supply_at_an_inpatient_refill_is_not_the_practices_drug(nlp):
+    text = ("Residual 18.4 mL aspirated (expected 18.6). Instilled 20 mL Gablofen 2000 mcg/mL (hospital pharmacy supply, "
+            "lot G25-0931). Reservoir 20 mL, alarm 4/2.")
+    assert status(nlp, text, "drug_cost") == "not_applicable"
+    assert status(nlp, text.replace("(hospital pharmacy supply, lot G25-0931)",
+                                    "(hospital pharmacy supply charged to clinic, practice purchase req #PX-20417)"),
+                  "drug_cost") == "met"
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
