@@ -442,6 +442,18 @@ def test_a_hospital_pharmacys_supply_at_an_inpatient_refill_is_not_the_practices
                   "drug_cost") == "met"
 
 
+def test_the_learned_reader_does_not_propose_a_sentence_of_an_earlier_visits_summary(nlp):
+    """'Refill.' under 'Last Visit (date, author):' has no rule span; its section still keeps the model out."""
+    text = ("Last Visit (01/20/2026, K. Brandt, NP):\n  Refill. Doing ok. RTC 8 wks.\n\n"
+            "Today:\nSeen for reprogramming visit (called 02/05 c/o daytime drowsiness). Interrogated, reservoir 12 mL.")
+    assert audit_note(text, nlp=nlp, mode="hybrid")["facts"]["refill_status"] == "none"
+
+
+def test_a_refill_date_moved_is_not_a_refill(nlp):
+    text = "Reservoir on interrogation: 9.8 mL, no alarms.\n refill moved up to 10/27/25\nprogrammer confirms 3.6 mg/day"
+    assert audit_note(text, nlp=nlp)["facts"]["refill_status"] == "none"
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]

@@ -272,7 +272,10 @@ def pump_evidence(doc: Doc) -> Doc:
         })
     spans.sort(key=lambda s: (s["start"], s["end"]))
     facts = doc._.pump_facts if Doc.has_extension("pump_facts") else None
-    result = {"spans": spans, "facts": facts or {}, "sentences": sentences}
+    # each sentence's section, for readers of sentences with no span in them (the learned second opinion
+    # must not propose a sentence of a copied-forward paragraph any more than a rule span there counts)
+    sentence_sections = [sec_cats[k] if (k := bisect_right(sec_starts, st) - 1) >= 0 else "" for st in sent_starts]
+    result = {"spans": spans, "facts": facts or {}, "sentences": sentences, "sentence_sections": sentence_sections}
     norm = normalised_of(doc)
     if norm is not None:  # the rules read the normalised note: evidence indexes the note as written
         result = norm.remap(result)

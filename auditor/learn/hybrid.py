@@ -146,6 +146,9 @@ class NoteView:
                 return False
             if sect_map.get(s.get("sect") or "") in active:
                 return False
+        sections = self.pump.get("sentence_sections") or ()
+        if i < len(sections) and sect_map.get(sections[i] or "") in active:
+            return False  # a sentence of a section that discounts the concept (a copied paragraph) with no span in it
         if self.cues(i) & active:
             return False
         sentence = self.sentence(i)  # the requirements and sentence cues last: they are the dearest checks
