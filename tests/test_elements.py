@@ -454,6 +454,17 @@ def test_a_refill_date_moved_is_not_a_refill(nlp):
     assert audit_note(text, nlp=nlp)["facts"]["refill_status"] == "none"
 
 
+def test_shorthand_function_lines_are_an_assessment_of_condition(nlp):
+    """'amb w/ quad cane', 'walks daily', 'cares for husband, no falls' in terse notes."""
+    def condition(line: str) -> list[str]:
+        return [s["rule"] for s in nlp(REFILL + line)._.pump["spans"] if s["label"] == "CONDITION" and not s["discounted_by"]]
+
+    assert condition("Goal stable. Amb w/ quad cane, sleeping ok.") != []
+    assert condition("PHN T6, sleeping, walks daily") != []
+    assert condition("arachnoiditis, cares for husband, no falls") != []
+    assert condition("Ambassador program enrolled.") == []
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
