@@ -465,6 +465,26 @@ def test_shorthand_function_lines_are_an_assessment_of_condition(nlp):
     assert condition("Ambassador program enrolled.") == []
 
 
+@pytest.mark.parametrize("line, changed", [
+    ("Reviewed pros and cons, patient agreed, and the basal rate was increased 10% to 2.2 mg/day today for pain.", True),
+    ("After weighing the risks, basal rate increased 10% to 2.2 mg/day for breakthrough pain.", True),
+    ("Pt leaves for Florida tomorrow, so basal rate increased 10% to 2.2 mg/day today for pain.", True),
+    ("Seen in clinic for 2 wk check after baclofen increase; rate increased another 10% to 660 mcg/day today.", True),
+    ("Raising the basal vs. switching to hydromorphone was raised by patient; will decide next visit.", False),
+    ("Pump reprogrammed (Dr. Brandt, 11/18) to 2.2 mg/day; tolerating it well. No changes today.", False),
+    ("[deleted 10/21/2025 by M. Ochoa: Dose increased 10% to 2.2 mg/day.] Rate unchanged.", False),
+])
+def test_a_discussion_cue_does_not_reach_a_decision_made_today(nlp, line, changed):
+    """The discussion, planning and follow-up cues cover the option they name, not what was done after it."""
+    assert regimen_changed(nlp, line) is changed
+
+
+def test_a_planned_refill_after_rtc_and_a_post_refill_reservoir_pair_are_not_todays_fill(nlp):
+    assert audit_note("Interrogation only, reservoir 12.1 mL, no alarms. RTC 3 wks, refill 20 @ 2000.",
+                      nlp=nlp)["facts"]["refill_status"] == "none"
+    assert status(nlp, "Pump refilled with 18 mL. Res 19.8/20 mL post refill, alarm date 4/15.", "pump_status") == "partial"
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
