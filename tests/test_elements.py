@@ -485,6 +485,11 @@ def test_a_planned_refill_after_rtc_and_a_post_refill_reservoir_pair_are_not_tod
     assert status(nlp, "Pump refilled with 18 mL. Res 19.8/20 mL post refill, alarm date 4/15.", "pump_status") == "partial"
 
 
+def test_shorthand_supervision_sup_dr_in_rm_is_direct_supervision(nlp):
+    assert status(nlp, REFILL + "sup Dr Kaplan in rm", "incident_to", author_role="RN") == "met"
+    assert status(nlp, REFILL + "Dr Kaplan in rm 4 last week", "incident_to", author_role="RN") == "missing"
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
