@@ -490,6 +490,14 @@ def test_shorthand_supervision_sup_dr_in_rm_is_direct_supervision(nlp):
     assert status(nlp, REFILL + "Dr Kaplan in rm 4 last week", "incident_to", author_role="RN") == "missing"
 
 
+def test_a_change_another_facility_or_an_earlier_visit_made_is_not_todays(nlp):
+    assert not regimen_changed(nlp, "Event log reviewed: outside hospital increased rate to 4.0 mg/day for post-op pain "
+                                    "12/29-1/19, then back to 3.0.")
+    text = REFILL + "Prialt is diluted to 10 mcg/mL now (Dr. Rao switched her over at the last fill), 3.6 mcg/day."
+    assert audit_note(text, nlp=nlp, mode="hybrid")["facts"]["regimen_change"] is False
+    assert regimen_changed(nlp, "Rate increased to 4.0 mg/day today for post-op pain; the hospital team agreed.")
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
