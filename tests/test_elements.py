@@ -498,6 +498,13 @@ def test_a_change_another_facility_or_an_earlier_visit_made_is_not_todays(nlp):
     assert regimen_changed(nlp, "Rate increased to 4.0 mg/day today for post-op pain; the hospital team agreed.")
 
 
+def test_a_residual_pulled_back_and_a_reduced_delivery_are_not_changes(nlp):
+    assert not regimen_changed(nlp, "Huber needle in, residual 4.2 mL pulled back. 40 mL Gablofen put in.")
+    assert not regimen_changed(nlp, "BP up; may reflect reduced clonidine delivery. Home BP log.")
+    assert regimen_changed(nlp, "Reduced clonidine to 20 mcg/day for low BP.")
+    assert regimen_changed(nlp, "Backed the baclofen off some, 10%, for weakness.")
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
