@@ -505,6 +505,12 @@ def test_a_residual_pulled_back_and_a_reduced_delivery_are_not_changes(nlp):
     assert regimen_changed(nlp, "Backed the baclofen off some, 10%, for weakness.")
 
 
+def test_doc_in_the_building_is_the_physician_on_site(nlp):
+    """A rural clinic's 'Doc was in back office'; 'see doc in chart' is a document."""
+    assert status(nlp, REFILL + "Doc was in back office.", "incident_to", author_role="LPN") == "met"
+    assert status(nlp, REFILL + "See doc in chart.", "incident_to", author_role="LPN") == "missing"
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
