@@ -511,6 +511,15 @@ def test_doc_in_the_building_is_the_physician_on_site(nlp):
     assert status(nlp, REFILL + "See doc in chart.", "incident_to", author_role="LPN") == "missing"
 
 
+@pytest.mark.parametrize("line", [
+    "She says her legs have been behaving - a few jumps at night.",
+    "The legs have been better at night since we went up in May.",
+    "Legs not as tight since last refill.",
+])
+def test_a_plain_words_report_of_the_treated_symptom_is_a_dose_response(nlp, line):
+    assert status(nlp, REFILL + line, "dose_response", mode="rules") == "met"
+
+
 def test_a_telephone_follow_up_of_an_earlier_change_is_not_a_change_today(nlp):
     def changed(text: str) -> bool:
         return audit_note(text, nlp=nlp, service_date="2025-09-16")["facts"]["regimen_change"]
