@@ -113,6 +113,12 @@ class Normalised:
         return obj
 
 
+
+def _spelled(acronym: str) -> re.Pattern[str]:
+    """'N P I' for NPI: the letters one by one, not inside a longer run of single letters ('N P O')."""
+    return re.compile(r"(?<!\b[A-Za-z] )\b" + " ".join(map(re.escape, acronym)) + r"\b(?! [A-Za-z]\b)")
+
+
 class Normaliser:
     """Applies resources/normalize.json to a note."""
 
@@ -122,6 +128,8 @@ class Normaliser:
         for r in cfg["replacements"]:
             flags = 0 if r.get("case") else re.IGNORECASE
             self.replacements.append((r["id"], rules.compile_checked(r["pattern"], f"resources/normalize.json {r['id']}", flags), r["to"]))
+        for acronym in cfg.get("spelled_acronyms", {}).get("acronyms", []):
+            self.replacements.append((f"spelled-{acronym.lower()}", _spelled(acronym), acronym))
         ocr = cfg["ocr"]
         self.digit_like: dict[str, str] = dict(ocr["digit_like"])
         self.strong = frozenset(ocr["strong_digit_like"])

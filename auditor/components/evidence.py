@@ -111,6 +111,11 @@ _PARAGRAPH_MARKS = {"previous_visit_paragraph": "previous_visit", "history_parag
 _BLOCK_MARKS = {"previous_visit_block": "previous_visit", "superseded_block": "superseded"}
 
 
+def _start_of(sec: Any) -> int:
+    """Where a section starts: its heading, else its body."""
+    return sec.title_start if sec.title_start is not None else sec.body_start
+
+
 def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
     """Section starts and categories; inside a fenced block (copied forward, or a superseded version or
     wrong patient's text) every section takes the block's category until a "today" section closes it,
@@ -128,11 +133,12 @@ def _section_index(doc: Doc) -> tuple[list[int], list[str]]:
             fenced = _BLOCK_MARKS[cat]
         elif cat == "today":
             fenced = None
-        start = sec.title_start if sec.title_start is not None else sec.body_start
+        start = _start_of(sec)
         if covered is not None and cat != "today" and cat not in _PARAGRAPH_MARKS and start is not None and start < covered[1]:
             starts.append(start)
             cats.append(covered[0])
-            if not (n + 1 < len(sections) and (sections[n + 1].title_start or 0) < covered[1]):
+            nxt_start = _start_of(sections[n + 1]) if n + 1 < len(sections) else None
+            if nxt_start is None or nxt_start >= covered[1]:
                 starts.append(covered[1])  # the heading's own text past the paragraph is its own again
                 cats.append(fenced or cat)
             continue
