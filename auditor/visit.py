@@ -522,7 +522,9 @@ def _printouts() -> _Printouts:
 
 def _differ(a: str, b: str, same: re.Pattern[str]) -> bool:
     """Do two cells of a before/after row hold different settings?"""
-    a, b = a.strip(), b.strip()
+    # a run-on line holds several fields ("Daily dose 4.0 mg/day -> 4.0 mg/day. Rate 0.400 -> 0.400 mL/day"):
+    # each cell ends where its sentence does
+    a, b = _CELL_END.split(a.strip(), 1)[0], _CELL_END.split(b.strip(), 1)[0]
     if same.match(b) or same.match(a) or ":" in a or ":" in b:
         return False  # "unchanged", or another field ("Bolus: none") in the next column
     if _VALUE.match(a) and _VALUE.match(b):
@@ -533,6 +535,7 @@ def _differ(a: str, b: str, same: re.Pattern[str]) -> bool:
 
 
 _VALUE = re.compile(r"[~<>\u2248]?\s*\d")
+_CELL_END = re.compile(r"(?<=[A-Za-z)\]])\.\s+(?=[A-Z])|;\s*")
 _MODE = re.compile(r"(?i)(?:simple|complex|flex\w*|periodic|continuous|cont\.?|day/night|multiple[- ]rate|bolus|off|on|\s)+")
 
 
