@@ -1590,3 +1590,15 @@ def test_a_history_reviewed_or_function_stable_line_alone_is_not_an_assessment_o
     assert status(nlp, base + line + "\n", "reassessment") == "missing"
     more = base + line + " Walks two blocks with a cane; mood good; no falls; A1c 6.9 per PCP.\n"
     assert status(nlp, more, "reassessment") == "partial"
+
+
+@pytest.mark.parametrize("prompt", ["Q: Goals of therapy?  A: N/A", "Q: Goals?\nA:\nQ: Pain today?\nA: 4/10",
+                                    "Q: Treatment goals reviewed?  A: ___", "Q: Goals for today's visit?\nA: \"Get it filled.\""])
+def test_a_goals_question_left_unanswered_or_about_the_visit_itself_is_not_a_goal(nlp, prompt):
+    base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Walks two blocks with a cane; mood good.\n"
+    assert status(nlp, base + prompt + "\n", "reassessment") == "partial"
+
+
+def test_a_goals_question_with_an_answer_is_a_goal(nlp):
+    base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Walks two blocks with a cane; mood good.\n"
+    assert status(nlp, base + "Q: Goals?\nA: \"Walk across the stage at graduation in August.\"\n", "reassessment") == "met"

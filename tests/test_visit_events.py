@@ -487,3 +487,33 @@ def test_a_previous_encounter_printed_for_reference_does_not_supervise_today(nlp
             "Previous encounter 05/21/2024 for reference:\n----- Addendum ----- Joseph Whitcomb, MD 05/21/2024\n"
             "I was physically present in the suite during the refill.\n")
     assert _incident_to(nlp, text) == "missing"
+
+
+@pytest.mark.parametrize("line", [
+    "Reservoir volume reprogrammed from 2.7 mL to 20 mL. Alarm date updated 03/15/2026.",
+    "Res vol reprogrammed 3.3 -> 20.0 mL; alarm date updated.",
+    "Pump reservoir reset from 3.1 to 40 mL.",
+    "Daily dose 4.0 mg/day -> 4.0 mg/day. Rate 0.400 mL/day -> 0.400 mL/day. Programmed per current Rx.",
+    "Basal and PTM: 4.0 basal + 4 x 0.2 = 4.8 mg/day maximum; both unchanged.",
+])
+def test_a_reservoir_volume_update_or_restated_same_values_is_not_a_change(nlp, line):
+    assert changed(nlp, line) is False
+
+
+@pytest.mark.parametrize("line", [
+    "Reservoir volume 40 mL, basal increased from 4.0 to 4.4 mg/day for pain.",
+    "Titration step per protocol for ongoing pain: +0.6 mcg/day (+50%) -> 1.8 mcg/day.",
+    "We increased your dose because your leg pain was keeping you up at night.",
+])
+def test_a_change_beside_a_reservoir_volume_or_told_as_a_signed_step_or_to_the_patient_is_made(nlp, line):
+    assert changed(nlp, line) is True
+
+
+def test_a_sentence_about_the_last_visits_note_does_not_make_the_rest_of_the_note_copied(nlp):
+    text = ("IT PUMP REFILL - RN\nBasal only: 4.0 mg/day.\n"
+            "** Last visit's note listed \"4.8 mg/day\" - that was the total incl. max PTM. Not a dose change. **\n"
+            "Residual aspirated 4.4 mL. Infumorph 40 mL instilled. Reservoir volume updated to 40.0 mL; next refill 05/05/2026.\n"
+            "Dr. Nakamura in the office suite during the refill.\n")
+    rec = audit_note(text, nlp=nlp, author_role="RN", service_date="2026-02-10")
+    assert rec["elements"]["pump_status"]["status"] == "met"
+    assert rec["elements"]["incident_to"]["status"] == "met"

@@ -43,6 +43,10 @@ class _Discounts:
         self.inline_placeholder = re.compile(inline) if inline else None
         around = table.get("enclosing_placeholder")
         self.enclosing_placeholder = re.compile(around) if around else None
+        qa = table.get("unanswered_question") or {}
+        self.question_gap = re.compile(qa["question_gap"]) if qa.get("question_gap") else None
+        self.answer_prefix = re.compile(qa.get("answer_prefix", r"\s*"), re.I)
+        self.unanswered = re.compile(qa["unanswered"], re.I) if qa.get("unanswered") else None
         neg = table.get("inline_negation") or {}
         self.inline_negation = re.compile(neg["pattern"], re.I) if neg.get("pattern") else None
         self.inline_negation_categories = frozenset(neg.get("categories", []))
@@ -202,6 +206,33 @@ def _enclosed(pattern: re.Pattern[str], text: str, start: int, end: int) -> bool
     return any(m.start() <= start and end <= m.end() for m in pattern.finditer(text, *_line_of(text, start, end)))
 
 
+def _after_prefix(disc: _Discounts, text: str, start: int, end: int) -> int:
+    """Where an answer starts, after its label ("A:", "Ans -")."""
+    m = disc.answer_prefix.match(text, start, end)
+    return m.end() if m else start
+
+
+def _unanswered(disc: _Discounts, text: str, start: int, end: int) -> bool:
+    """Is the span part of a question whose answer is left blank or "N/A" (discount.json unanswered_question)?
+
+    "Q: Goals of therapy?  A: N/A", "Q: Goals?" with an empty "A:" on the next line: the prompt's words
+    are the template's, and only an answer documents anything."""
+    if disc.question_gap is None or disc.unanswered is None:
+        return False
+    gap = disc.question_gap.match(text, end)
+    if gap is None:
+        return False
+    line_end = text.find("\n", gap.end())
+    line_end = len(text) if line_end < 0 else line_end
+    answer = text[_after_prefix(disc, text, gap.end(), line_end):line_end]
+    if not answer.strip() and line_end < len(text):  # the answer on the next line ("A: ..."), unless that is the next question
+        nxt = text.find("\n", line_end + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        line = text[_after_prefix(disc, text, line_end + 1, nxt):nxt]
+        answer = "" if "?" in line else line
+    return disc.unanswered.fullmatch(answer.strip()) is not None
+
+
 def _answers_another_label(disc: _Discounts, text: str, span: Any, mspan: Any) -> bool:
     """Is the colon answer after `span` another label's, a clause later (discount.json colon_answer)?"""
     if disc.clause_break is None or mspan.start_char < span.end_char:
@@ -248,6 +279,9 @@ def pump_evidence(doc: Doc) -> Doc:
             # an unresolved pick list holds the words of every choice and documents none of them
             mod_cats.append("PLACEHOLDER")
             mods.append({"cat": "PLACEHOLDER", "text": "[inside an unresolved pick list]", "start": span.start_char, "end": span.start_char})
+        if _unanswered(disc, text, span.start_char, span.end_char):
+            mod_cats.append("PLACEHOLDER")
+            mods.append({"cat": "PLACEHOLDER", "text": "[question left unanswered]", "start": span.start_char, "end": span.start_char})
         if (disc.inline_negation is not None and span.label_ in disc.inline_negation_categories
                 and not meta.get("virtual") and disc.inline_negation.search(span.text)):
             # "Dr. X not in the building": the negation sits inside the match, where ConText cannot reach it
