@@ -699,14 +699,32 @@ def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None
     if not away:
         return supervision
     kept = []
+    sents = pump.get("sentences") or []
     for s in supervision:
         sentence = sentence_text(pump, text, s["sent"])
+        named = _nearest_physician(sentence, s["start"] - sents[s["sent"]][0], s["end"] - sents[s["sent"]][0]) if sentence else None
+        if named is not None and not any(re.search(rf"\b{re.escape(n)}\b", named) for n in away):
+            kept.append(s)  # "was Dr. Alvarez, present in the suite - not Dr. Chen (Dr. Chen was off site today)"
+            continue
         if any(re.search(rf"\b{re.escape(n)}\b", sentence) for n in away):
             continue  # names the physician who was away
         if not _printouts().named_physician.search(sentence) and _printouts().on_site.search(sentence):
             continue  # "[x] Supervising MD on site" names nobody: the away physician is the one it means
         kept.append(s)
     return kept
+
+
+def _nearest_physician(sentence: str, start: int, end: int) -> str | None:
+    """The physician the sentence names nearest a statement (at `start`:`end` in it), if it names any."""
+    found = list(_printouts().named_physician.finditer(sentence))
+    if not found:
+        return None
+    near = min(found, key=lambda m: max(0, m.start() - end, start - m.end()))
+    rest = _MORE_NAME.match(sentence, near.end())  # "Dr. Samuel" -> "Dr. Samuel Ames"
+    return sentence[near.start():rest.end() if rest else near.end()]
+
+
+_MORE_NAME = re.compile(r"(?:\s+[A-Z][\w'-]+){0,2}")
 
 
 _TITLES = frozenset({"Dr", "MD", "DO", "M", "D", "O"})

@@ -517,3 +517,14 @@ def test_a_sentence_about_the_last_visits_note_does_not_make_the_rest_of_the_not
     rec = audit_note(text, nlp=nlp, author_role="RN", service_date="2026-02-10")
     assert rec["elements"]["pump_status"]["status"] == "met"
     assert rec["elements"]["incident_to"]["status"] == "met"
+
+
+def test_the_physician_named_beside_a_presence_statement_decides_whose_absence_matters(nlp):
+    note = ("Nursing - IT pump refill. Residual aspirated 2.9 mL. Refilled 20 mL; reservoir updated 20.0 mL, new LRAD 03/09/2026.\n"
+            "{line}\n")
+    def incident_to(line: str) -> str:
+        return audit_note(note.format(line=line), nlp=nlp, author_role="RN")["elements"]["incident_to"]["status"]
+    assert incident_to("Addendum: supervising physician for this refill was Dr. Miguel Alvarez, present in the office suite "
+                       "throughout - not Dr. Chen (listed in error; Dr. Chen was off site today).") == "met"
+    assert incident_to("Dr. Samuel Ames in suite.\nCorrection: Dr. Ames was at the surgery center this morning and was "
+                       "available by phone only.") == "missing"
