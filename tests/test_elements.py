@@ -1593,8 +1593,9 @@ def test_a_history_reviewed_or_function_stable_line_alone_is_not_an_assessment_o
 
 
 @pytest.mark.parametrize("prompt", ["Q: Goals of therapy?  A: N/A", "Q: Goals?\nA:\nQ: Pain today?\nA: 4/10",
-                                    "Q: Treatment goals reviewed?  A: ___", "Q: Goals for today's visit?\nA: \"Get it filled.\""])
-def test_a_goals_question_left_unanswered_or_about_the_visit_itself_is_not_a_goal(nlp, prompt):
+                                    "Q: Treatment goals reviewed?  A: ___", "Q: Goals for today's visit?\nA: \"Get it filled.\"",
+                                    "SMART goals:\n  1. ___\n  2. ___", "Goals:\n\nPlan: refill in 12 weeks."])
+def test_a_goals_question_or_header_left_unanswered_or_about_the_visit_itself_is_not_a_goal(nlp, prompt):
     base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Walks two blocks with a cane; mood good.\n"
     assert status(nlp, base + prompt + "\n", "reassessment") == "partial"
 

@@ -53,6 +53,7 @@ MAX_MODEL_EVIDENCE = 3  # sentences a model adds per concept, most probable firs
 MIN_LETTERS = 3
 _LETTER = re.compile(r"[A-Za-z]")
 _LEAD = re.compile(r"^[\s\-*•·>#]+")
+_BARE_LABEL = re.compile(r"[^:\n]{1,40}:")  # "Goals:" with nothing after it: a header the writer left empty
 
 
 @lru_cache(maxsize=1)
@@ -135,7 +136,7 @@ class NoteView:
 
     def qualifies(self, concept: Concept, i: int, mode: str) -> bool:
         """May the model propose sentence i for `concept`? (ConText and the rules' own spans decide.)"""
-        if len(_LETTER.findall(self.sentence_for(concept, i))) < MIN_LETTERS:
+        if len(_LETTER.findall(self.sentence_for(concept, i))) < MIN_LETTERS or _BARE_LABEL.fullmatch(self.sentence(i).strip()):
             return False
         active = _discounting(concept.label)
         sect_map = discounts().sections
