@@ -101,9 +101,11 @@ def _interval_problems(spans: list[Span]) -> list[Span]:
 
 def _qualified(s: Span) -> bool:
     """Is the span under a modifier (discount.json `far_reason`) cued outside its own words?
-    ("no sedation", "watch for withdrawal"; not the "not" of "not controlled")"""
+    ("no sedation", "watch for withdrawal"; not the "not" of "not controlled"). A section's modifier
+    ("[warning_signs section]") is never the span's own words."""
     cats = _far_reason_discounts()
-    return any(m["cat"] in cats and not (s["start"] <= m["start"] < s["end"]) for m in s.get("mods") or ())
+    return any(m["cat"] in cats and (m["text"].startswith("[") or not (s["start"] <= m["start"] < s["end"]))
+               for m in s.get("mods") or ())
 
 
 @lru_cache(maxsize=1)

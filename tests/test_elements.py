@@ -1603,3 +1603,13 @@ def test_a_goals_question_or_header_left_unanswered_or_about_the_visit_itself_is
 def test_a_goals_question_with_an_answer_is_a_goal(nlp):
     base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Walks two blocks with a cane; mood good.\n"
     assert status(nlp, base + "Q: Goals?\nA: \"Walk across the stage at graduation in August.\"\n", "reassessment") == "met"
+
+
+def test_symptoms_in_a_patient_instructions_warning_list_are_possibilities_not_a_reason_or_a_response(nlp):
+    change = "Increased fentanyl 300 -> 330 mcg/day as planned at last visit.\n\n"
+    avs = ("Please call 555-0129 if you notice:\n- Unusual sleepiness or slow breathing\n"
+           "- Sweating, chills, or pain much worse than usual\n- Any pump alarm\n\nNext refill 10/28/2025.\n")
+    assert status(nlp, change + avs, "change_reason", author_role="MD") == "missing"
+    assert status(nlp, change + avs, "dose_response", author_role="MD") == "missing"
+    assert status(nlp, "Pain much worse than usual in the evenings on the current dose.\n" + change + avs,
+                  "change_reason", author_role="MD") == "met"

@@ -107,9 +107,10 @@ def _paragraph_end(doc: Doc, sec: Any) -> int | None:
 
 # marks that cover their line (text after them) or their paragraph, not a whole section:
 # a copied mark, and a pump-history heading ("Pump history: 2015 implant ... 2024 (April) 1.4 -> 1.5 mg/day")
-# and a review-of-systems heading, whose checklist is its line or paragraph ("ROS: negative x10. Spasms ...")
+# and a review-of-systems heading, whose checklist is its line or paragraph ("ROS: negative x10. Spasms ..."),
+# and a patient instruction's warning list ("Please call if you notice:" over "- Sweating, chills, or pain much worse")
 _PARAGRAPH_MARKS = {"previous_visit_paragraph": "previous_visit", "history_paragraph": "pump_history",
-                    "review_of_systems": "review_of_systems"}
+                    "review_of_systems": "review_of_systems", "warning_signs": "warning_signs"}
 # marks that open a block every later section belongs to until a "today" section closes it:
 # copied-forward text, and an earlier version or a wrong patient's text kept in the export
 _BLOCK_MARKS = {"previous_visit_block": "previous_visit", "superseded_block": "superseded"}
