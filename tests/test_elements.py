@@ -1613,3 +1613,12 @@ def test_symptoms_in_a_patient_instructions_warning_list_are_possibilities_not_a
     assert status(nlp, change + avs, "dose_response", author_role="MD") == "missing"
     assert status(nlp, "Pain much worse than usual in the evenings on the current dose.\n" + change + avs,
                   "change_reason", author_role="MD") == "met"
+
+
+@pytest.mark.parametrize("line", ["Still at home, which is what he and his wife want.",
+                                  "Walking to church again, which is what they wanted when she got the pump.",
+                                  "Mom's goal is keeping her comfortable in the chair and easy to dress."])
+def test_a_goal_told_as_what_the_patient_wanted_or_a_parents_goal_for_the_patient_is_a_goal(nlp, line):
+    base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Walks two blocks with a cane; mood good.\n"
+    assert status(nlp, base + line + "\n", "reassessment") == "met"
+    assert status(nlp, base + "Daughter's goal is to lose weight.\n", "reassessment") == "partial"
