@@ -528,3 +528,9 @@ def test_the_physician_named_beside_a_presence_statement_decides_whose_absence_m
                        "throughout - not Dr. Chen (listed in error; Dr. Chen was off site today).") == "met"
     assert incident_to("Dr. Samuel Ames in suite.\nCorrection: Dr. Ames was at the surgery center this morning and was "
                        "available by phone only.") == "missing"
+
+
+@pytest.mark.parametrize("line", ["Enabled Prometra PTC: bolus 0.25 mg, lockout 6 h, max 2/day, for the activity-related flares.",
+                                  "For the evening breakthrough pain we added a my PTM bolus of 0.1 mg, lockout 3 hours."])
+def test_a_patient_activated_dose_set_up_today_is_a_change(nlp, line):
+    assert changed(nlp, line) is True
