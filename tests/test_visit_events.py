@@ -534,3 +534,18 @@ def test_the_physician_named_beside_a_presence_statement_decides_whose_absence_m
                                   "For the evening breakthrough pain we added a my PTM bolus of 0.1 mg, lockout 3 hours."])
 def test_a_patient_activated_dose_set_up_today_is_a_change(nlp, line):
     assert changed(nlp, line) is True
+
+
+@pytest.mark.parametrize("line", [
+    "Morphine 10 mg/mL; dose 2.5 mg/day 2015 reduced to 2.0 mg/day 2020 (constipation/ileus admission). Unchanged since.",
+    "IT dose history: morphine 25 mg/mL: 1.0 mg/day 2017 -> 3.5 mg/day 2018 -> 5.0 mg/day 2019 (flare after a car accident).",
+    "Accessed first pass; pt coughed and the needle pulled back out of the septum before aspiration. Second pass fine.",
+])
+def test_a_change_dated_by_a_year_or_a_needle_pulled_back_is_not_todays_change(nlp, line):
+    assert changed(nlp, line) is False
+
+
+@pytest.mark.parametrize("line", ["Baclofen 2000 mcg/mL. Dose increased 2000 -> 2200 mcg/day for spasms.",
+                                  "bac 2000   TDD 520 -> 470 (-10%) for floppiness"])
+def test_a_baclofen_dose_or_concentration_of_2000_is_not_a_year(nlp, line):
+    assert changed(nlp, line) is True
