@@ -545,7 +545,7 @@ def test_a_change_dated_by_a_year_or_a_needle_pulled_back_is_not_todays_change(n
     assert changed(nlp, line) is False
 
 
-@pytest.mark.parametrize("line", ["Baclofen 2000 mcg/mL. Dose increased 2000 -> 2200 mcg/day for spasms.",
+@pytest.mark.parametrize("line", ["Lioresal 2000 mcg/mL: dose increased 1800 -> 1980 mcg/day for spasms.",
                                   "bac 2000   TDD 520 -> 470 (-10%) for floppiness"])
 def test_a_baclofen_dose_or_concentration_of_2000_is_not_a_year(nlp, line):
     assert changed(nlp, line) is True
