@@ -513,6 +513,7 @@ class _Printouts:
         self.on_site = rules.compile_checked(cfg["on_site_words"], "resources/visit.json on_site_words", 0)
         self.trainee = rules.compile_checked(cfg["trainee_supervisor"], "resources/visit.json trainee_supervisor", 0)
         self.plan_dated = rules.compile_checked(cfg["plan_dated"], "resources/visit.json plan_dated", re.I)
+        self.past_performer = rules.compile_checked(cfg["past_performer"], "resources/visit.json past_performer", 0)
 
 
 @lru_cache(maxsize=1)
@@ -637,13 +638,30 @@ def _copied(at: Mapping[str, Any], spans: list[Span], pump: Mapping[str, Any]) -
     return k >= 0 and any(s["sent"] == k and "COPIED_FORWARD" in s["discounted_by"] for s in spans)
 
 
-def _current_performer(facts: Mapping[str, Any], spans: list[Span], pump: Mapping[str, Any]) -> Mapping[str, Any]:
+def _current_performer(facts: Mapping[str, Any], spans: list[Span], pump: Mapping[str, Any],
+                       text: str | None = None, service: dt.date | None = None) -> Mapping[str, Any]:
     """The facts with the first performer statement that is not copied forward from an earlier visit
-    ("Carried forward 04/29 note: Refill performed by J. Moran, RN ..." does not say who refilled today)."""
+    ("Carried forward 04/29 note: Refill performed by J. Moran, RN ..." does not say who refilled today)
+    nor about another day's service ("Failed access by RN yesterday": visit.json past_performer)."""
     statements = facts.get("performer_statements") or []
-    if not statements or not _copied(statements[0], spans, pump):
+
+    def elsewhen(st: Mapping[str, Any]) -> bool:  # copied forward, or in a sentence about another day's service
+        if _copied(st, spans, pump):
+            return True
+        starts = [a for a, _ in pump.get("sentences") or []]
+        k = bisect_right(starts, st["start"]) - 1
+        if text is None or k < 0:
+            return False
+        for m in _printouts().past_performer.finditer(sentence_text(pump, text, k)):
+            day = m.group("date")
+            if day and service is not None and [int(x) for x in day.split("/")] == [service.month, service.day]:
+                continue  # "For the 11/05/2024 refill: performed by me, L. Chen, RN" on 11/05/2024 is today's
+            return True
+        return False
+
+    if not statements or not elsewhen(statements[0]):
         return facts
-    fresh = [st for st in statements if not _copied(st, spans, pump)]
+    fresh = [st for st in statements if not elsewhen(st)]
     out = {k: v for k, v in facts.items() if k not in ("performer_role", "performer_evidence")}
     if fresh:
         out["performer_role"] = fresh[0]["role"]
@@ -666,7 +684,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _change(v, spans, pump, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
     _away_is_another(spans, pump, text)
     v.supervision = _not_trainee(_not_away(live(spans, "SUPERVISION"), pump, text), pump, text)
-    facts = _current_performer(facts, spans, pump)
+    facts = _current_performer(facts, spans, pump, text, service)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))
     v.performer_evidence = facts.get("performer_evidence")
     v.own_npi = live(spans, "OWN_NPI")

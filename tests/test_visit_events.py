@@ -549,3 +549,13 @@ def test_a_change_dated_by_a_year_or_a_needle_pulled_back_is_not_todays_change(n
                                   "bac 2000   TDD 520 -> 470 (-10%) for floppiness"])
 def test_a_baclofen_dose_or_concentration_of_2000_is_not_a_year(nlp, line):
     assert changed(nlp, line) is True
+
+
+@pytest.mark.parametrize("line,role", [
+    ("Procedure under fluoroscopy. Failed access by RN yesterday (blood-tinged aspirate x2). Residual 5.1 mL withdrawn; 20 mL instilled.", "MD"),
+    ("Reviewed the 06/03 refill record and called the RN who did it: 16 mL was instilled. Residual 3.0 mL; 20 mL instilled today.", "MD"),
+    ("For the 06/17/2025 refill: needle access, aspiration and fill were performed by me, L. Chen, RN. Dr. Hale in the room throughout.", "RN"),
+])
+def test_a_performer_named_for_another_days_service_is_not_todays(nlp, line, role):
+    rec = audit_note(line, nlp=nlp, author_role="MD", service_date="2025-06-17")
+    assert rec["facts"]["performer_role"] == role
