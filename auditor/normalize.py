@@ -119,6 +119,27 @@ def _spelled(acronym: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\b[A-Za-z] )\b" + " ".join(map(re.escape, acronym)) + r"\b(?! [A-Za-z]\b)")
 
 
+def _one_edit_table(words: Any, min_length: int) -> dict[str, str]:
+    """Every string one edit from a listed word of at least `min_length` letters -> that word; a string one
+    edit from two words, or itself a listed word, is left out (ambiguous, or already right)."""
+    listed = {w.lower() for w in words}
+    table: dict[str, str] = {}
+    clash: set[str] = set()
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for w in sorted(listed):
+        if len(w) < min_length:
+            continue
+        variants = {w[:i] + w[i + 1:] for i in range(len(w))}
+        variants |= {w[:i] + w[i + 1] + w[i] + w[i + 2:] for i in range(len(w) - 1)}
+        variants |= {w[:i] + c + w[i + 1:] for i in range(len(w)) for c in letters}
+        variants |= {w[:i] + c + w[i:] for i in range(1, len(w) + 1) for c in letters}  # not before it: a prefix
+        for v in variants - listed:
+            if v in table and table[v] != w:
+                clash.add(v)
+            table[v] = w
+    return {v: w for v, w in table.items() if v not in clash}
+
+
 class Normaliser:
     """Applies resources/normalize.json to a note."""
 
@@ -165,6 +186,11 @@ class Normaliser:
             + r"(?!" + nw["unit_after"] + r"|\s*(?:minutes?|hours?|days?|weeks?|months?|years?|times?)\b)",
             re.IGNORECASE,
         )
+
+        typos = cfg.get("typos") or {}
+        self.typo_of = {v: w for v, w in _one_edit_table(typos.get("words", ()), int(typos.get("min_length", 7))).items()
+                        if v not in set(typos.get("keep", ()))}
+        self.typo_token = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{%d,}(?![A-Za-z0-9])" % max(1, int(typos.get("min_length", 7)) - 1))
 
         self.gate = pattern_gate([p for _, p, _ in self.replacements]
                                  + [self.number_token, self.word_token, self.spoken, self.spoken_year])
@@ -220,6 +246,18 @@ class Normaliser:
             out.append((m.start(), m.end(), word, 1001))
         return out
 
+    def _typo_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+        """'resevoir' -> 'reservoir': one edit from exactly one of the pump's own words (normalize.json typos)."""
+        out: list[tuple[int, int, str, int]] = []
+        if not self.typo_of:
+            return out
+        for m in self.typo_token.finditer(text):
+            word = self.typo_of.get(m.group(0).lower())
+            if word:
+                tok = m.group(0)
+                out.append((m.start(), m.end(), word.upper() if tok.isupper() else (word.capitalize() if tok[0].isupper() else word), 1002))
+        return out
+
     def _spoken_edits(self, text: str, view: TextView) -> list[tuple[int, int, str, int]]:
         out = []
         for m in view.finditer(self.spoken):
@@ -271,7 +309,7 @@ class Normaliser:
     def __call__(self, text: str) -> Normalised:
         view = self.gate.view(text)  # one scan rules out the patterns that cannot match
         cands = (self._regex_edits(text, view) + self._spoken_edits(text, view) + self._year_edits(text, view)
-                 + self._number_edits(text, view) + self._word_edits(text, view))
+                 + self._number_edits(text, view) + self._word_edits(text, view) + self._typo_edits(text))
         if not cands:
             return Normalised(text, text, ())
         cands.sort(key=lambda c: (c[0], -(c[1] - c[0]), c[3]))

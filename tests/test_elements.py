@@ -1622,3 +1622,11 @@ def test_a_goal_told_as_what_the_patient_wanted_or_a_parents_goal_for_the_patien
     base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Walks two blocks with a cane; mood good.\n"
     assert status(nlp, base + line + "\n", "reassessment") == "met"
     assert status(nlp, base + "Daughter's goal is to lose weight.\n", "reassessment") == "partial"
+
+
+def test_typing_slips_in_the_pumps_own_words_are_read_as_the_words_and_real_words_are_left():
+    from auditor.normalize import normalise
+    assert normalise("accessed, 1.2 mL residul. refiled w/ 20 mL. Resevoir 20 mL; supervsing MD; purcahsed").text == (
+        "accessed, 1.2 mL residual. refilled with  20 mL. reservoir 20 mL; supervising MD; purchased")
+    kept = "fentanyl citrate; prefilled syringe; pump installed 2019; increases; supplier; morphing"
+    assert normalise(kept).text == kept
