@@ -536,7 +536,7 @@ def _differ(a: str, b: str, same: re.Pattern[str]) -> bool:
 
 
 _VALUE = re.compile(r"[~<>\u2248]?\s*\d")
-_CELL_END = re.compile(r"(?<=[A-Za-z)\]])\.\s+(?=[A-Z])|;\s*")
+_CELL_END = re.compile(r"(?<=[A-Za-z)\]])\.\s+(?=[A-Z])")
 _MODE = re.compile(r"(?i)(?:simple|complex|flex\w*|periodic|continuous|cont\.?|day/night|multiple[- ]rate|bolus|off|on|\s)+")
 
 
@@ -652,7 +652,11 @@ def _current_performer(facts: Mapping[str, Any], spans: list[Span], pump: Mappin
         k = bisect_right(starts, st["start"]) - 1
         if text is None or k < 0:
             return False
-        for m in _printouts().past_performer.finditer(sentence_text(pump, text, k)):
+        a, b = (pump.get("sentences") or [])[k]
+        # the statement's own clause: "Performed by: J. Moran, RN   Last refill: 05/20" is today's RN
+        left = max((m.end() for m in _CLAUSE_BREAK.finditer(text, a, st["start"])), default=a)
+        right = next((m.start() for m in _CLAUSE_BREAK.finditer(text, st["start"], b)), b)
+        for m in _printouts().past_performer.finditer(text[left:right]):
             day = m.group("date")
             if day and service is not None and [int(x) for x in day.split("/")] == [service.month, service.day]:
                 continue  # "For the 11/05/2024 refill: performed by me, L. Chen, RN" on 11/05/2024 is today's
@@ -743,6 +747,9 @@ def _nearest_physician(sentence: str, start: int, end: int) -> str | None:
 
 
 _MORE_NAME = re.compile(r"(?:\s+[A-Z][\w'-]+){0,2}")
+
+
+_CLAUSE_BREAK = re.compile(r"[.;:()\[\],]|\s[-\u2013]\s|[ \t]{2,}|\n")
 
 
 _TITLES = frozenset({"Dr", "MD", "DO", "M", "D", "O"})

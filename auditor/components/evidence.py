@@ -225,12 +225,20 @@ def _unanswered(disc: _Discounts, text: str, start: int, end: int) -> bool:
         return False
     line_end = text.find("\n", gap.end())
     line_end = len(text) if line_end < 0 else line_end
-    answer = text[_after_prefix(disc, text, gap.end(), line_end):line_end]
-    if not answer.strip() and line_end < len(text):  # the answer on the next line ("A: ..."), unless that is the next question
+    if text[gap.end():line_end].strip():  # answered on its own line: "Goals?  A: N/A"
+        answer = text[_after_prefix(disc, text, gap.end(), line_end):line_end]
+    elif line_end < len(text):  # the next line: an "A:" and its answer, or the next question; a blank line says nothing
         nxt = text.find("\n", line_end + 1)
         nxt = len(text) if nxt < 0 else nxt
-        line = text[_after_prefix(disc, text, line_end + 1, nxt):nxt]
-        answer = "" if "?" in line else line
+        after = _after_prefix(disc, text, line_end + 1, nxt)
+        line = text[after:nxt]
+        if "?" in line:
+            return True
+        if not text[line_end + 1:after].strip():  # no answer label: a blank line or plain text, not a blank answer
+            return False
+        answer = line
+    else:
+        return False
     return disc.unanswered.fullmatch(answer.strip()) is not None
 
 
