@@ -579,3 +579,8 @@ def test_a_performer_statement_beside_another_days_words_is_still_todays(nlp, li
     rec = audit_note("Residual 3.0 mL. Refilled 20 mL; reservoir 20.0 mL.\n" + line + "\n", nlp=nlp, author_role="MD",
                      service_date="2025-06-17")
     assert rec["facts"]["performer_role"] == "RN"
+
+
+def test_a_negation_in_a_lead_in_does_not_reach_the_change_after_its_colon(nlp):
+    assert changed(nlp, "Titration step per protocol for ongoing pain with no adverse effects: +0.6 mcg/day (+50%) -> 1.8 mcg/day.") is True
+    assert changed(nlp, "Not increased today: basal stays 4.0 mg/day.") is False

@@ -34,6 +34,7 @@ class _Discounts:
         self.future_ok_ignores = frozenset(table.get("future_ok_ignores", []))
         self.virtual_ignores = frozenset(table.get("virtual_ignores", []))
         self.negation_in_content = frozenset(table.get("negation_in_content", []))
+        self.negation_ends_at_colon = frozenset(table.get("negation_ends_at_colon", []))
         self.sections = dict(table.get("sections", {}))
         self.section_exceptions = {k: re.compile(v, re.I) for k, v in table.get("section_exceptions", {}).items()}
         colon = table.get("colon_answer") or {}
@@ -272,6 +273,9 @@ def pump_evidence(doc: Doc) -> Doc:
                 colon = text.find(":", span.start_char, mspan.start_char + 1)  # the cue may start at the colon (": no")
                 if colon >= 0 and "\n" not in text[span.start_char:mspan.start_char]:
                     continue  # "Goals: ... no nighttime spasms": the goal's content, not a negated goal
+            if (m.category == "NEGATED_EXISTENCE" and span.label_ in disc.negation_ends_at_colon and mspan.end_char <= span.start_char
+                    and ":" in text[mspan.end_char:span.start_char] and "\n" not in text[mspan.end_char:span.start_char]):
+                continue  # "Titration step for ongoing pain with no adverse effects: +0.6 mcg/day -> 1.8": a label's words, then its content
             if m.category == "NEGATED_EXISTENCE" and mspan.text.startswith(":") and _answers_another_label(disc, text, span, mspan):
                 continue  # "Dr. Okafor present in suite, examined the site: no haematoma": the answer is the site's
             cat = disc.category_of(m.category, span.label_, text, mspan.start_char)
