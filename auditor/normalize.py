@@ -119,6 +119,13 @@ def _spelled(acronym: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\b[A-Za-z] )\b" + " ".join(map(re.escape, acronym)) + r"\b(?! [A-Za-z]\b)")
 
 
+def _cased(word: str, as_written: str) -> str:
+    """The repaired word in the case the note wrote it in ("RESEVOIR" -> "RESERVOIR", "Resevoir" -> "Reservoir")."""
+    if as_written.isupper() and len(as_written) > 1:
+        return word.upper()
+    return word.capitalize() if as_written[0].isupper() else word
+
+
 def _one_edit_table(words: Any, min_length: int) -> dict[str, str]:
     """Every string one edit from a listed word of at least `min_length` letters -> that word; a string one
     edit from two words, or itself a listed word, is left out (ambiguous, or already right)."""
@@ -188,9 +195,10 @@ class Normaliser:
         )
 
         typos = cfg.get("typos") or {}
-        self.typo_of = {v: w for v, w in _one_edit_table(typos.get("words", ()), int(typos.get("min_length", 7))).items()
-                        if v not in set(typos.get("keep", ()))}
-        self.typo_token = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{%d,}(?![A-Za-z0-9])" % max(1, int(typos.get("min_length", 7)) - 1))
+        shortest = int(typos.get("min_length", 7))
+        keep = frozenset(typos.get("keep", ()))
+        self.typo_of = {v: w for v, w in _one_edit_table(typos.get("words", ()), shortest).items() if v not in keep}
+        self.typo_token = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{%d,}(?![A-Za-z0-9])" % max(1, shortest - 1))
 
         self.gate = pattern_gate([p for _, p, _ in self.replacements]
                                  + [self.number_token, self.word_token, self.spoken, self.spoken_year])
@@ -241,9 +249,7 @@ class Normaliser:
             word = self.vocabulary.get(self._canon(tok))
             if not word:
                 continue
-            if word != "mL":
-                word = word.upper() if tok.isupper() and len(tok) > 1 else (word.capitalize() if tok[0].isupper() else word)
-            out.append((m.start(), m.end(), word, 1001))
+            out.append((m.start(), m.end(), word if word == "mL" else _cased(word, tok), 1001))
         return out
 
     def _typo_edits(self, text: str) -> list[tuple[int, int, str, int]]:
@@ -254,8 +260,7 @@ class Normaliser:
         for m in self.typo_token.finditer(text):
             word = self.typo_of.get(m.group(0).lower())
             if word:
-                tok = m.group(0)
-                out.append((m.start(), m.end(), word.upper() if tok.isupper() else (word.capitalize() if tok[0].isupper() else word), 1002))
+                out.append((m.start(), m.end(), _cased(word, m.group(0)), 1002))
         return out
 
     def _spoken_edits(self, text: str, view: TextView) -> list[tuple[int, int, str, int]]:

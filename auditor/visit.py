@@ -644,15 +644,16 @@ def _current_performer(facts: Mapping[str, Any], spans: list[Span], pump: Mappin
     ("Carried forward 04/29 note: Refill performed by J. Moran, RN ..." does not say who refilled today)
     nor about another day's service ("Failed access by RN yesterday": visit.json past_performer)."""
     statements = facts.get("performer_statements") or []
+    sents = pump.get("sentences") or []
+    starts = [a for a, _ in sents]
 
     def elsewhen(st: Mapping[str, Any]) -> bool:  # copied forward, or in a sentence about another day's service
         if _copied(st, spans, pump):
             return True
-        starts = [a for a, _ in pump.get("sentences") or []]
         k = bisect_right(starts, st["start"]) - 1
         if text is None or k < 0:
             return False
-        a, b = (pump.get("sentences") or [])[k]
+        a, b = sents[k]
         # the statement's own clause: "Performed by: J. Moran, RN   Last refill: 05/20" is today's RN
         left = max((m.end() for m in _CLAUSE_BREAK.finditer(text, a, st["start"])), default=a)
         right = next((m.start() for m in _CLAUSE_BREAK.finditer(text, st["start"], b)), b)

@@ -229,8 +229,7 @@ def _unanswered(disc: _Discounts, text: str, start: int, end: int) -> bool:
     if text[gap.end():line_end].strip():  # answered on its own line: "Goals?  A: N/A"
         answer = text[_after_prefix(disc, text, gap.end(), line_end):line_end]
     elif line_end < len(text):  # the next line: an "A:" and its answer, or the next question; a blank line says nothing
-        nxt = text.find("\n", line_end + 1)
-        nxt = len(text) if nxt < 0 else nxt
+        _, nxt = _line_of(text, line_end + 1, line_end + 1)
         after = _after_prefix(disc, text, line_end + 1, nxt)
         line = text[after:nxt]
         if "?" in line:
