@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--reviews", default=None, metavar="DIR", help="saved reviews (JSONL in the gold format) to learn from")
     tr.add_argument("--out", "-o", default=None, metavar="DIR",
                     help="where to write the models (default: the package's auditor/resources/models)")
+    tr.add_argument("--keep-c", action="store_true",
+                    help="reuse each concept's regularisation C from the shipped manifest instead of searching "
+                         "the grid (a third of the fits)")
 
     t = sub.add_parser("tipsheet", help="which elements are missed most, by whom, and what compliant notes record",
                        description="Reads the JSONL records of an audit; writes no patient text.")
@@ -281,8 +284,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise InputError(f"{ann}: no gold.jsonl")
     if args.reviews and not Path(args.reviews).is_dir():
         raise InputError(f"{args.reviews}: no such folder")
+    from auditor.learn.train import C_GRID, kept_c
+
     try:
-        train(ann, args.out, args.reviews)
+        train(ann, args.out, args.reviews, c_grid=kept_c() if args.keep_c else C_GRID)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     return 0

@@ -204,6 +204,18 @@ def test_training_is_deterministic(tmp_path, nlp):
     assert np.array_equal(a, b)
 
 
+def test_keep_c_reuses_each_concepts_c_from_the_manifest_and_fits_one_c_per_concept(tmp_path, nlp):
+    from auditor.learn.train import kept_c, train
+
+    shipped = kept_c()
+    assert set(shipped) == set(json.loads((REPO / "auditor/resources/models/manifest.json").read_text())["concepts"])
+    assert all(len(cs) == 1 and cs[0] > 0 for cs in shipped.values())
+    ann = _small_annotations(tmp_path / "ann")
+    manifest = train(ann, tmp_path / "m", nlp=nlp, concepts=["goals", "drug_purchase"],
+                     c_grid={"goals": (3.0,), "drug_purchase": (100.0,)}, choose=False, log=lambda s: None)
+    assert {n: c["cv"]["C"] for n, c in manifest["concepts"].items()} == {"goals": 3.0, "drug_purchase": 100.0}
+
+
 def test_cli_audit_without_models_warns_once_naming_the_file_and_audits_with_rules(tmp_path, monkeypatch, cli):
     missing = tmp_path / "nowhere"
     monkeypatch.setenv("PUMP_AUDITOR_MODELS", str(missing))

@@ -277,8 +277,9 @@ class Fitted:
 
 def fit(annotations: str | Path = "annotations", reviews: str | Path | None = None, nlp: Any = None,
         concepts: Sequence[str] | None = None, log: Callable[[str], None] | None = None,
-        c_grid: Sequence[float] = C_GRID) -> Fitted:
-    """Steps 1-3: audit the dev documents, label sentences, fit one calibrated model per concept."""
+        c_grid: Sequence[float] | Mapping[str, Sequence[float]] = C_GRID) -> Fitted:
+    """Steps 1-3: audit the dev documents, label sentences, fit one calibrated model per concept.
+    `c_grid` is one grid for every concept, or a grid per concept (`kept_c`: a third of the fits)."""
     log = log or (lambda s: print(s, file=sys.stderr))
     started = time.monotonic()
     annotations = Path(annotations)
@@ -349,7 +350,7 @@ def fit(annotations: str | Path = "annotations", reviews: str | Path | None = No
         Ec = masked_E.get(BY_NAME[name].masked, E)
         rivals_of = [c for c in CONCEPTS if c.rival == name and c.name in names and c.masked in masked_E]
         best: tuple[float, float, np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
-        for c in c_grid:
+        for c in (c_grid.get(name, C_GRID) if isinstance(c_grid, Mapping) else c_grid):
             scores = np.zeros(len(y))
             ev = np.zeros(len(eval_texts))
             ev_r = {rc.name: np.zeros(len(eval_texts)) for rc in rivals_of}
@@ -400,7 +401,7 @@ def fit(annotations: str | Path = "annotations", reviews: str | Path | None = No
 
 def train(annotations: str | Path = "annotations", out: str | Path | None = None, reviews: str | Path | None = None,
           nlp: Any = None, concepts: Sequence[str] | None = None, log: Callable[[str], None] | None = None,
-          c_grid: Sequence[float] = C_GRID, choose: bool = True) -> dict[str, Any]:
+          c_grid: Sequence[float] | Mapping[str, Sequence[float]] = C_GRID, choose: bool = True) -> dict[str, Any]:
     """Train, choose thresholds, write the models; returns the manifest."""
     log = log or (lambda s: print(s, file=sys.stderr))
     out = Path(out) if out is not None else store.shipped_dir()
@@ -453,6 +454,14 @@ def train(annotations: str | Path = "annotations", out: str | Path | None = None
     clear_cache()
     log(f"auditor train: wrote {len(names)} models, cards and manifest.json to {out} in {time.monotonic() - f.started:.0f} s")
     return manifest
+
+
+def kept_c(models_dir: str | Path | None = None) -> dict[str, tuple[float]]:
+    """Each concept's C as the last full training chose it: retraining on more notes with it skips the C
+    search (two of every three fits), which the last searches never changed by more than one step."""
+    path = Path(models_dir) if models_dir is not None else store.shipped_dir()
+    manifest = json.loads((path / store.MANIFEST).read_text(encoding="utf-8"))
+    return {name: (float(c["cv"]["C"]),) for name, c in manifest["concepts"].items() if c.get("cv", {}).get("C")}
 
 
 def _summarise(figs: Mapping[str, Mapping[str, int]]) -> dict[str, Any]:
