@@ -1653,3 +1653,70 @@ def test_a_signs_of_field_is_an_assessment_not_a_warning_list(nlp):
 def test_a_presence_question_answered_after_a_blank_line_is_answered(nlp):
     text = "RN refill. Residual 3.0 mL. Refilled 20 mL; reservoir 20.0 mL.\nDr. Chen in the suite during the refill?\n\nYes.\n"
     assert status(nlp, text, "incident_to", author_role="RN") == "met"
+
+
+@pytest.mark.parametrize("told", [
+    "She says each bolus only takes the edge off for about an hour.",
+    "Relief fades by mid-afternoon and by three she is back on the couch.",
+    "Burning 6-7/10 most nights, keeps him up.",
+    "Hip flexor tone limiting transfers; caregiver struggling with dressing.",
+    "Using PTM 6x/day, maxed out every evening.",
+    "Family says he has been grimacing and moaning with cares since the last visit.",
+    "3 ED visits for pain crises since last refill.",
+    "Subtherapeutic at 400 mcg/day (relief ~20%).",
+])
+def test_a_problem_at_the_current_dose_told_in_plain_words_is_the_implied_reason_for_a_change(nlp, told):
+    change = "Daily dose increased from 400 to 440 mcg/day.\n"
+    assert status(nlp, told + "\n" + change, "change_reason", author_role="MD") == "met"
+    assert status(nlp, "No sedation.\n" + change, "change_reason", author_role="MD") == "missing"
+
+
+@pytest.mark.parametrize("line", ["Hospitalized in December for pneumonia, recovered, back to baseline walking with a cane.",
+                                  "Stopping the pump would risk withdrawal and a CRPS flare; do not stop."])
+def test_a_recovery_or_a_risk_of_stopping_is_not_a_response_to_the_dose(nlp, line):
+    assert status(nlp, REFILL + line + "\n", "dose_response") == "missing"
+
+
+def test_a_score_told_against_an_earlier_one_is_a_response_to_the_therapy(nlp):
+    assert status(nlp, REFILL + "Evening pain now 4/10 (was 7/10 in Oct).\n", "dose_response") == "met"
+    assert status(nlp, REFILL + "Pain 4/10.\n", "dose_response") == "missing"
+
+
+@pytest.mark.parametrize("line,changed", [
+    ("Dose confirmed unchanged since 08/2025.\nPrevious: 1.2 -> 1.8 -> 2.4 mcg/day (titration 2025).", False),
+    ("Infusion schedule not changed - flex program re-confirmed and printed.", False),
+    ("Old rate: 400 mcg/d      New rate: 440 mcg/d (+10%)", True),
+    ("Stretching easier since summer dose increase; tone about the same.", False),
+    ("Reprogrammed -> flex: 04:00-10:00 @ 0.7 mL/day, rest of day 0.45 mL/day.", True),
+])
+def test_a_dose_history_line_or_a_confirmed_schedule_is_no_change_and_a_new_mode_is_one(nlp, line, changed):
+    assert regimen_changed(nlp, line + "\n", author_role="MD") is changed
+
+
+def test_a_bowel_or_bladder_program_left_unchanged_is_not_the_pumps_program(nlp):
+    line = "Bowel/bladder program unchanged.\nDaily dose increased 600 -> 650 mcg/day.\n"
+    assert regimen_changed(nlp, line, author_role="MD") is True
+
+
+def test_a_procedure_step_done_per_protocol_is_not_the_reason_for_a_change_but_a_named_protocol_is(nlp):
+    base = "Residual withdrawn, discarded per protocol.\nDose increased 1.2 -> 1.4 mcg/day per Dr. Lim.\n"
+    assert status(nlp, REFILL + base, "change_reason", author_role="RN") == "missing"
+    named = "Dose increased 1.2 -> 1.4 mcg/day per the ziconotide titration protocol.\n"
+    assert status(nlp, REFILL + named, "change_reason", author_role="RN") == "met"
+
+
+@pytest.mark.parametrize("line", ["prometra updated res 20ml, new alarm date 10/01", "Exp 6.2 / act 6.1 mL. Res 20.0, LRAD 05/08/2026"])
+def test_shorthand_readings_before_and_after_the_fill_are_pump_status(nlp, line):
+    text = "clear aspirate 4.4cc (exp 4.5). Instilled 20 mL.\n" if line.startswith("prometra") else "Instilled 20.0 mL.\n"
+    assert status(nlp, text + line + "\n", "pump_status", author_role="MD") == "met"
+
+
+def test_a_goals_reviewed_line_that_never_names_a_goal_is_not_a_goal(nlp):
+    assert status(nlp, CONDITION_ONLY + "Treatment goals reviewed.\n", "reassessment") == "partial"
+    assert status(nlp, CONDITION_ONLY + "Goals reviewed and remain appropriate.\n", "reassessment") == "partial"
+    assert status(nlp, CONDITION_ONLY + "Goals reviewed: walk to church without the cane.\n", "reassessment") == "met"
+
+
+def test_a_line_start_refill_before_a_date_is_the_next_refill_not_todays(nlp):
+    text = "Reprogramming visit, no refill. Reservoir 21.6 mL. Night rate raised 26 -> 28 mcg/hr.\nRefill before alarm date, around 11/15/2025.\n"
+    assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["refill_status"] == "none"
