@@ -306,3 +306,11 @@ def test_a_ziconotide_indication_told_in_other_words_is_documented(audit, histor
     text = (f"{history}\nRefill: residual 10.8 mL (expected 11.1 mL). Instilled 20 mL Prialt 5 mcg/mL (diluted). "
             "Reservoir 20.0 mL. Purchased by practice, invoice 4.\n")
     assert "ziconotide-indication-missing" not in _rules(audit(text, "95990;J2278x100-JZ"))
+
+
+def test_the_diluent_in_a_preparation_line_is_not_the_fill_volume(audit):
+    text = ("Prialt refill. SynchroMed II 20 mL, Prialt 5 mcg/mL (diluted), 1.2 mcg/day. Residual 6.3 mL withdrawn, discarded.\n"
+            "new: Prialt 100 mcg/mL \u00d7 1 mL + PF NS 19 mL = 5 mcg/mL, 20 mL instilled\n"
+            "Prialt 1 mL vial - practice purchased, inv #PR-3320. Settings unchanged.\n")
+    assert "drug-units-mismatch" not in _rules(audit(text, "95991;J2278x100-JZ"))
+    assert "drug-units-mismatch" in _rules(audit(text, "95991;J2278x1000-JZ"))
