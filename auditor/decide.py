@@ -51,11 +51,14 @@ def _result(status: str, evidence: list[dict[str, Any]] = (), discounted: list[S
 
 def _is_poor(s: Span) -> bool:
     """Does this response span document a problem at the dose (an implied reason for a change)?"""
-    if any(m["cat"] == "NEGATED_EXISTENCE" for m in s.get("mods", [])):
-        return False  # "no side effects on the current dose" is not a problem
+    pol = s.get("polarity") or ""
+    # "no side effects on the current dose" is not a problem; the "can't" of a poor response's own words
+    # ("can't manage it on the current dose", "PTM not enough") is the problem itself
+    if any(m["cat"] == "NEGATED_EXISTENCE" and not (pol == "poor" and s["start"] <= m["start"] < s["end"])
+           for m in s.get("mods", [])):
+        return False
     if _words("tolerable_side_effect").search(s["text"]):
         return False  # "mild ankle swelling": tolerated at this dose, not why it changed
-    pol = s.get("polarity") or ""
     if pol == "symptom":  # a symptom at the dose is a problem unless it is said to be controlled
         return not _words("good_response").search(s["text"])
     if pol == "score":

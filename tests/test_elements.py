@@ -1720,3 +1720,77 @@ def test_a_goals_reviewed_line_that_never_names_a_goal_is_not_a_goal(nlp):
 def test_a_line_start_refill_before_a_date_is_the_next_refill_not_todays(nlp):
     text = "Reprogramming visit, no refill. Reservoir 21.6 mL. Night rate raised 26 -> 28 mcg/hr.\nRefill before alarm date, around 11/15/2025.\n"
     assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["refill_status"] == "none"
+
+
+@pytest.mark.parametrize("line", [
+    "Rate increased 10% to 440 mcg/day; restaging CT shows no disease progression.",
+    "Rate increased 10% to 440 mcg/day; she denies post-op pain.",
+    "Poorly controlled diabetes, followed by PCP.",
+    "A1c 8.2, above goal; PCP adjusting metformin.",
+    "Gout flare-up last month treated by PCP.",
+    "ER visit in March for chest pain, cardiac workup negative.",
+    "Walking back to where it was before her fall.",
+    "Her insurance coverage runs out at the end of the month.",
+    "Side effect of pruritus faded after the first week.",
+    "Knee pain from OA limiting walking.",
+    "PTM settings: bolus 50 mcg, lockout 4 h, at max 6/day.",
+    "She has had only good days since the last refill.",
+    "Dx: failed back surgery syndrome, refractory to current oral medications, s/p pump 2018.",
+    "PCP tapering prednisone 10 mg po daily for COPD.",
+    "Plan to replace the pump next year (battery ERI).",
+])
+def test_a_problem_denied_resolved_or_about_something_else_is_no_reason_for_the_change(nlp, line):
+    text = "Pump refilled with 20 mL.\nRate increased from 400 to 440 mcg/day.\n" + line + "\n"
+    assert status(nlp, text, "change_reason", author_role="MD", mode="rules") == "missing"
+
+
+@pytest.mark.parametrize("line", ["Previous: 400 mcg/day. Increased today to 440 mcg/day for spasms.",
+                                  "Previous dose: 400 mcg/day  New dose: 440 mcg/day (increased for spasms).",
+                                  "Pain flaring since last week, increase rate by 10% today."])
+def test_a_previous_value_beside_todays_new_one_is_todays_change(nlp, line):
+    assert regimen_changed(nlp, line + "\n", author_role="MD") is True
+
+
+def test_a_catheter_access_port_aspirate_is_not_a_refill_and_goals_listed_under_reviewed_count(nlp):
+    cap = "Interrogation only today, no refill. Reservoir 14.2 mL.\nCatheter access port accessed: able to aspirate 2 mL CSF, catheter patent.\n"
+    assert audit_note(cap, nlp=nlp, author_role="MD")["facts"]["refill_status"] == "none"
+    listed = CONDITION_ONLY + "Goals reviewed\n1. Walk 100 ft with walker\n2. Sleep through the night\n"
+    assert status(nlp, listed, "reassessment") == "met"
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("Drug source: [ ] practice   [x] specialty pharmacy (payer-designated)", "not_applicable"),
+    ("IP from the research pharmacy, sponsor-funded.", "not_applicable"),
+    ("Insurer requires CVS Specialty; bag arrived labelled for the patient and CVS billed it.", "not_applicable"),
+    ("Drug source: [x] practice   [ ] specialty pharmacy", "missing"),
+])
+def test_an_outside_source_ticked_sponsored_or_billed_by_a_named_pharmacy_is_outside_supply(nlp, line, expected):
+    assert status(nlp, "Pump refilled with 20 mL.\n" + line + "\n", "drug_cost", author_role="MD") == expected
+
+
+@pytest.mark.parametrize("line,changed", [
+    ("Today we took the clonidine out of his mix - he's been lightheaded on standing.", True),
+    ("Morphine out, hydromorphone 5 mg/mL in today, converted 5:1.", True),
+    ("Wants dose reduced before her surgery next month - will do at the pre-op visit.", False),
+])
+def test_a_drug_taken_out_of_the_mix_is_a_change_and_one_put_off_to_the_next_visit_is_not(nlp, line, changed):
+    assert regimen_changed(nlp, line + "\n", author_role="MD") is changed
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("She wants to hold her granddaughter at the christening in June, and that's what we're aiming the therapy at.", "met"),
+    ("Judged against her aim of staying in her own flat, she is still managing alone.", "met"),
+    ("Goal of today's visit: pump refill and interrogation.", "partial"),
+])
+def test_an_aim_the_therapy_is_judged_against_is_a_goal_and_the_visits_own_purpose_is_not(nlp, line, expected):
+    assert status(nlp, CONDITION_ONLY + line + "\n", "reassessment", mode="rules") == expected
+
+
+@pytest.mark.parametrize("line", ["pre: 0 alarms / 4.4 mL", "RV 10.3 mL (exp 10.0)"])
+def test_terse_readings_before_the_fill_are_the_status_before(nlp, line):
+    text = line + "\nPump refilled. Reservoir 20.0 mL, alarm date 07/01/2025.\n"
+    assert status(nlp, text, "pump_status", author_role="MD") == "met"
+
+
+def test_a_symptom_gone_from_one_score_to_another_is_a_response(nlp):
+    assert status(nlp, REFILL + "Pain has gone from a nine to a three and she is back at part-time work.\n", "dose_response") == "met"
