@@ -1794,3 +1794,13 @@ def test_terse_readings_before_the_fill_are_the_status_before(nlp, line):
 
 def test_a_symptom_gone_from_one_score_to_another_is_a_response(nlp):
     assert status(nlp, REFILL + "Pain has gone from a nine to a three and she is back at part-time work.\n", "dose_response") == "met"
+
+
+def test_an_appointment_pushed_back_is_no_change_but_a_rate_turned_down_is(nlp):
+    assert regimen_changed(nlp, "Appointment was pushed back twice (daughter's work).\n", author_role="MD") is False
+    assert regimen_changed(nlp, "Rate was turned down 10% for sedation.\n", author_role="MD") is True
+
+
+def test_a_count_of_spasms_against_an_earlier_count_is_a_response(nlp):
+    line = "CNA spasm log shows 2-3 extensor spasms per day over the last month, down from 8-10/day before the January increase.\n"
+    assert status(nlp, REFILL + line, "dose_response", author_role="RN") == "met"
