@@ -1804,3 +1804,23 @@ def test_an_appointment_pushed_back_is_no_change_but_a_rate_turned_down_is(nlp):
 def test_a_count_of_spasms_against_an_earlier_count_is_a_response(nlp):
     line = "CNA spasm log shows 2-3 extensor spasms per day over the last month, down from 8-10/day before the January increase.\n"
     assert status(nlp, REFILL + line, "dose_response", author_role="RN") == "met"
+
+
+def test_sedation_told_by_its_effect_on_the_day_is_the_reason_for_a_decrease(nlp):
+    text = "Wife with him. Sleeping 14 h a day. Dozes during meals. Pain 1-2/10.\nMorphine 8.0 -> 7.0 mg/day.\nPump refilled.\n"
+    assert status(nlp, text, "change_reason", author_role="MD", mode="rules") == "met"
+
+
+def test_a_pain_score_for_part_of_the_day_at_or_above_the_poor_mark_is_the_reason_for_an_increase(nlp):
+    text = "pain pattern: daytime 3/10, evenings 7/10 after 5 pm\nHM 1.2 -> 1.35 mg/day (+12.5%)\nPump refilled.\n"
+    assert status(nlp, text, "change_reason", author_role="MD", mode="rules") == "met"
+
+
+@pytest.mark.parametrize("line", ["Drug - Infumorph via CarePoint specialty pharmacy; billed by CarePoint to pt's plan; no practice purchase."])
+def test_a_drug_through_a_specialty_pharmacy_billed_to_the_plan_is_outside_supply(nlp, line):
+    assert status(nlp, "Pump refilled with 20 mL.\n" + line + "\n", "drug_cost", author_role="MD") == "not_applicable"
+
+
+def test_a_physician_who_saw_the_patient_with_the_nurse_supervised_even_after_a_no_changes_line(nlp):
+    text = "RN check, no refill. Res 17.5 mL, no alarms.\nno changes today per dr okafor, who saw pt in clinic w/ me\n"
+    assert status(nlp, text, "incident_to", author_role="RN") == "met"
