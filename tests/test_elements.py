@@ -1824,3 +1824,8 @@ def test_a_drug_through_a_specialty_pharmacy_billed_to_the_plan_is_outside_suppl
 def test_a_physician_who_saw_the_patient_with_the_nurse_supervised_even_after_a_no_changes_line(nlp):
     text = "RN check, no refill. Res 17.5 mL, no alarms.\nno changes today per dr okafor, who saw pt in clinic w/ me\n"
     assert status(nlp, text, "incident_to", author_role="RN") == "met"
+
+
+def test_goals_addressed_in_a_sentence_that_names_none_is_no_goal(nlp):
+    line = "The patient's status was reviewed and goals were addressed. No change to the prescription was made.\n"
+    assert status(nlp, CONDITION_ONLY + line, "reassessment", mode="rules") == "partial"
