@@ -287,6 +287,7 @@ def _refill(v: Visit, spans: list[Span], pump: Mapping[str, Any], text: str | No
 
 # words that place a change at this visit; not "now", which describes a state ("sleeps through the night now")
 _NOW = re.compile(r"\b(?:today|this\s+(?:visit|refill|session))\b", re.I)
+_LATE_SECTIONS = frozenset({"addendum", "attestation"})  # written after the note: its word on the visit stands
 DATED_BEFORE_DAYS = 7  # a change dated this long before the visit happened at an earlier visit
 DATE_REACH = 200  # characters of its sentence either side of a change in which a date places it
 
@@ -599,7 +600,11 @@ def _change(v: Visit, spans: list[Span], pump: Mapping[str, Any], printed: list[
         v.changes = []  # "unable to complete programming; pump left at prior settings": nothing was changed
     elif text is not None and any("today" in n["flags"] for n in v.unchanged):
         # "Dose unchanged today": a change written without saying it was made today is copied or another visit's
-        v.changes = [c for c in v.changes if _said_today(c, text, v.unchanged)]
+        # ... unless an addendum or attestation after it makes the change: the note's last word stands
+        # ("Plan: no changes today." then "Attending addendum: ... I increased the myPTM bolus ...")
+        last_no = max(n["end"] for n in v.unchanged if "today" in n["flags"])
+        v.changes = [c for c in v.changes if _said_today(c, text, v.unchanged)
+                     or (c.get("sect") in _LATE_SECTIONS and c["start"] > last_no)]
     # a printout that shows a new setting is a change, whatever a "no changes" line says
     v.changes += [r for r in printed if not any(overlaps(r, c) for c in v.changes)]
     v.changes.sort(key=lambda s: s["start"])

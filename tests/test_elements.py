@@ -1829,3 +1829,11 @@ def test_a_physician_who_saw_the_patient_with_the_nurse_supervised_even_after_a_
 def test_goals_addressed_in_a_sentence_that_names_none_is_no_goal(nlp):
     line = "The patient's status was reviewed and goals were addressed. No change to the prescription was made.\n"
     assert status(nlp, CONDITION_ONLY + line, "reassessment", mode="rules") == "partial"
+
+
+def test_a_letter_to_the_patient_reviews_medicines_and_states_goals_in_the_second_person(nlp):
+    letter = ("Dear Mrs. Diaz, we refilled your pump today.\nWe went over your other medicines; you stopped the oxycodone tablets in October.\n"
+              "You would like to keep that up so you can travel to your niece's wedding in June.\n")
+    assert status(nlp, letter, "reassessment", mode="rules") == "met"
+    assert status(nlp, CONDITION_ONLY + "Your energy is good enough for the recitals, which is what you most want to keep doing.\n",
+                  "reassessment", mode="rules") == "met"

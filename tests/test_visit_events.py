@@ -584,3 +584,18 @@ def test_a_performer_statement_beside_another_days_words_is_still_todays(nlp, li
 def test_a_negation_in_a_lead_in_does_not_reach_the_change_after_its_colon(nlp):
     assert changed(nlp, "Titration step per protocol for ongoing pain with no adverse effects: +0.6 mcg/day (+50%) -> 1.8 mcg/day.") is True
     assert changed(nlp, "Not increased today: basal stays 4.0 mg/day.") is False
+
+
+def test_an_attending_who_defers_the_trainees_proposed_change_leaves_no_change(nlp):
+    text = ("Pump refilled, 20 mL instilled. Reservoir 20.0 mL.\nPlan: increase by 10% to 2.64 mcg/day for persistent foot pain.\n"
+            "S. Pike MD\n\nAttending: I was present. Agree with the above except the dose increase, which we deferred given her "
+            "new orthostatic dizziness; pump left at 2.4 mcg/day.\n")
+    assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["regimen_change"] is False
+
+
+def test_a_change_in_an_addendum_after_a_no_changes_today_plan_is_todays_change(nlp):
+    text = ("Interrogation: reservoir 32.2 mL, no alarms.\nPlan: no changes today.\nS. Pike MD\n\n"
+            "Attending addendum: she says the myPTM doses barely touch the pain. I increased the myPTM bolus from 0.05 mg to "
+            "0.08 mg, lockout unchanged; printout confirms.\n")
+    assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["regimen_change"] is True
+    assert audit_note(text.split("\n\n")[0] + "\n", nlp=nlp, author_role="MD")["facts"]["regimen_change"] is False
