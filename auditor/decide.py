@@ -198,8 +198,15 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     ]
     # a goal's own words ("goal: independent ambulation") state an aim, whether or not the goal counts
     goal_sents = {g["sent"] for g in goals} | {g["sent"] for g in spans if g["label"] == "GOALS"}
+    # where the aim starts in its sentence: what the sentence tells before it ("You have started water
+    # aerobics, and you would like to keep that up so you can travel") is the patient's condition
+    aim_from: dict[int, int] = {}
+    for g in spans:
+        if g["label"] == "GOALS":
+            aim_from[g["sent"]] = min(aim_from.get(g["sent"], g["start"]), g["start"])
     # "goal: keep working full-time" states an aim, not the patient's condition
-    cond, thin = _corroborated([c for c in live(spans, "CONDITION") if c["sent"] not in goal_sents], pump, text)
+    cond, thin = _corroborated([c for c in live(spans, "CONDITION")
+                                if c["sent"] not in goal_sents or c["end"] <= aim_from.get(c["sent"], -1)], pump, text)
     ev = [_ev(s, "condition") for s in _merge(cond)] + [_ev(s, "goals") for s in _merge(goals)]
     status = "met" if cond and goals else "partial" if (cond or goals) else "missing"
     els["reassessment"] = _result(status, ev, [d for d in discounted(spans, "CONDITION", "GOALS") if d not in goals] + thin)

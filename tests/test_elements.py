@@ -1837,3 +1837,10 @@ def test_a_letter_to_the_patient_reviews_medicines_and_states_goals_in_the_secon
     assert status(nlp, letter, "reassessment", mode="rules") == "met"
     assert status(nlp, CONDITION_ONLY + "Your energy is good enough for the recitals, which is what you most want to keep doing.\n",
                   "reassessment", mode="rules") == "met"
+
+
+def test_what_a_sentence_tells_before_the_aim_in_it_is_the_condition(nlp):
+    text = ("Pump refilled. You have started going to a water aerobics class twice a week at the YMCA, and you would like "
+            "to keep that up so you can travel to the wedding in June.\n")
+    assert status(nlp, text, "reassessment", mode="rules") == "met"
+    assert status(nlp, "Pump refilled. Goal: keep working full-time at the bank.\n", "reassessment", mode="rules") == "partial"
