@@ -599,3 +599,11 @@ def test_a_change_in_an_addendum_after_a_no_changes_today_plan_is_todays_change(
             "0.08 mg, lockout unchanged; printout confirms.\n")
     assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["regimen_change"] is True
     assert audit_note(text.split("\n\n")[0] + "\n", nlp=nlp, author_role="MD")["facts"]["regimen_change"] is False
+
+
+def test_a_doctor_named_as_performer_takes_the_credential_the_note_gives_that_name(nlp):
+    text = ("Fellow: Lena Hsu, MD\nAttending: Henrik Valdez, DO\n"
+            "Refill: performed personally by Dr. Valdez. Residual 6.9 mL removed; 40 mL instilled.\n")
+    assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["performer_role"] == "DO"
+    plain = "Refill performed by Dr. Lim. Residual 3 mL removed; 20 mL instilled.\nA. Lim, MD\n"
+    assert audit_note(plain, nlp=nlp, author_role="RN")["facts"]["performer_role"] == "MD"

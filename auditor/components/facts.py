@@ -221,6 +221,19 @@ def _heading_role(text: str, at: int) -> str | None:
     return role_of(m.group("cred")) if m else None
 
 
+_DR_NAME = re.compile(r"^\s*(?i:dr\.?|doctor)\s+(?:[A-Z]\.\s*)?(?P<name>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)")
+
+
+def _doctor_credential(text: str, who: str) -> str | None:
+    """"Dr. Valdez" is a physician; the note's own "Henrik Valdez, DO" (a header, a signature) says which kind."""
+    m = _DR_NAME.match(who)
+    if not m:
+        return None
+    surname = re.escape(m.group("name").split()[-1])
+    cred = re.search(rf"\b{surname},?\s+(?P<cred>D\.?O\.?|M\.?D\.?)(?![A-Za-z])", text)
+    return role_of(cred.group("cred").replace(".", "")) if cred else None
+
+
 def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
     """Who did the service, read from the note: explicit statement first, then the signature."""
     p = patterns()
@@ -233,6 +246,8 @@ def _performer(text: str, g: TextView | None = None) -> dict[str, Any]:
             # "Performed by: M. Oyelaran, DO   Assist: C. Estrada, RN": the performer, not the assistant
             who = _ASSISTANT.split(m.group("who"), maxsplit=1)[0]
             role = role_of(who)
+            if role == "MD":
+                role = _doctor_credential(text, who) or role
             if role is None and who.lower().startswith(("performed", "refilled", "accessed", "did", "completed", "interrogated")):
                 # "I performed": whoever signs did it; an attestation's own heading names its signer
                 # ("Attestation - Grace Abiola, MD, 07/18/2023: I personally performed the refill")
