@@ -1844,3 +1844,12 @@ def test_what_a_sentence_tells_before_the_aim_in_it_is_the_condition(nlp):
             "to keep that up so you can travel to the wedding in June.\n")
     assert status(nlp, text, "reassessment", mode="rules") == "met"
     assert status(nlp, "Pump refilled. Goal: keep working full-time at the bank.\n", "reassessment", mode="rules") == "partial"
+
+
+@pytest.mark.parametrize("line", ["Gabapentin per gyn - counseled on additive sedation with IT opioid; report drowsiness.",
+                                  "Pt educated to report sleepiness or slowed breathing.",
+                                  "G89.4 Chronic pain syndrome - Z45.1 Encounter for adjustment and management of infusion pump"])
+def test_teaching_what_to_report_and_an_icd10_description_are_no_reason_for_the_change(nlp, line):
+    text = "Pump refilled with 20 mL.\nRate increased 2.0 -> 2.2 mg/day.\n" + line + "\n"
+    assert status(nlp, text, "change_reason", author_role="MD", mode="rules") == "missing"
+    assert status(nlp, "Pump refilled. Pt reports drowsiness in the afternoons.\n", "dose_response") == "met"
