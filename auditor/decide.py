@@ -201,9 +201,8 @@ def decide(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None, text:
     # where the aim starts in its sentence: what the sentence tells before it ("You have started water
     # aerobics, and you would like to keep that up so you can travel") is the patient's condition
     aim_from: dict[int, int] = {}
-    for g in spans:
-        if g["label"] == "GOALS":
-            aim_from[g["sent"]] = min(aim_from.get(g["sent"], g["start"]), g["start"])
+    for g in sorted((g for g in spans if g["label"] == "GOALS"), key=lambda g: g["start"]):
+        aim_from.setdefault(g["sent"], g["start"])
     # "goal: keep working full-time" states an aim, not the patient's condition
     cond, thin = _corroborated([c for c in live(spans, "CONDITION")
                                 if c["sent"] not in goal_sents or c["end"] <= aim_from.get(c["sent"], -1)], pump, text)

@@ -331,6 +331,9 @@ def test_export_keeps_state_checks_intervals_once_and_downloads_what_a_spreadshe
     page.get_by_text("Reviewer vs auditor agreement").wait_for()
     _sidebar(page, "Export")
     page.get_by_text("Audited 30 notes from export.csv").wait_for()
+    _settle(page)  # the Review page's elements go stale before Streamlit drops them: wait out the rerun
+    page.wait_for_function("t => document.querySelector('[data-testid=\"stMain\"]').innerText.includes(t)",
+                           arg=f"{matched.group(1)} of 30 notes match")
     assert f"{matched.group(1)} of 30 notes match" in _main_text(page)
     assert _heading(page) == f"Note {EARLY_FIRST}"
     _shot(page, "export.png")

@@ -10,10 +10,15 @@ from auditor.audit import audit_note
 REFILL = "Pump refilled with 20 mL baclofen 2000 mcg/mL. Reservoir 20.0 mL, alarm date updated.\n"
 
 
-def changed(nlp, line: str, service_date: str = "2025-06-17") -> bool:
-    rec = audit_note(REFILL + line, nlp=nlp, author_role="MD", service_date=service_date)
+def visit_facts(nlp, text: str, **meta) -> dict:
+    """The visit model's facts for a whole note (no refill line put before it)."""
+    rec = audit_note(text, nlp=nlp, **meta)
     assert rec["error"] is None
-    return rec["facts"]["regimen_change"]
+    return rec["facts"]
+
+
+def changed(nlp, line: str, service_date: str = "2025-06-17") -> bool:
+    return visit_facts(nlp, REFILL + line, author_role="MD", service_date=service_date)["regimen_change"]
 
 
 @pytest.mark.parametrize("line", [
@@ -590,20 +595,20 @@ def test_an_attending_who_defers_the_trainees_proposed_change_leaves_no_change(n
     text = ("Pump refilled, 20 mL instilled. Reservoir 20.0 mL.\nPlan: increase by 10% to 2.64 mcg/day for persistent foot pain.\n"
             "S. Pike MD\n\nAttending: I was present. Agree with the above except the dose increase, which we deferred given her "
             "new orthostatic dizziness; pump left at 2.4 mcg/day.\n")
-    assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["regimen_change"] is False
+    assert visit_facts(nlp, text, author_role="MD")["regimen_change"] is False
 
 
 def test_a_change_in_an_addendum_after_a_no_changes_today_plan_is_todays_change(nlp):
     text = ("Interrogation: reservoir 32.2 mL, no alarms.\nPlan: no changes today.\nS. Pike MD\n\n"
             "Attending addendum: she says the myPTM doses barely touch the pain. I increased the myPTM bolus from 0.05 mg to "
             "0.08 mg, lockout unchanged; printout confirms.\n")
-    assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["regimen_change"] is True
-    assert audit_note(text.split("\n\n")[0] + "\n", nlp=nlp, author_role="MD")["facts"]["regimen_change"] is False
+    assert visit_facts(nlp, text, author_role="MD")["regimen_change"] is True
+    assert visit_facts(nlp, text.split("\n\n")[0] + "\n", author_role="MD")["regimen_change"] is False
 
 
 def test_a_doctor_named_as_performer_takes_the_credential_the_note_gives_that_name(nlp):
     text = ("Fellow: Lena Hsu, MD\nAttending: Henrik Valdez, DO\n"
             "Refill: performed personally by Dr. Valdez. Residual 6.9 mL removed; 40 mL instilled.\n")
-    assert audit_note(text, nlp=nlp, author_role="MD")["facts"]["performer_role"] == "DO"
+    assert visit_facts(nlp, text, author_role="MD")["performer_role"] == "DO"
     plain = "Refill performed by Dr. Lim. Residual 3 mL removed; 20 mL instilled.\nA. Lim, MD\n"
-    assert audit_note(plain, nlp=nlp, author_role="RN")["facts"]["performer_role"] == "MD"
+    assert visit_facts(nlp, plain, author_role="RN")["performer_role"] == "MD"
