@@ -612,3 +612,32 @@ def test_a_doctor_named_as_performer_takes_the_credential_the_note_gives_that_na
     assert visit_facts(nlp, text, author_role="MD")["performer_role"] == "DO"
     plain = "Refill performed by Dr. Lim. Residual 3 mL removed; 20 mL instilled.\nA. Lim, MD\n"
     assert visit_facts(nlp, plain, author_role="RN")["performer_role"] == "MD"
+
+
+@pytest.mark.parametrize("line", [
+    "Dose has been increased 4 times since 2023; relief good.\nPump interrogated. No changes made.",
+    "Increase concentration.\nPlan: no changes.",
+    "Spasms better since the taper began.\nReviewed log, no programming change.",
+])
+def test_a_lone_unvalued_change_followed_by_a_whole_no_change_statement_is_not_todays(nlp, line):
+    assert changed(nlp, line) is False
+
+
+@pytest.mark.parametrize("line", [
+    "Daily dose 400 -> 440 mcg/day for spasms.\nNo changes.",                  # before/after values shown
+    "Rate increased today for breakthrough pain.\nNo changes.",               # said to be today's
+    "Rate increased 10% for breakthrough pain.\nPlan: no changes to oral meds.",  # another thing unchanged
+    "Rate increased 10% for breakthrough pain.\nDM2 stable on metformin; no change.",  # another problem's clause
+    "Rate increased 10% for breakthrough pain. PTM settings unchanged.",      # a part of the regimen unchanged
+])
+def test_a_change_stands_beside_a_no_change_about_something_else_or_after_its_values(nlp, line):
+    assert changed(nlp, line) is True
+
+
+def test_an_old_pain_score_in_parentheses_is_not_a_previous_dose(nlp):
+    line = "Today: burning feet 4/10 on current 3.6 mcg/day (was 8/10 on hydromorphone). Rate unchanged."
+    assert changed(nlp, line) is False
+
+
+def test_the_increased_dose_named_by_its_participle_is_an_earlier_change(nlp):
+    assert changed(nlp, "The increased dose is working well; no sedation.") is False
