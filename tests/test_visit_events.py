@@ -641,3 +641,28 @@ def test_an_old_pain_score_in_parentheses_is_not_a_previous_dose(nlp):
 
 def test_the_increased_dose_named_by_its_participle_is_an_earlier_change(nlp):
     assert changed(nlp, "The increased dose is working well; no sedation.") is False
+
+
+@pytest.mark.parametrize("line", [
+    "Dose has been increased several times over the years; relief good.",
+    "Rate titrated up since 2021; spasms controlled.",
+    "Goal remains walking; this now takes priority over any further dose increase.",
+    "Decided against adding clonidine given bradycardia.",
+    "Hydromorphone to go up to 1.2 mg/day once pharmacy delivers the new concentration.",
+])
+def test_a_change_told_as_history_in_general_declined_or_awaiting_something_is_not_made(nlp, line):
+    assert changed(nlp, line) is False
+
+
+def test_a_change_today_stands_beside_any_further_increase_waiting(nlp):
+    assert changed(nlp, "Rate increased 10% today for breakthrough pain; any further increase will wait.") is True
+
+
+@pytest.mark.parametrize("line", [
+    "Tolerated well, VSS, left ambulatory with daughter.",
+    "Procedure: pt supine after w/c-to-table transfer w/ 2 assist.",
+    "Pt 38 yo M, BMI 44. Reports spasms were well controlled until this week.",
+])
+def test_leaving_the_clinic_positioning_or_a_bmi_next_to_another_sentence_is_no_overall_condition(nlp, line):
+    out = audit_note(REFILL + line, nlp=nlp, author_role="MD")
+    assert not [e for e in out["elements"]["reassessment"]["evidence"] if e.get("part") == "condition"]
