@@ -109,6 +109,11 @@ HEAD = ("IT pump refill, SynchroMed II 20 mL. Refractory to IT morphine and oral
     ("Lioresal 2000 mcg/mL 10 mL + 10 mL PF NS, instilled 20 mL.", "J0475", 2),
     ("Prialt 100 mcg/mL 5 mL vial: drew 2.4 mL + 17.6 mL PF NS; instilled 20 mL.", "J2278", 240),
     ("Instilled 20 mL Prialt 25 mcg/mL undiluted.", "J2278", 500),
+    ("Refilled 20 mL: Prialt 100 mcg/mL 2 mL vial + 18 mL PF NS = 10 mcg/mL.", "J2278", 200),
+    ("Filled 20ml (Prialt 100mcg/ml 2ml vial + 18ml PF NS -> 10mcg/ml). Res updated 20ml.", "J2278", 200),
+    ("Prialt 100 mcg/mL 2 mL vial (200 mcg, full vial) + 18 mL PF NS, 10 mcg/mL, refilled with 20 mL.", "J2278", 200),
+    ("Refilled with 40 mL fresh dilution (Prialt 100 mcg/mL 2 x 2 mL vials + PF NS to 40 mL; both vials fully used).", "J2278", 400),
+    ("Ziconotide diluted 10 mcg/mL. Instilled 20 mL.", "J2278", 200),
 ])
 def test_dilution_wordings_accept_the_right_units_and_flag_tenfold(audit, body, code, right):
     def units_findings(units: int):

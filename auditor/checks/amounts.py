@@ -132,8 +132,10 @@ def _draws(v: Visit, nt: Normalised, drug: str) -> Iterator[Amount]:
             if named != drug and not (named is None and alone):
                 continue
             vol, val, unit = _num(m.group("vol")), _num(m.group("val")), m.group("unit")
-            amt = vol * _to_mcg(val, unit)
-            yield Amount(amt, f"{_g(vol)} mL x {_conc_text(val, unit)} drawn = {mcg_text(amt)}", (nt.span(m.start(), m.end()),))
+            n = int(m.group("n")) if "n" in m.re.groupindex and m.group("n") else 1  # "2 x 2 mL vials"
+            amt = n * vol * _to_mcg(val, unit)
+            times = f"{n} x " if n > 1 else ""
+            yield Amount(amt, f"{times}{_g(vol)} mL x {_conc_text(val, unit)} drawn = {mcg_text(amt)}", (nt.span(m.start(), m.end()),))
 
 
 def _diluted_concentration(v: Visit, nt: Normalised, drug: str) -> tuple[float, str, Span] | None:
