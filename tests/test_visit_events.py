@@ -666,3 +666,23 @@ def test_a_change_today_stands_beside_any_further_increase_waiting(nlp):
 def test_leaving_the_clinic_positioning_or_a_bmi_next_to_another_sentence_is_no_overall_condition(nlp, line):
     out = audit_note(REFILL + line, nlp=nlp, author_role="MD")
     assert not [e for e in out["elements"]["reassessment"]["evidence"] if e.get("part") == "condition"]
+
+
+def test_a_change_in_the_main_clause_after_a_negated_reason_clause_is_made(nlp):
+    line = "Because the rate of this pump cannot be changed, concentration increased to morphine 12 mg/mL."
+    assert changed(nlp, line) is True
+
+
+def test_spasms_minimal_at_the_old_dose_is_no_reason_for_an_increase(nlp):
+    rec = audit_note(REFILL + "Pt doing well, spasms minimal at 410 mcg/day, no drowsiness.\nIncreased to 450 mcg/day.",
+                     nlp=nlp, author_role="MD")
+    assert rec["elements"]["change_reason"]["status"] == "missing"
+    rec = audit_note(REFILL + "Minimal relief at 410 mcg/day, spasms at night.\nIncreased to 450 mcg/day.",
+                     nlp=nlp, author_role="MD")
+    assert rec["elements"]["change_reason"]["status"] == "met"
+
+
+def test_a_bolus_no_longer_needed_is_the_reason_it_was_removed(nlp):
+    rec = audit_note(REFILL + "myPTM log: 0 activations since October; he no longer needs the bolus. myPTM bolus disabled today.",
+                     nlp=nlp, author_role="MD")
+    assert rec["elements"]["change_reason"]["status"] == "met"
