@@ -686,3 +686,30 @@ def test_a_bolus_no_longer_needed_is_the_reason_it_was_removed(nlp):
     rec = audit_note(REFILL + "myPTM log: 0 activations since October; he no longer needs the bolus. myPTM bolus disabled today.",
                      nlp=nlp, author_role="MD")
     assert rec["elements"]["change_reason"]["status"] == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "Filled 30 mL morphine 12 mg/mL -> 12 mg/day, +20%, for progression of cancer pain.",
+    "- HM 8 mg/mL -> 2.4 mg/d (-20%, taper step)",
+    "Dr. Lang said to go ahead with the 5 percent bump like we talked about last time, so I took her from 7.5 to 7.9 mg a day.",
+])
+def test_a_signed_step_after_the_new_dose_or_a_change_done_as_talked_about_last_time_is_made_today(nlp, line):
+    assert changed(nlp, line) is True
+
+
+def test_a_battery_percentage_beside_a_dose_is_no_change(nlp):
+    assert changed(nlp, "Battery 80%, pump 4.0 mg/day, residual 2 mL.") is False
+
+
+@pytest.mark.parametrize("macro, element", [
+    ("Goals of care addressed.", "reassessment"),
+    ("Patient's response to therapy reviewed.", "dose_response"),
+])
+def test_a_compliance_macro_that_names_nothing_documents_nothing(nlp, macro, element):
+    rec = audit_note(REFILL + "I attest that all requirements were met.\n" + macro, nlp=nlp, author_role="MD")
+    assert rec["elements"][element]["status"] == "missing"
+
+
+def test_a_goals_of_care_macro_followed_by_the_goals_counts(nlp):
+    rec = audit_note(REFILL + "Goals of care addressed: stay at home, walk daily.", nlp=nlp, author_role="MD")
+    assert any(e.get("part") == "goals" for e in rec["elements"]["reassessment"]["evidence"])
