@@ -713,3 +713,16 @@ def test_a_compliance_macro_that_names_nothing_documents_nothing(nlp, macro, ele
 def test_a_goals_of_care_macro_followed_by_the_goals_counts(nlp):
     rec = audit_note(REFILL + "Goals of care addressed: stay at home, walk daily.", nlp=nlp, author_role="MD")
     assert any(e.get("part") == "goals" for e in rec["elements"]["reassessment"]["evidence"])
+
+
+def test_a_change_asked_as_a_question_is_not_made(nlp):
+    assert changed(nlp, "Can the basal rate be turned down until the replacement? Dr. L is calling the rep.") is False
+
+
+@pytest.mark.parametrize("line", [
+    "Writer: K. Grant, RN - oncology infusion, helping in pain clinic while they're short.",
+    "Pt and son aware of withdrawal signs (itching, fever, increased stiffness) and to call if they occur.",
+])
+def test_a_nurses_job_or_warning_signs_taught_are_no_response_to_the_dose(nlp, line):
+    rec = audit_note(REFILL + line, nlp=nlp, author_role="RN")
+    assert rec["elements"]["dose_response"]["status"] == "missing"
