@@ -114,6 +114,7 @@ HEAD = ("IT pump refill, SynchroMed II 20 mL. Refractory to IT morphine and oral
     ("Prialt 100 mcg/mL 2 mL vial (200 mcg, full vial) + 18 mL PF NS, 10 mcg/mL, refilled with 20 mL.", "J2278", 200),
     ("Refilled with 40 mL fresh dilution (Prialt 100 mcg/mL 2 x 2 mL vials + PF NS to 40 mL; both vials fully used).", "J2278", 400),
     ("Ziconotide diluted 10 mcg/mL. Instilled 20 mL.", "J2278", 200),
+    ("Prialt 100 mcg/mL diluted with 0.9% NaCl to 5 mcg/mL. Instilled 20 mL.", "J2278", 100),
 ])
 def test_dilution_wordings_accept_the_right_units_and_flag_tenfold(audit, body, code, right):
     def units_findings(units: int):
