@@ -287,7 +287,9 @@ def _refill(v: Visit, spans: list[Span], pump: Mapping[str, Any], text: str | No
 
 # words that place a change at this visit; not "now", which describes a state ("sleeps through the night now")
 _NOW = re.compile(r"\b(?:today|this\s+(?:visit|refill|session))\b", re.I)
-_WHOLE_OBJECT = re.compile(r"\b(?:pump|programming|program|prescription|settings|regimen)\b", re.I)
+# what stands just before a statement that opens its own sentence, or a clause after another item's
+_OPENS_SENTENCE = re.compile(r"[.!?]\s+$")
+_AFTER_CLAUSE = re.compile(r"[;,]\s+$")
 _LATE_SECTIONS = frozenset({"addendum", "attestation"})  # written after the note: its word on the visit stands
 DATED_BEFORE_DAYS = 7  # a change dated this long before the visit happened at an earlier visit
 DATE_REACH = 200  # characters of its sentence either side of a change in which a date places it
@@ -519,6 +521,8 @@ class _Printouts:
         self.whole_no_change = rules.compile_checked(cfg["whole_no_change"], "resources/visit.json whole_no_change", 0)
         self.whole_no_change_prefix = rules.compile_checked(cfg["whole_no_change_prefix"],
                                                             "resources/visit.json whole_no_change_prefix", 0)
+        self.whole_no_change_object = rules.compile_checked(cfg["whole_no_change_object"],
+                                                            "resources/visit.json whole_no_change_object", 0)
 
 
 @lru_cache(maxsize=1)
@@ -609,7 +613,7 @@ def _change(v: Visit, spans: list[Span], pump: Mapping[str, Any], printed: list[
         last_no = max(n["end"] for n in v.unchanged if "today" in n["flags"])
         v.changes = [c for c in v.changes if _said_today(c, text, v.unchanged)
                      or (c.get("sect") in _LATE_SECTIONS and c["start"] > last_no)]
-    if text is not None and v.changes and _last_word_unchanged(v.changes, v.unchanged, pump, text):
+    if text is not None and v.changes and _last_word_unchanged(v.changes, v.unchanged, text):
         v.changes = []
     # a printout that shows a new setting is a change, whatever a "no changes" line says
     v.changes += [r for r in printed if not any(overlaps(r, c) for c in v.changes)]
@@ -622,11 +626,6 @@ def _change(v: Visit, spans: list[Span], pump: Mapping[str, Any], printed: list[
     v.reprogramming = bool(live(spans, "EVT_REPROGRAM")) or bool(v.changes)
 
 
-def _one_statement(changes: list[Span]) -> bool:
-    """Do the change spans form one statement (all in one sentence)? Two statements of a change corroborate it."""
-    return len({c["sent"] for c in changes}) == 1
-
-
 def _whole_no_change(n: Span, text: str) -> bool:
     """Is this no-change span a statement that nothing about the regimen changed (visit.json whole_no_change),
     opening its line or sentence?"""
@@ -637,16 +636,18 @@ def _whole_no_change(n: Span, text: str) -> bool:
     before = text[text.rfind("\n", 0, n["start"]) + 1:n["start"]]
     # its own line (after a bullet or a label), or its own sentence; after ';' or ',' only when it names the
     # whole pump regimen ("..., no programming change"), not a bare "no change" that ends another item's clause
-    return bool(p.whole_no_change_prefix.match(before) or re.search(r"[.!?]\s+$", before)
-                or (re.search(r"[;,]\s+$", before) and _WHOLE_OBJECT.search(m.group())))
+    return bool(p.whole_no_change_prefix.match(before) or _OPENS_SENTENCE.search(before)
+                or (_AFTER_CLAUSE.search(before) and p.whole_no_change_object.search(m.group())))
 
 
-def _last_word_unchanged(changes: list[Span], unchanged: list[Span], pump: Mapping[str, Any], text: str) -> bool:
-    """A single change statement, not said to be today's and without before/after values, followed by a
-    statement that nothing about the regimen changed: the note's last word stands (visit.json whole_no_change)."""
-    if not _one_statement(changes) or any(c["rule"].startswith("visit-") or len(set(_numbers(c["text"]))) > 1 for c in changes):
+def _last_word_unchanged(changes: list[Span], unchanged: list[Span], text: str) -> bool:
+    """A single change statement (one sentence: two statements corroborate a change), not said to be today's
+    and without before/after values, followed by a statement that nothing about the regimen changed: the
+    note's last word stands (visit.json whole_no_change)."""
+    if len({c["sent"] for c in changes}) > 1:
         return False
-    if any(_said_today(c, text, unchanged) for c in changes):
+    if any(c["rule"].startswith("visit-") or len(set(_numbers(c["text"]))) > 1 or _said_today(c, text, unchanged)
+           for c in changes):
         return False
     last = max(c["end"] for c in changes)
     return any(n["start"] >= last and _whole_no_change(n, text) for n in unchanged)

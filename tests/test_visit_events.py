@@ -21,6 +21,17 @@ def changed(nlp, line: str, service_date: str = "2025-06-17") -> bool:
     return visit_facts(nlp, REFILL + line, author_role="MD", service_date=service_date)["regimen_change"]
 
 
+def status(nlp, line: str, element: str, role: str = "MD") -> str:
+    """An element's status for a refill note with `line` after the refill."""
+    return audit_note(REFILL + line, nlp=nlp, author_role=role)["elements"][element]["status"]
+
+
+def reassessment_parts(nlp, line: str) -> set[str]:
+    """The parts (condition, goals) reassessment evidence covers in a refill note with `line` after it."""
+    rec = audit_note(REFILL + line, nlp=nlp, author_role="MD")
+    return {e.get("part") for e in rec["elements"]["reassessment"]["evidence"]}
+
+
 @pytest.mark.parametrize("line", [
     "Titration history:\n- 2023: dose 220 -> 250 mcg/day for extensor spasms during transfers. Good effect.",
     "Dose went up to 400 mcg/day at Feb refill for night spasms.",
@@ -157,8 +168,7 @@ def test_an_addendum_written_after_the_visit_for_a_records_request_does_not_supe
     "Morphine compounded by Apex, purchased by the practice, invoice AX-52277 listing preservative free morphine 15 mg/mL.",
 ])
 def test_a_practice_named_family_medicine_and_a_preservative_free_drug_are_not_a_relative_or_a_negation(nlp, line):
-    rec = audit_note(REFILL + line, nlp=nlp, author_role="MD")
-    assert rec["elements"]["drug_cost"]["status"] == "met"
+    assert status(nlp, line, "drug_cost") == "met"
 
 
 def test_a_physician_said_to_be_away_today_is_not_supervising_whatever_the_template_says(nlp):
@@ -662,8 +672,7 @@ def test_a_change_today_stands_beside_any_further_increase_waiting(nlp):
     "Pt 38 yo M, BMI 44. Reports spasms were well controlled until this week.",
 ])
 def test_leaving_the_clinic_positioning_or_a_bmi_next_to_another_sentence_is_no_overall_condition(nlp, line):
-    out = audit_note(REFILL + line, nlp=nlp, author_role="MD")
-    assert not [e for e in out["elements"]["reassessment"]["evidence"] if e.get("part") == "condition"]
+    assert not reassessment_parts(nlp, line) & {"condition"}
 
 
 def test_a_change_in_the_main_clause_after_a_negated_reason_clause_is_made(nlp):
@@ -672,18 +681,14 @@ def test_a_change_in_the_main_clause_after_a_negated_reason_clause_is_made(nlp):
 
 
 def test_spasms_minimal_at_the_old_dose_is_no_reason_for_an_increase(nlp):
-    rec = audit_note(REFILL + "Pt doing well, spasms minimal at 410 mcg/day, no drowsiness.\nIncreased to 450 mcg/day.",
-                     nlp=nlp, author_role="MD")
-    assert rec["elements"]["change_reason"]["status"] == "missing"
-    rec = audit_note(REFILL + "Minimal relief at 410 mcg/day, spasms at night.\nIncreased to 450 mcg/day.",
-                     nlp=nlp, author_role="MD")
-    assert rec["elements"]["change_reason"]["status"] == "met"
+    increase = "\nIncreased to 450 mcg/day."
+    assert status(nlp, "Pt doing well, spasms minimal at 410 mcg/day, no drowsiness." + increase, "change_reason") == "missing"
+    assert status(nlp, "Minimal relief at 410 mcg/day, spasms at night." + increase, "change_reason") == "met"
 
 
 def test_a_bolus_no_longer_needed_is_the_reason_it_was_removed(nlp):
-    rec = audit_note(REFILL + "myPTM log: 0 activations since October; he no longer needs the bolus. myPTM bolus disabled today.",
-                     nlp=nlp, author_role="MD")
-    assert rec["elements"]["change_reason"]["status"] == "met"
+    line = "myPTM log: 0 activations since October; he no longer needs the bolus. myPTM bolus disabled today."
+    assert status(nlp, line, "change_reason") == "met"
 
 
 @pytest.mark.parametrize("line", [
@@ -704,8 +709,7 @@ def test_a_battery_percentage_beside_a_dose_is_no_change(nlp):
     ("Patient's response to therapy reviewed.", "dose_response"),
 ])
 def test_a_compliance_macro_that_names_nothing_documents_nothing(nlp, macro, element):
-    rec = audit_note(REFILL + "I attest that all requirements were met.\n" + macro, nlp=nlp, author_role="MD")
-    assert rec["elements"][element]["status"] == "missing"
+    assert status(nlp, "I attest that all requirements were met.\n" + macro, element) == "missing"
 
 
 def test_a_goals_of_care_macro_followed_by_the_goals_counts(nlp):
@@ -722,8 +726,7 @@ def test_a_change_asked_as_a_question_is_not_made(nlp):
     "Pt and son aware of withdrawal signs (itching, fever, increased stiffness) and to call if they occur.",
 ])
 def test_a_nurses_job_or_warning_signs_taught_are_no_response_to_the_dose(nlp, line):
-    rec = audit_note(REFILL + line, nlp=nlp, author_role="RN")
-    assert rec["elements"]["dose_response"]["status"] == "missing"
+    assert status(nlp, line, "dose_response", role="RN") == "missing"
 
 
 @pytest.mark.parametrize("line", [
@@ -759,24 +762,20 @@ def test_review_a_signed_percentage_or_the_increased_dose_is_no_change_today(nlp
     ("HTN; controlled.", "condition"),
 ])
 def test_review_an_abbreviation_or_semicolon_does_not_end_a_comorbidity_statement(nlp, line, part):
-    rec = audit_note(REFILL + line, nlp=nlp, author_role="MD")
-    assert any(e.get("part") == part for e in rec["elements"]["reassessment"]["evidence"])
+    assert part in reassessment_parts(nlp, line)
 
 
 @pytest.mark.parametrize("line", [
     "Patient left the clinic ambulatory with her daughter.",
 ])
 def test_review_how_the_patient_left_is_no_overall_condition(nlp, line):
-    rec = audit_note(REFILL + line, nlp=nlp, author_role="MD")
-    assert not [e for e in rec["elements"]["reassessment"]["evidence"] if e.get("part") == "condition"]
+    assert not reassessment_parts(nlp, line) & {"condition"}
 
 
 def test_review_warning_signs_known_do_not_hide_symptoms_the_patient_has(nlp):
-    rec = audit_note(REFILL + "Patient aware of withdrawal signs and reports itching and sweats for 3 days before refill.",
-                     nlp=nlp, author_role="MD")
-    assert rec["elements"]["dose_response"]["status"] == "met"
+    line = "Patient aware of withdrawal signs and reports itching and sweats for 3 days before refill."
+    assert status(nlp, line, "dose_response") == "met"
 
 
 def test_review_relief_minimal_is_a_reason_for_an_increase(nlp):
-    rec = audit_note(REFILL + "Relief minimal on current settings, dose increased 10%.", nlp=nlp, author_role="MD")
-    assert rec["elements"]["change_reason"]["status"] == "met"
+    assert status(nlp, "Relief minimal on current settings, dose increased 10%.", "change_reason") == "met"
