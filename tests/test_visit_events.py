@@ -779,3 +779,23 @@ def test_review_warning_signs_known_do_not_hide_symptoms_the_patient_has(nlp):
 
 def test_review_relief_minimal_is_a_reason_for_an_increase(nlp):
     assert status(nlp, "Relief minimal on current settings, dose increased 10%.", "change_reason") == "met"
+
+
+@pytest.mark.parametrize("line", [
+    "Per outside records (received 1/5/26): IT morphine started at 2.0 mg/day, titrated to 6.0 mg/day by 2022.",
+    "Per Dr. Sato's records (2019-2025): trial 50 mcg bolus with MAS reduction 4 -> 2.",
+    "Last dose change 8/2023 (5.5 -> 6.0 mg/day for increased axial pain).",
+    "She asked about increasing the clonidine; told her I would pass this on to Dr. Vance.",
+    "She asked whether we can increase it today.",
+    "Pharmacist recommends lowering bupivacaine; will d/w Dr. Ross.",
+])
+def test_another_clinics_records_the_last_change_and_a_request_are_no_change_today(nlp, line):
+    assert not changed(nlp, line)
+
+
+@pytest.mark.parametrize("line", [
+    "Last dose change 5/2024 (480 -> 520). Today increased 520 -> 560 mcg/day for night spasms.",
+    "Pt asked for more relief; rate increased 10%.",
+])
+def test_a_change_made_today_beside_an_earlier_one_or_a_request_is_still_a_change(nlp, line):
+    assert changed(nlp, line)
