@@ -331,6 +331,19 @@ def test_speech_recognition_spellings_of_drugs_and_pumps_are_read_as_the_names()
     assert got.to_original(len(got.text), end=True) == len(text)
 
 
+def test_phone_typed_words_with_their_vowels_dropped_are_read_as_the_words(nlp):
+    """'pmp rfl', 'intrrg: rsvr 7.2', 'asprtd', 'nxt rfl due' (a clinician typing on a phone); 'chg' (also a
+    charge) is left alone."""
+    from auditor.normalize import normalise
+
+    got = normalise("intrrg: rsvr 7.2 ml exp\nasprtd 7.1\nrfld 20 ml, rsvr updtd 40.0 ml, nxt rfl due 10/28/24, no prgm chng, chg 95990")
+    assert got.text == ("interrogation: reservoir 7.2 ml exp\naspirated 7.1\nrefilled 20 ml, reservoir updated 40.0 ml, "
+                        "next refill due 10/28/24, no program change, chg 95990")
+    rec = audit_note("pmp rfl\nintrrg: rsvr 3.8 ml exp, no alarms\nasprtd 3.6\nrfld 20 ml\nrsvr updtd 20.0 ml, nxt rfl 2/19",
+                     nlp=nlp, author_role="MD")
+    assert rec["elements"]["pump_status"]["status"] == "met"
+
+
 def test_a_dictated_acronym_spelled_letter_by_letter_is_read_as_the_acronym():
     """'N P I', 'R N', 'P T M' from speech recognition; a run of more single letters ('N P O') is left alone."""
     from auditor.normalize import normalise
