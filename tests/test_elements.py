@@ -344,6 +344,15 @@ def test_phone_typed_words_with_their_vowels_dropped_are_read_as_the_words(nlp):
     assert rec["elements"]["pump_status"]["status"] == "met"
 
 
+@pytest.mark.parametrize("line", [
+    "The next refill is due on the eighth of April, fifty-six days from today.",
+    "Next refill date the eighteenth of November.",
+])
+def test_a_next_refill_date_written_out_in_words_is_the_after_refill_status(nlp, line):
+    rec = audit_note("Pump refilled with 20 mL. " + line, nlp=nlp, author_role="MD")
+    assert "after" in {e.get("part") for e in rec["elements"]["pump_status"]["evidence"]}
+
+
 def test_a_dictated_acronym_spelled_letter_by_letter_is_read_as_the_acronym():
     """'N P I', 'R N', 'P T M' from speech recognition; a run of more single letters ('N P O') is left alone."""
     from auditor.normalize import normalise
