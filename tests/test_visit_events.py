@@ -799,3 +799,16 @@ def test_another_clinics_records_the_last_change_and_a_request_are_no_change_tod
 ])
 def test_a_change_made_today_beside_an_earlier_one_or_a_request_is_still_a_change(nlp, line):
     assert changed(nlp, line)
+
+
+@pytest.mark.parametrize("text", [
+    "Interrogation only today, reservoir 12 mL.\nRefill visit scheduled 3/16/2026 with Dr. Haas.",
+    "Pump at ERI. Referral placed to Dr. Yusuf in neurosurgery for pump replacement.",
+])
+def test_a_refill_visit_booked_or_a_referral_for_the_pump_is_no_refill(nlp, text):
+    assert visit_facts(nlp, text, author_role="MD")["refill_status"] != "done"
+
+
+def test_saline_named_as_a_diluent_before_a_semicolon_is_no_change(nlp):
+    line = "Prialt 100 mcg/mL 4 mL diluted with 16 mL PF normal saline to 20 mcg/mL; 20 mL instilled. No dose change."
+    assert not changed(nlp, line)
