@@ -523,6 +523,8 @@ class _Printouts:
                                                             "resources/visit.json whole_no_change_prefix", 0)
         self.whole_no_change_object = rules.compile_checked(cfg["whole_no_change_object"],
                                                             "resources/visit.json whole_no_change_object", 0)
+        self.footnote_mark = rules.compile_checked(cfg["footnote_mark"], "resources/visit.json footnote_mark", 0)
+        self.footnote_cancels = rules.compile_checked(cfg["footnote_cancels"], "resources/visit.json footnote_cancels", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -727,6 +729,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _date_changes(spans, pump, text, service)
     _background_changes(spans, pump, text)
     _since_changes(spans, pump, text)
+    _footnoted(spans, text)
     _refill(v, spans, pump, text)
     _change(v, spans, pump, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
     _away_is_another(spans, pump, text)
@@ -737,6 +740,28 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     v.own_npi = live(spans, "OWN_NPI")
     v.purchase, v.outside = _supplier(live(spans, "PURCHASE"), live(spans, "OUTSIDE_SUPPLY"), facts)
     return v
+
+
+_FOOTNOTED = ("CHANGE", "EVT_REFILL")
+
+
+def _footnoted(spans: list[Span], text: str | None) -> None:
+    """Discount a change or refill whose line carries a footnote mark when the footnote, a later line
+    opening with that mark, says it was not carried out ("Dose \u2191 5%*" ... "* NOT done - mom prefers
+    to wait"): the writer put the qualifier at the foot of the note (resources/visit.json footnote_mark)."""
+    if not text or not _printouts().footnote_mark.search(text):
+        return
+    p = _printouts()
+    for s in spans:
+        if s["label"] not in _FOOTNOTED or s["discounted_by"]:
+            continue
+        line_end = text.find("\n", s["end"])
+        line_end = len(text) if line_end < 0 else line_end
+        for mark in p.footnote_mark.finditer(text, s["start"], line_end):
+            foot = re.search(r"(?m)^[ \t]*" + re.escape(mark.group(0)) + r"(?![*])[ \t]*(.+)$", text[line_end:])
+            if foot and p.footnote_cancels.search(foot.group(1)):
+                _placed(s, "NOT_DONE", "[footnote: " + foot.group(1)[:40] + "]")
+                break
 
 
 def _supplier(purchase: list[Span], outside: list[Span], facts: Mapping[str, Any]) -> tuple[list[Span], list[Span]]:

@@ -812,3 +812,18 @@ def test_a_refill_visit_booked_or_a_referral_for_the_pump_is_no_refill(nlp, text
 def test_saline_named_as_a_diluent_before_a_semicolon_is_no_change(nlp):
     line = "Prialt 100 mcg/mL 4 mL diluted with 16 mL PF normal saline to 20 mcg/mL; 20 mL instilled. No dose change."
     assert not changed(nlp, line)
+
+
+def test_a_change_whose_footnote_says_not_done_is_no_change(nlp):
+    line = "Dose \u2191 5%*\nPost: res vol 20.0 mL entered.\n\n* NOT done - mom prefers to wait until after Botox. Left at 480 mcg/day."
+    assert not changed(nlp, line)
+
+
+def test_a_change_whose_footnote_gives_its_reason_is_still_a_change(nlp):
+    assert changed(nlp, "Dose \u2191 5%*\n\n* for night spasms waking her")
+
+
+def test_a_refill_whose_footnote_says_deferred_is_no_refill(nlp):
+    text = ("Nurse visit - ITB refill\u2020\nInterrogation: reservoir 4.1 mL, no alarms.\nRefill\u2020\n\n"
+            "\u2020 DEFERRED - pt declined today (copay). Rescheduled 4/13.\n* supervising MD present")
+    assert visit_facts(nlp, text, author_role="RN")["refill_status"] == "none"
