@@ -827,3 +827,16 @@ def test_a_refill_whose_footnote_says_deferred_is_no_refill(nlp):
     text = ("Nurse visit - ITB refill\u2020\nInterrogation: reservoir 4.1 mL, no alarms.\nRefill\u2020\n\n"
             "\u2020 DEFERRED - pt declined today (copay). Rescheduled 4/13.\n* supervising MD present")
     assert visit_facts(nlp, text, author_role="RN")["refill_status"] == "none"
+
+
+@pytest.mark.parametrize("line", [
+    "Rotated today: morphine 25 mg/mL out, hydromorphone 10 mg/mL in (pruritus).",
+    "Flex removed; back to simple continuous at 280 mcg/day.",
+    "Attending came in after the fellow's refill and increased HM 10%.",
+])
+def test_a_rotation_a_mode_switched_off_or_a_drug_named_by_its_abbreviation_is_a_change(nlp, line):
+    assert changed(nlp, line)
+
+
+def test_the_reservoir_volume_reprogrammed_is_no_change(nlp):
+    assert not changed(nlp, "Reservoir volume reprogrammed to 20.0 mL; new alarm date 02/11/2026.")
