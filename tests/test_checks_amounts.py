@@ -320,3 +320,26 @@ def test_the_diluent_in_a_preparation_line_is_not_the_fill_volume(audit):
             "Prialt 1 mL vial - practice purchased, inv #PR-3320. Settings unchanged.\n")
     assert "drug-units-mismatch" not in _rules(audit(text, "95991;J2278x100-JZ"))
     assert "drug-units-mismatch" in _rules(audit(text, "95991;J2278x1000-JZ"))
+
+
+BACLOFEN_SYRINGES = (
+    "Baclofen 500 mcg/mL, 240 mcg/day. Residual 6.1 mL withdrawn. 40 mL Gablofen 500 mcg/mL (2 x 20 mL prefilled "
+    "syringes, nothing discarded) instilled. Reservoir updated to 40 mL. Gablofen purchased by the clinic, invoice #G-1.\n"
+)
+
+
+def test_a_fill_volume_before_prefilled_syringes_is_the_fill_not_one_syringe(audit):
+    assert "drug-units-mismatch" not in _rules(audit(BACLOFEN_SYRINGES, "95990;J0475x2-JZ"))
+
+
+def test_a_discarded_volume_on_the_line_after_instilled_is_not_the_fill(audit):
+    text = ("Infumorph 25 mg/mL. Residual 2.4 mL aspirated.\nFill 12 mL only -> 300 mg instilled\n"
+            "8 mL (200 mg) discarded from 20 mL ampule, witnessed.\nReservoir 12.0 mL. Infumorph purchased by practice, invoice #I-9.\n")
+    assert "drug-units-mismatch" not in _rules(audit(text, "95990;J2274x30;J2274x20-JW"))
+
+
+def test_an_invoice_that_itemizes_each_drug_by_amount_is_itemised(audit):
+    text = ("Admixture fentanyl 1500 mcg/mL + bupivacaine 40 mg/mL. Pump refilled with 10 mL. Residual 1.0 mL.\n"
+            "The admixture was purchased by the practice. Invoice number 11803 itemizes fentanyl citrate fifteen thousand "
+            "micrograms, bupivacaine hydrochloride four hundred milligrams.\n")
+    assert "drug-compound-invoice-missing" not in _rules(audit(text, "95991;J7999x1"))
