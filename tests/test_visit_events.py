@@ -840,3 +840,8 @@ def test_a_rotation_a_mode_switched_off_or_a_drug_named_by_its_abbreviation_is_a
 
 def test_the_reservoir_volume_reprogrammed_is_no_change(nlp):
     assert not changed(nlp, "Reservoir volume reprogrammed to 20.0 mL; new alarm date 02/11/2026.")
+
+
+def test_how_a_change_could_be_made_explained_is_no_change(nlp):
+    line = "I explained that this pump runs at a fixed rate and the only way to raise the dose is a stronger solution."
+    assert not changed(nlp, line)
