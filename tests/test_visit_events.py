@@ -845,3 +845,12 @@ def test_the_reservoir_volume_reprogrammed_is_no_change(nlp):
 def test_how_a_change_could_be_made_explained_is_no_change(nlp):
     line = "I explained that this pump runs at a fixed rate and the only way to raise the dose is a stronger solution."
     assert not changed(nlp, line)
+
+
+@pytest.mark.parametrize("text, role", [
+    ("Refill performed by Maureen Kelly, R.N. Dr. Kenneth Obi was present in the office suite.\nPump refilled with 20 mL.", "RN"),
+    ("Refill performed by Dana Ruiz, L.P.N. Dr. Obi present.\nPump refilled with 20 mL.", "LPN"),
+    ("Pump refilled with 20 mL.\nMaureen Kelly, R.N.\nReviewed: Kenneth Obi, D.O.", "RN"),
+])
+def test_a_credential_written_with_dots_names_the_performer(nlp, text, role):
+    assert visit_facts(nlp, text)["performer_role"] == role
