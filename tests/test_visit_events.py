@@ -854,3 +854,17 @@ def test_how_a_change_could_be_made_explained_is_no_change(nlp):
 ])
 def test_a_credential_written_with_dots_names_the_performer(nlp, text, role):
     assert visit_facts(nlp, text)["performer_role"] == role
+
+
+def test_the_timed_entry_that_fills_the_pump_names_the_performer(nlp):
+    text = ("0915 T. Gomez MA: Roomed. Vitals stable.\n"
+            "1315 M. Stowe RN - Interrogation: reservoir 6.0 mL, no alarms.\n"
+            "1500 Shift change -> R. Haskins RN.\n"
+            "1510 R. Haskins RN - Refill: accessed, aspirated 5.7 mL. Instilled 40 mL. Dr. Nguyen in clinic suite.\n"
+            "1600 T. Nguyen MD: Goal reviewed.")
+    assert visit_facts(nlp, text, author_role="MD")["performer_role"] == "RN"
+
+
+def test_a_timed_entry_that_only_interrogates_names_its_staff_performer(nlp):
+    text = "0925 K. Ames RN: Interrogated SynchroMed II. Reservoir 11.2 mL.\n0950 H. Lo MD: Pt seen and examined with RN."
+    assert visit_facts(nlp, text, author_role="MD")["performer_role"] == "RN"
