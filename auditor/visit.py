@@ -17,7 +17,7 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from auditor import rules
 from auditor.dates import latest_mentioned, nearest_date, parse_date
@@ -512,6 +512,7 @@ class _Printouts:
         self.refill_date_within = rules.compile_checked(cfg["refill_date_within"], "resources/visit.json refill_date_within", re.I)
         self.late_entry = rules.compile_checked(cfg["late_entry"], "resources/visit.json late_entry", 0)
         self.away_today = rules.compile_checked(cfg["supervisor_away_today"], "resources/visit.json supervisor_away_today", 0)
+        self.left = rules.compile_checked(cfg["supervisor_left"], "resources/visit.json supervisor_left", 0)
         self.named_physician = rules.compile_checked(cfg["named_physician"], "resources/visit.json named_physician", 0)
         self.stands_in_for = rules.compile_checked(cfg["stands_in_for"], "resources/visit.json stands_in_for", re.I)
         self.on_site = rules.compile_checked(cfg["on_site_words"], "resources/visit.json on_site_words", 0)
@@ -733,7 +734,7 @@ def decide_visit(pump: Mapping[str, Any], meta: Mapping[str, Any] | None = None,
     _refill(v, spans, pump, text)
     _change(v, spans, pump, [s for s in printout_changes(text, pump) if not _in_copied_section(s, spans)], text)
     _away_is_another(spans, pump, text)
-    v.supervision = _not_trainee(_not_away(live(spans, "SUPERVISION"), pump, text), pump, text)
+    v.supervision = _not_trainee(_not_away(live(spans, "SUPERVISION"), pump, text, v.refill_spans), pump, text)
     facts = _current_performer(facts, spans, pump, text, service)
     v.performer_role, v.performer_source = performer_of(facts, meta.get("author_role"), bool(v.supervision))
     v.performer_evidence = facts.get("performer_evidence")
@@ -779,13 +780,18 @@ def _supplier(purchase: list[Span], outside: list[Span], facts: Mapping[str, Any
     return purchase, []
 
 
-def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None) -> list[Span]:
+def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None,
+              refills: Sequence[Span] = ()) -> list[Span]:
     """Supervision statements, less those naming a physician the note says was away today: the narrative's
     "Dr. Iyer out of office today" outweighs the template's "Supervising physician: Ramesh Iyer, MD   Present".
-    A statement naming no physician ("[x] Supervising MD on site") yields to the away statement too."""
+    A statement naming no physician ("[x] Supervising MD on site") yields to the away statement too.
+    A physician who left before the refill is told ("1440 Dr. Patel left clinic for OR" ... "1515 Refilled")
+    is away for it (resources/visit.json supervisor_left)."""
     if text is None or not supervision:
         return supervision
     away = {m["name"] for m in _printouts().away_today.finditer(text)}
+    last_fill = max((r["start"] for r in refills), default=-1)
+    away |= {m["name"] for m in _printouts().left.finditer(text) if m.start() < last_fill}
     if not away:
         return supervision
     kept = []

@@ -868,3 +868,15 @@ def test_the_timed_entry_that_fills_the_pump_names_the_performer(nlp):
 def test_a_timed_entry_that_only_interrogates_names_its_staff_performer(nlp):
     text = "0925 K. Ames RN: Interrogated SynchroMed II. Reservoir 11.2 mL.\n0950 H. Lo MD: Pt seen and examined with RN."
     assert visit_facts(nlp, text, author_role="MD")["performer_role"] == "RN"
+
+
+def test_a_physician_who_left_before_the_refill_did_not_supervise_it(nlp):
+    text = ("1340 A. Brandt RN\nInterrogated: reservoir 3.0 mL. Dr. Patel in clinic, aware pt here for refill.\n"
+            "1440 Dr. Patel left clinic for OR.\n1515 D. Mercer RN\nRefilled 20 mL Lioresal IT 2000 mcg/mL (40 mg).")
+    assert visit_facts(nlp, text, author_role="RN")["supervision"] is None
+
+
+def test_a_physician_who_left_after_the_refill_supervised_it(nlp):
+    text = ("1340 A. Brandt RN\nDr. Patel in clinic suite during the refill.\nRefilled 20 mL Lioresal IT 2000 mcg/mL (40 mg).\n"
+            "1440 Dr. Patel left clinic for OR.")
+    assert visit_facts(nlp, text, author_role="RN")["supervision"] is not None
