@@ -880,3 +880,13 @@ def test_a_physician_who_left_after_the_refill_supervised_it(nlp):
     text = ("1340 A. Brandt RN\nDr. Patel in clinic suite during the refill.\nRefilled 20 mL Lioresal IT 2000 mcg/mL (40 mg).\n"
             "1440 Dr. Patel left clinic for OR.")
     assert visit_facts(nlp, text, author_role="RN")["supervision"] is not None
+
+
+def test_a_clarification_written_weeks_later_for_a_records_request_gives_no_reason(nlp):
+    note = ("Pump refilled with 20 mL. Daily dose increased 4.4 -> 4.8 mg/day as planned at last visit.\nS. Whitaker, NP\n\n"
+            "Clarification {date} per records request - S. Whitaker, NP: the increase was part of a slow titration for residual leg pain.")
+    def reason(date: str) -> str:
+        rec = audit_note(note.format(date=date), nlp=nlp, author_role="NP", service_date="2025-04-15")
+        return rec["elements"]["change_reason"]["status"]
+    assert reason("06/09/2025") == "missing"
+    assert reason("04/15/2025") == "met"
