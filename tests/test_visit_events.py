@@ -890,3 +890,8 @@ def test_a_clarification_written_weeks_later_for_a_records_request_gives_no_reas
         return rec["elements"]["change_reason"]["status"]
     assert reason("06/09/2025") == "missing"
     assert reason("04/15/2025") == "met"
+
+
+def test_a_rate_told_with_the_rate_it_replaced_is_a_change(nlp):
+    assert changed(nlp, "New program (flex, 2 steps):\n step 1 rate 18 mcL/h\n = 0.368 mL/d total (was 0.35 mL/d).")
+    assert not changed(nlp, "Rate 0.35 mL/d (was 0.35 mL/d), unchanged.")
