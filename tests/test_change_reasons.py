@@ -48,3 +48,12 @@ def test_a_persisting_symptom_or_faded_relief_is_a_response_to_the_dose(nlp, lin
 
 def test_a_symptom_that_might_persist_is_no_response(nlp):
     assert "response-symptom-persists" not in response_rules(nlp, "If pain persists, call the clinic.")
+
+
+@pytest.mark.parametrize("line", [
+    "For morning spasms waking him at 5 am.",
+    "Pt no longer needs the bolus, so PTM bolus removed today.",
+])
+def test_a_reason_on_the_line_after_the_change_is_met(nlp, line):
+    text = "Pump refilled with 20 mL.\nRate increased from 400 to 440 mcg/day.\n" + line + "\n"
+    assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["change_reason"]["status"] == "met"
