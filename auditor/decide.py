@@ -12,11 +12,11 @@ from typing import Any, Mapping
 
 from auditor import rules
 from auditor.elements import ELEMENTS, score
-from auditor.visit import background_line, change_history_line, decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text
+from auditor.visit import background_line, decide_visit, discounted, incident_to_applies, live, overlaps, sentence_text
 
 MAX_EVIDENCE = 6
 _SCORE = re.compile(r"(\d+)(?:\s*-\s*(\d+))?\s*/\s*10")
-REASON_REACH = 2  # sentences a reason may sit from its change: a line break after a sentence is a sentence of its own, so the next line is 2 away
+REASON_REACH = 1  # sentences (lines) a reason may sit from the change it explains
 POOR_PAIN_SCORE = 6  # a pain score at or above this at the old dose implies inadequate relief
 Span = dict[str, Any]
 
@@ -89,9 +89,7 @@ def _reason_near(r: Span, change_sents: set[int], pump: Mapping[str, Any], text:
         return True
     if "far" not in r["flags"] and not any(0 < abs(r["sent"] - s) <= REASON_REACH for s in change_sents):
         return False
-    sentence = sentence_text(pump, text, r["sent"])
-    # a neighbouring identification or diagnosis line ("Dx: FBSS, refractory to oral medications") is background
-    return not _words("other_action").search(sentence) and not (r["sent"] not in change_sents and change_history_line().search(sentence))
+    return not _words("other_action").search(sentence_text(pump, text, r["sent"]))
 
 
 

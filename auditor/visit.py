@@ -127,12 +127,32 @@ def derivation(s: Span, text: str | None) -> bool:
     return first is not None and second is not None and first != second
 
 
-def same_values(s: Span) -> bool:
-    """A 'compare' change span whose old and new numbers are equal ('20 -> 20 mL/day') records no change."""
+_MASS = re.compile(r"\s*(mcg|\u00b5g|ug|micrograms?|mg|milligrams?)\b", re.I)
+
+
+def _mass_unit(after: str) -> str | None:
+    m = _MASS.match(after)
+    return None if not m else ("mcg" if m.group(1).lower() in ("mcg", "\u00b5g", "ug", "microgram", "micrograms") else "mg")
+
+
+def same_values(s: Span, text: str | None = None) -> bool:
+    """A 'compare' change span whose old and new numbers are equal ('20 -> 20 mL/day'), or the same amount
+    restated in other units ('750 mcg/day (was 0.75 mg/day)'), records no change."""
     if "compare" not in s["flags"]:
         return False
-    nums = _numbers(s["text"])
-    return len(nums) >= 2 and nums[0] == nums[1]
+    nums = list(_NUMBER.finditer(s["text"]))
+    if len(nums) < 2:
+        return False
+    a, b = (float(n.group(0).replace(",", ".")) for n in (nums[0], nums[1]))
+    if a == b:
+        return True
+    if text is None:
+        return False
+    units = [_mass_unit(text[s["start"] + n.end():s["start"] + n.end() + 14]) for n in (nums[0], nums[1])]
+    if None in units or units[0] == units[1]:
+        return False
+    mcg = [x * 1000.0 if u == "mg" else x for x, u in zip((a, b), units)]
+    return abs(mcg[0] - mcg[1]) < 1e-6 * max(mcg)
 
 
 def performer_of(facts: Mapping[str, Any], author_role: str | None, supervised: bool = False) -> tuple[str | None, str]:
@@ -513,6 +533,7 @@ class _Printouts:
         self.late_entry = rules.compile_checked(cfg["late_entry"], "resources/visit.json late_entry", 0)
         self.away_today = rules.compile_checked(cfg["supervisor_away_today"], "resources/visit.json supervisor_away_today", 0)
         self.left = rules.compile_checked(cfg["supervisor_left"], "resources/visit.json supervisor_left", 0)
+        self.left_not = rules.compile_checked(cfg["supervisor_left_not"], "resources/visit.json supervisor_left_not", re.I)
         self.named_physician = rules.compile_checked(cfg["named_physician"], "resources/visit.json named_physician", 0)
         self.stands_in_for = rules.compile_checked(cfg["stands_in_for"], "resources/visit.json stands_in_for", re.I)
         self.on_site = rules.compile_checked(cfg["on_site_words"], "resources/visit.json on_site_words", 0)
@@ -604,7 +625,7 @@ def _change(v: Visit, spans: list[Span], pump: Mapping[str, Any], printed: list[
     v.unchanged = live(spans, "NO_CHANGE")
     v.changes = [
         c for c in live(spans, "CHANGE")
-        if not any(overlaps(c, n) for n in v.unchanged) and not same_values(c) and not derivation(c, text)
+        if not any(overlaps(c, n) for n in v.unchanged) and not same_values(c, text) and not derivation(c, text)
         and not _without_object(c, pump, text)
     ]
     if any("overrides" in n["flags"] for n in v.unchanged):
@@ -760,7 +781,7 @@ def _footnoted(spans: list[Span], text: str | None) -> None:
         line_end = len(text) if line_end < 0 else line_end
         for mark in p.footnote_mark.finditer(text, s["start"], line_end):
             foot = re.search(r"(?m)^[ \t]*" + re.escape(mark.group(0)) + r"(?![*])[ \t]*(.+)$", text[line_end:])
-            if foot and p.footnote_cancels.search(foot.group(1)):
+            if foot and p.footnote_cancels.match(foot.group(1)):
                 _placed(s, "NOT_DONE", "[footnote: " + foot.group(1)[:40] + "]")
                 break
 
@@ -791,7 +812,13 @@ def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None
         return supervision
     away = {m["name"] for m in _printouts().away_today.finditer(text)}
     last_fill = max((r["start"] for r in refills), default=-1)
-    away |= {m["name"] for m in _printouts().left.finditer(text) if m.start() < last_fill}
+    left = [m for m in _printouts().left.finditer(text) if m.start() < last_fill
+            and not _printouts().left_not.search(text, m.start(), max(m.end(), text.find("\n", m.end()) if "\n" in text[m.end():] else len(text)))]
+    if left:
+        # a departure outweighs only what was said before it: "Dr. Patel present in suite" after it stands
+        supervision = [s for s in supervision if s["start"] > min(m.start() for m in left)
+                       or not any(re.search(rf"\b{re.escape(m['name'])}\b", sentence_text(pump, text, s["sent"])) or
+                                  not _printouts().named_physician.search(sentence_text(pump, text, s["sent"])) for m in left)]
     if not away:
         return supervision
     kept = []

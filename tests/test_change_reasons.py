@@ -50,10 +50,17 @@ def test_a_symptom_that_might_persist_is_no_response(nlp):
     assert "response-symptom-persists" not in response_rules(nlp, "If pain persists, call the clinic.")
 
 
-@pytest.mark.parametrize("line", [
-    "For morning spasms waking him at 5 am.",
-    "Pt no longer needs the bolus, so PTM bolus removed today.",
+
+@pytest.mark.parametrize("text", [
+    "Rate increased 10% to 4.4 mg/day. Tolerated well. Continue gabapentin for neuropathic pain.",
+    "Pain continues to get better on the pump. Basal increased 5% to 4.2 mg/day.",
+    "Pain continues at 2/10, well controlled. Dose increased 0.2 mg/day.",
+    "Reason for adj: physician order.\nRate increased 10% to 4.4 mg/day.",
 ])
-def test_a_reason_on_the_line_after_the_change_is_met(nlp, line):
-    text = "Pump refilled with 20 mL.\nRate increased from 400 to 440 mcg/day.\n" + line + "\n"
+def test_review_an_oral_drug_good_news_or_an_order_two_sentences_off_is_no_reason(nlp, text):
+    assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["change_reason"]["status"] == "missing"
+
+
+def test_review_a_side_effect_that_sent_the_patient_to_hospital_is_the_reason(nlp):
+    text = "Hospital visit 5/30 for sedation and falls after the last increase.\nRate decreased 15% to 3.4 mg/day today."
     assert audit_note(text, nlp=nlp, author_role="MD")["elements"]["change_reason"]["status"] == "met"

@@ -343,3 +343,8 @@ def test_an_invoice_that_itemizes_each_drug_by_amount_is_itemised(audit):
             "The admixture was purchased by the practice. Invoice number 11803 itemizes fentanyl citrate fifteen thousand "
             "micrograms, bupivacaine hydrochloride four hundred milligrams.\n")
     assert "drug-compound-invoice-missing" not in _rules(audit(text, "95991;J7999x1"))
+
+
+def test_review_a_fill_label_with_its_value_on_the_next_line_is_read(audit):
+    text = "Baclofen 2000 mcg/mL. Volume instilled:\n20 mL. Aspirated 2 mL. Invoice #4471.\n"
+    assert "drug-units-mismatch" in _rules(audit(text, "95990;J0475x8-JZ"))

@@ -895,3 +895,59 @@ def test_a_clarification_written_weeks_later_for_a_records_request_gives_no_reas
 def test_a_rate_told_with_the_rate_it_replaced_is_a_change(nlp):
     assert changed(nlp, "New program (flex, 2 steps):\n step 1 rate 18 mcL/h\n = 0.368 mL/d total (was 0.35 mL/d).")
     assert not changed(nlp, "Rate 0.35 mL/d (was 0.35 mL/d), unchanged.")
+
+
+@pytest.mark.parametrize("line", [
+    "Pain 7/10 evenings. Diary suggests evening breakthrough, so basal increased 10% to 4.4 mg/day.",
+    "PharmD recommends 10% steps, so basal increased 10% to 4.4 mg/day for pain 7/10 at old dose.",
+    "Wants to turn over in bed w/o spasms - rate increased 8% to 430 mcg/day.",
+    "Best way to reduce his sedation was to lower the rate, so rate lowered 10% today to 3.6 mg/day.",
+    "Per the PT's notes tone is worse with transfers so baclofen increased 10% to 440 mcg/day.",
+    "Per Dr. Lee's clinic notes from this morning, basal rate increased 10% to 4.4 mg/day for breakthrough pain.",
+    "Basal increased 10%* to 4.4 mg/day for breakthrough pain.\n* pt declined the oral taper; will revisit next visit.",
+])
+def test_review_evidence_a_goal_a_colleagues_notes_or_an_unrelated_footnote_leave_a_change_made(nlp, line):
+    assert changed(nlp, line)
+
+
+@pytest.mark.parametrize("line", [
+    "Courier dropped the compound off at 0800; rate unchanged.",
+    "Pump found rotated today on palpation; sent for imaging.",
+])
+def test_review_a_delivered_compound_or_a_pump_turned_in_its_pocket_is_no_change(nlp, line):
+    assert not changed(nlp, line)
+
+
+@pytest.mark.parametrize("text", [
+    "1400 Dr. Patel left for OR, back at 1500.\n1515 Accessed pump, aspirated 2.1 mL, instilled 20 mL.\nDr. Patel present in suite during refill.",
+    "Dr. Patel left clinic at 1200 for the hospital.\n0930 refill completed, 20 mL instilled, Dr. Patel present in suite.",
+    "Supervising MD: Dr. Reyes, in clinic.\nNote: Dr. Reyes left for the hospital at 1700 after clinic.\nITB refill 1430: aspirated 3 mL, instilled 40 mL.",
+])
+def test_review_a_physician_who_came_back_or_left_after_clinic_still_supervised(nlp, text):
+    assert visit_facts(nlp, text, author_role="RN")["supervision"] is not None
+
+
+@pytest.mark.parametrize("text", [
+    "ITB refill, 20 mL instilled, 2 mL aspirated, alarm 8/1/25.\nSpasms controlled, no sedation.\nTylenol p.r.n.",
+    "0900 M. Cho MA: roomed pt, vitals stable, pump last filled 5/20.\n0915 Dr. Lee accessed pump, aspirated 2 mL, instilled 20 mL.\nJ. Lee, MD",
+    "1330 T. Bell RN: Dr. Nguyen instilled 20 mL; RN monitored pt x30 min, no issues.\nB. Nguyen, MD",
+])
+def test_review_prn_and_an_entry_telling_anothers_fill_do_not_name_staff_as_performer(nlp, text):
+    assert visit_facts(nlp, text, author_role="MD")["performer_role"] == "MD"
+
+
+def test_review_a_correction_moving_the_next_refill_does_not_hide_todays_refill(nlp):
+    text = ("Correction: next refill moved to 7/15/2025 (insurance denial of the 7/1 slot).\n"
+            "Aspirated 3 mL, instilled 40 mL; alarm date 8/20/25; dose unchanged. Dr. Lee in suite supervising.")
+    assert visit_facts(nlp, text, author_role="RN", service_date="2025-06-17")["refill_status"] == "done"
+
+
+def test_review_pmp_in_capitals_is_the_prescription_monitoring_program_not_the_pump():
+    from auditor.normalize import normalise
+
+    assert normalise("PMP reviewed; pmp rfl").text == "PMP reviewed; pump refill"
+
+
+def test_review_a_referral_placed_for_pump_replacement_is_no_refill(nlp):
+    text = "Referral was placed to Dr. Yusuf in neurosurgery for pump replacement. Interrogation only today, reservoir 14 mL."
+    assert visit_facts(nlp, text, author_role="MD")["refill_status"] != "done"
