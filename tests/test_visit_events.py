@@ -951,3 +951,15 @@ def test_review_pmp_in_capitals_is_the_prescription_monitoring_program_not_the_p
 def test_review_a_referral_placed_for_pump_replacement_is_no_refill(nlp):
     text = "Referral was placed to Dr. Yusuf in neurosurgery for pump replacement. Interrogation only today, reservoir 14 mL."
     assert visit_facts(nlp, text, author_role="MD")["refill_status"] != "done"
+
+
+@pytest.mark.parametrize("line", [
+    "Spasticity recurred (nocturnal spasms) despite increase from 300 to 350 mcg/day.",
+    "Options we weighed: (a) raise the basal 10-15%; (b) raise the PTM dose to 0.06 mg; (c) no pump change.",
+])
+def test_a_change_that_did_not_help_or_a_lettered_option_is_no_change_today(nlp, line):
+    assert not changed(nlp, line)
+
+
+def test_a_problem_despite_the_current_dose_leaves_todays_increase_a_change(nlp):
+    assert changed(nlp, "Pain 8/10 despite the current dose; increased from 4.0 to 4.4 mg/day today.")
