@@ -963,3 +963,15 @@ def test_a_change_that_did_not_help_or_a_lettered_option_is_no_change_today(nlp,
 
 def test_a_problem_despite_the_current_dose_leaves_todays_increase_a_change(nlp):
     assert changed(nlp, "Pain 8/10 despite the current dose; increased from 4.0 to 4.4 mg/day today.")
+
+
+@pytest.mark.parametrize("line", [
+    "Flow programmed to 0 mcg/day (therapy suspended) and reservoir set to 0.0 mL for MRI safety.",
+    "Pump emptied and stopped for MRI safety.",
+])
+def test_an_infusion_stopped_at_this_visit_is_a_change(nlp, line):
+    assert changed(nlp, line)
+
+
+def test_a_pump_that_might_stop_is_no_change(nlp):
+    assert not changed(nlp, "If pump stopped, call 911.")
