@@ -147,6 +147,14 @@ def _one_edit_table(words: Any, min_length: int) -> dict[str, str]:
     return {v: w for v, w in table.items() if v not in clash}
 
 
+# a structured export's field: a key, '=', and perhaps a number ('RefillVol_mL=40', 'SupervisorPresent=Y', 'Supervisor=')
+_KV_PAIR = re.compile(r"(?<![\w.=/:-])(?P<key>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*)[ \t]*(?P<eq>=)(?!=)[ \t]*"
+                      r"(?P<num>[-+]?\d+(?:[.,]\d+)?(?![\w.,/:-]))?")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_KEY_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_KV_CODE = re.compile(r"[ \t]*(?P<code>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|Y|N|YES|NO|NONE|NA)(?=[ \t]*(?:[|;,\n]|$))")
+
+
 class Normaliser:
     """Applies resources/normalize.json to a note."""
 
@@ -193,6 +201,13 @@ class Normaliser:
             + r"(?!" + nw["unit_after"] + r"|\s*(?:minutes?|hours?|days?|weeks?|months?|years?|times?)\b)",
             re.IGNORECASE,
         )
+
+        kv = cfg.get("key_value") or {}
+        self.kv_min = int(kv.get("min_pairs", 4))
+        self.kv_words: dict[str, str] = {k.lower(): v for k, v in (kv.get("words") or {}).items()}
+        self.kv_units: dict[str, str] = {k.lower(): v for k, v in (kv.get("units") or {}).items()}
+        self.kv_values: dict[str, str] = dict(kv.get("values") or {})
+        self.kv_whole: dict[str, str] = {k.lower(): v for k, v in (kv.get("whole_keys") or {}).items()}
 
         typos = cfg.get("typos") or {}
         shortest = int(typos.get("min_length", 7))
@@ -263,6 +278,37 @@ class Normaliser:
                 out.append((m.start(), m.end(), _cased(word, m.group(0)), 1002))
         return out
 
+    def _key_value_edits(self, text: str) -> list[tuple[int, int, str, int]]:
+        """'RefillVol_mL=40' -> 'refill volume: 40 mL', 'SupervisorPresent=Y' -> 'supervisor present: yes', in a
+        structured export (normalize.json key_value): its keys are read as the words they abbreviate."""
+        if text.count("=") < self.kv_min:
+            return []
+        pairs = list(_KV_PAIR.finditer(text))
+        # an export, not prose with an equation: enough keys that only a program writes ('RefillVol_mL', 'res_ml')
+        if sum(1 for m in pairs if "_" in m.group("key") or _CAMEL.search(m.group("key"))) < self.kv_min:
+            return []
+        out: list[tuple[int, int, str, int]] = []
+        for m in pairs:
+            segments = m.group("key").split("_")
+            unit = None
+            for n in (2, 1):  # 'Conc1_mg_mL': the unit is the key's last one or two segments
+                if len(segments) > n and "_".join(segments[-n:]).lower() in self.kv_units:
+                    unit = self.kv_units["_".join(segments[-n:]).lower()]
+                    segments = segments[:-n]
+                    break
+            parts = [p for seg in segments for p in _KEY_PART.findall(seg)]
+            whole = "_".join(segments).lower()
+            words = self.kv_whole.get(whole) or " ".join(self.kv_words.get(p.lower(), p.lower()) for p in parts)
+            if unit and m.group("num"):
+                out.append((m.start("key"), m.end("num"), f"{words}: {m.group('num')} {unit}", 997))
+            else:
+                out.append((m.start("key"), m.end("eq"), f"{words}: ", 997))
+            code = _KV_CODE.match(text, m.end("eq"))
+            if code and not m.group("num"):
+                value = code.group("code")
+                out.append((code.start("code"), code.end("code"), self.kv_values.get(value, value.replace("_", " ").lower()), 997))
+        return out
+
     def _spoken_edits(self, text: str, view: TextView) -> list[tuple[int, int, str, int]]:
         out = []
         for m in view.finditer(self.spoken):
@@ -314,7 +360,8 @@ class Normaliser:
     def __call__(self, text: str) -> Normalised:
         view = self.gate.view(text)  # one scan rules out the patterns that cannot match
         cands = (self._regex_edits(text, view) + self._spoken_edits(text, view) + self._year_edits(text, view)
-                 + self._number_edits(text, view) + self._word_edits(text, view) + self._typo_edits(text))
+                 + self._number_edits(text, view) + self._word_edits(text, view) + self._typo_edits(text)
+                 + self._key_value_edits(text))
         if not cands:
             return Normalised(text, text, ())
         cands.sort(key=lambda c: (c[0], -(c[1] - c[0]), c[3]))

@@ -353,6 +353,26 @@ def test_a_next_refill_date_written_out_in_words_is_the_after_refill_status(nlp,
     assert "after" in {e.get("part") for e in rec["elements"]["pump_status"]["evidence"]}
 
 
+def test_a_structured_exports_keys_are_read_as_words_and_units_follow_their_numbers():
+    from auditor.normalize import normalise
+
+    got = normalise("ExpectedRes_mL=6.4 | ResidualAsp_mL=6.1 | RefillVol_mL=40 | NewResVol_mL=40.0 | "
+                    "SupervisorPresent=Y | DrugSource=CLINIC_STOCK | Exp=2026-09 | Supervisor=")
+    assert got.text == ("expected reservoir: 6.4 mL | residual aspirated: 6.1 mL | refill volume: 40 mL | "
+                        "new reservoir volume: 40.0 mL | supervisor present: yes | drug source: clinic stock | "
+                        "expiry: 2026-09 | supervisor: ")
+    assert normalise("pH=7.2, K=4.1 in labs. Pump refilled.").text == "pH=7.2, K=4.1 in labs. Pump refilled."
+
+
+def test_a_structured_export_documents_pump_status_and_supervision(nlp):
+    text = ("RecType=REFILL | VisitDate=2025-11-04\nExpectedRes_mL=6.4 | ResidualAsp_mL=6.1 | AlarmPre=NONE\n"
+            "RefillVol_mL=40 | NewResVol_mL=40.0 | NewAlarmDate=2026-02-07 | RxChanged=N\n"
+            "Performer=T. Voss, RN | Supervisor=A. Okafor, MD | SupervisorPresent=Y")
+    rec = audit_note(text, nlp=nlp, author_role="RN")
+    assert rec["elements"]["pump_status"]["status"] == "met"
+    assert rec["elements"]["incident_to"]["status"] == "met"
+
+
 def test_a_dictated_acronym_spelled_letter_by_letter_is_read_as_the_acronym():
     """'N P I', 'R N', 'P T M' from speech recognition; a run of more single letters ('N P O') is left alone."""
     from auditor.normalize import normalise
