@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from auditor import rules
 from auditor.dates import latest_mentioned, nearest_date, parse_date
+from auditor.units import is_mg, mass_unit_after, to_mcg
 from auditor.normalize import normalise
 from auditor.roles import PHYSICIAN, PRACTITIONER, normalise_role
 
@@ -127,14 +128,6 @@ def derivation(s: Span, text: str | None) -> bool:
     return first is not None and second is not None and first != second
 
 
-_MASS = re.compile(r"\s*(mcg|\u00b5g|ug|micrograms?|mg|milligrams?)\b", re.I)
-
-
-def _mass_unit(after: str) -> str | None:
-    m = _MASS.match(after)
-    return None if not m else ("mcg" if m.group(1).lower() in ("mcg", "\u00b5g", "ug", "microgram", "micrograms") else "mg")
-
-
 def same_values(s: Span, text: str | None = None) -> bool:
     """A 'compare' change span whose old and new numbers are equal ('20 -> 20 mL/day'), or the same amount
     restated in other units ('750 mcg/day (was 0.75 mg/day)'), records no change."""
@@ -148,10 +141,10 @@ def same_values(s: Span, text: str | None = None) -> bool:
         return True
     if text is None:
         return False
-    units = [_mass_unit(text[s["start"] + n.end():s["start"] + n.end() + 14]) for n in (nums[0], nums[1])]
-    if None in units or units[0] == units[1]:
+    units = [mass_unit_after(text[s["start"] + n.end():s["start"] + n.end() + 14]) for n in (nums[0], nums[1])]
+    if units[0] is None or units[1] is None or is_mg(units[0]) == is_mg(units[1]):
         return False
-    mcg = [x * 1000.0 if u == "mg" else x for x, u in zip((a, b), units)]
+    mcg = [to_mcg(a, units[0]), to_mcg(b, units[1])]
     return abs(mcg[0] - mcg[1]) < 1e-6 * max(mcg)
 
 
@@ -771,9 +764,9 @@ def _footnoted(spans: list[Span], text: str | None) -> None:
     """Discount a change or refill whose line carries a footnote mark when the footnote, a later line
     opening with that mark, says it was not carried out ("Dose \u2191 5%*" ... "* NOT done - mom prefers
     to wait"): the writer put the qualifier at the foot of the note (resources/visit.json footnote_mark)."""
-    if not text or not _printouts().footnote_mark.search(text):
-        return
     p = _printouts()
+    if not text or not p.footnote_mark.search(text):
+        return
     for s in spans:
         if s["label"] not in _FOOTNOTED or s["discounted_by"]:
             continue
@@ -811,14 +804,11 @@ def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None
     if text is None or not supervision:
         return supervision
     away = {m["name"] for m in _printouts().away_today.finditer(text)}
-    last_fill = max((r["start"] for r in refills), default=-1)
-    left = [m for m in _printouts().left.finditer(text) if m.start() < last_fill
-            and not _printouts().left_not.search(text, m.start(), max(m.end(), text.find("\n", m.end()) if "\n" in text[m.end():] else len(text)))]
+    left = _left_before_refill(text, refills)
     if left:
         # a departure outweighs only what was said before it: "Dr. Patel present in suite" after it stands
-        supervision = [s for s in supervision if s["start"] > min(m.start() for m in left)
-                       or not any(re.search(rf"\b{re.escape(m['name'])}\b", sentence_text(pump, text, s["sent"])) or
-                                  not _printouts().named_physician.search(sentence_text(pump, text, s["sent"])) for m in left)]
+        first = min(m.start() for m in left)
+        supervision = [s for s in supervision if s["start"] > first or not _about_departed(sentence_text(pump, text, s["sent"]), left)]
     if not away:
         return supervision
     kept = []
@@ -835,6 +825,25 @@ def _not_away(supervision: list[Span], pump: Mapping[str, Any], text: str | None
             continue  # "[x] Supervising MD on site" names nobody: the away physician is the one it means
         kept.append(s)
     return kept
+
+
+def _left_before_refill(text: str, refills: Sequence[Span]) -> list[re.Match[str]]:
+    """Departures told before the last refill span ("1440 Dr. Patel left clinic for OR"), less those whose line
+    says the physician came back or left afterwards (visit.json supervisor_left_not)."""
+    p = _printouts()
+    last_fill = max((r["start"] for r in refills), default=-1)
+    out = []
+    for m in p.left.finditer(text):
+        line_end = text.find("\n", m.end())
+        if m.start() < last_fill and not p.left_not.search(text, m.start(), len(text) if line_end < 0 else line_end):
+            out.append(m)
+    return out
+
+
+def _about_departed(sentence: str, left: list[re.Match[str]]) -> bool:
+    """Does a supervision sentence name a departed physician, or no physician at all?"""
+    return not _printouts().named_physician.search(sentence) or any(
+        re.search(rf"\b{re.escape(m['name'])}\b", sentence) for m in left)
 
 
 def _nearest_physician(sentence: str, start: int, end: int) -> str | None:

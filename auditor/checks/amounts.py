@@ -31,6 +31,7 @@ from typing import Any, Iterator
 
 from auditor.checks.visit import Span, Visit, mcg_per_ml
 from auditor.normalize import Normalised
+from auditor.units import is_mg, to_mcg
 
 _FILL_CONTEXT_CHARS = 200
 
@@ -44,15 +45,6 @@ class Amount:
     spans: tuple[Span, ...] = field(default_factory=tuple)
 
 
-def _is_mg(unit: str) -> bool:
-    return unit.lower().startswith(("mg", "milligram"))
-
-
-def _to_mcg(value: float, unit: str) -> float:
-    """mcg (or mcg/mL) from a value in mg, milligrams, mcg, ug or micrograms."""
-    return value * 1000.0 if _is_mg(unit) else value
-
-
 def _num(s: str) -> float:
     return float(s.replace(",", "."))
 
@@ -62,7 +54,7 @@ def _g(x: float) -> str:
 
 
 def _conc_text(val: float, unit: str) -> str:
-    return f"{_g(val)} {'mg' if _is_mg(unit) else 'mcg'}/mL"
+    return f"{_g(val)} {'mg' if is_mg(unit) else 'mcg'}/mL"
 
 
 def mcg_ml_text(c: float) -> str:
@@ -109,11 +101,11 @@ def _preparations(v: Visit, nt: Normalised, drug: str) -> Iterator[Amount]:
             if named != drug and not (named is None and alone):
                 continue
             vol, val, unit = _num(m.group("vol")), _num(m.group("val")), m.group("unit")
-            conc = _to_mcg(val, unit)
+            conc = to_mcg(val, unit)
             span = nt.span(m.start(), m.end())
             yield Amount(vol * conc, f"{_g(vol)} mL x {_conc_text(val, unit)} = {mcg_text(vol * conc)} (as prepared)", (span,))
             for d in pat["drawn_amount"].finditer(nt.text, prev, e):
-                amt = _to_mcg(_num(d.group("val")), d.group("unit"))
+                amt = to_mcg(_num(d.group("val")), d.group("unit"))
                 yield Amount(amt, f"{_g(_num(d.group('val')))} {d.group('unit')} drawn", (nt.span(d.start(), d.end()),))
 
 
@@ -133,7 +125,7 @@ def _draws(v: Visit, nt: Normalised, drug: str) -> Iterator[Amount]:
                 continue
             vol, val, unit = _num(m.group("vol")), _num(m.group("val")), m.group("unit")
             n = int(m.group("n")) if "n" in m.re.groupindex and m.group("n") else 1  # "2 x 2 mL vials"
-            amt = n * vol * _to_mcg(val, unit)
+            amt = n * vol * to_mcg(val, unit)
             times = f"{n} x " if n > 1 else ""
             yield Amount(amt, f"{times}{_g(vol)} mL x {_conc_text(val, unit)} drawn = {mcg_text(amt)}", (nt.span(m.start(), m.end()),))
 
@@ -145,7 +137,7 @@ def _diluted_concentration(v: Visit, nt: Normalised, drug: str) -> tuple[float, 
         named = _drug_before(v, nt.text, m.start(), 80)
         if named == drug or (named is None and alone):
             val, unit = _num(m.group("val")), m.group("unit")
-            return _to_mcg(val, unit), _conc_text(val, unit), nt.span(m.start(), m.end())
+            return to_mcg(val, unit), _conc_text(val, unit), nt.span(m.start(), m.end())
     return None
 
 

@@ -19,6 +19,7 @@ from auditor.checks.claims import ClaimLine, parse_claim
 from auditor.dates import parse_date  # noqa: F401  re-exported for the interval checks
 from auditor.normalize import Normalised, normalise
 from auditor.textscan import TextView
+from auditor.units import to_mcg
 
 from auditor.roles import PHYSICIAN, PRACTITIONER, STAFF  # noqa: F401  the guideline's role sets, defined once
 
@@ -34,7 +35,7 @@ def _span(m: re.Match[str], group: int | str = 0) -> Span:
 
 
 def mcg_per_ml(value: float, unit: str) -> float:
-    return value * 1000.0 if unit.lower().startswith("mg") else value
+    return to_mcg(value, unit)
 
 
 @dataclass
