@@ -775,7 +775,7 @@ def _footnoted(spans: list[Span], text: str | None) -> None:
         for mark in p.footnote_mark.finditer(text, s["start"], line_end):
             foot = re.search(r"(?m)^[ \t]*" + re.escape(mark.group(0)) + r"(?![*])[ \t]*(.+)$", text[line_end:])
             if foot and p.footnote_cancels.match(foot.group(1)):
-                _placed(s, "NOT_DONE", "[footnote: " + foot.group(1)[:40] + "]")
+                _placed(s, "NOT_DONE", f"[footnote {mark.group(0)}: not carried out]")
                 break
 
 
